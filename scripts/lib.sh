@@ -1,0 +1,27 @@
+# Shared by scripts/up.sh and scripts/test.sh: bring a fresh clone to a runnable state, doing nothing twice.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+say() { printf '[vigil] %s\n' "$*"; }
+
+# npm ci only when the lockfile changed since the last install.
+ensure_node_modules() {
+  if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.vigil-installed-lock; then
+    say "installing npm dependencies"
+    npm ci --no-audit --no-fund
+    cp package-lock.json node_modules/.vigil-installed-lock
+  fi
+}
+
+# The Prisma client needs no native engine; `prisma generate` only wants some executable named as one.
+generate_prisma_client() {
+  if [ ! -f src/db/generated/client.ts ] || [ prisma/schema.prisma -nt src/db/generated/client.ts ]; then
+    say "generating the Prisma client"
+    PRISMA_SCHEMA_ENGINE_BINARY="${PRISMA_SCHEMA_ENGINE_BINARY:-$(command -v true)}" npx prisma generate >/dev/null
+  fi
+}
+
+build() {
+  say "compiling TypeScript"
+  npx tsc -p tsconfig.build.json
+}

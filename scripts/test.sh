@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# npm test: install what is missing, check types, then run every suite against real Temporal and PostgreSQL
+# servers that the suites start themselves (see test/support/global-setup.ts). Extra arguments go to jest.
+source "$(dirname "$0")/lib.sh"
+ensure_node_modules
+generate_prisma_client
+say "type-checking"
+npx tsc --noEmit -p tsconfig.json
+exec npx jest "$@"

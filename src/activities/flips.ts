@@ -1,0 +1,18 @@
+import type { Pool } from 'pg';
+import type { Flip } from '../domain/judge';
+
+export function createFlipActivities({ pool }: { pool: Pool }) {
+  return {
+    /** Appends the state change and moves the target's status to it; a retry changes nothing more. */
+    async recordFlip({ targetId, flip }: { targetId: string; flip: Flip }): Promise<void> {
+      await pool.query(
+        `WITH flip AS (
+           INSERT INTO flips (target_id, at, from_state, to_state, reason) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT DO NOTHING)
+         UPDATE target_status SET state = $4, state_since = $2, updated_at = now()
+         WHERE target_id = $1 AND state_since <= $2`,
+        [targetId, new Date(flip.at), flip.from, flip.to, flip.reason],
+      );
+    },
+  };
+}

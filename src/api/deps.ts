@@ -1,0 +1,13 @@
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import type { PrismaClient } from '../db/prisma';
+import type { Logger } from '../log';
+
+/** What the API's routes need: its own pool (separate from the workers'), Prisma over it, and a Temporal client. */
+export interface ApiDeps {
+  pool: Pool;
+  prisma: PrismaClient;
+  temporal: Client;
+  config: { minIntervalSeconds: number };
+  log: Logger;
+}

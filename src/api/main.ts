@@ -1,0 +1,45 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../config';
+import { migrate } from '../db/migrate';
+import { ensureCheckResultPartitions } from '../db/partitions';
+import { createPool } from '../db/pool';
+import { createPrisma } from '../db/prisma';
+import { createLogger } from '../log';
+import { createApp } from './app';
+import { startWebServer } from './server';
+
+/** The API process. SIGTERM stops new connections, answers the requests in flight, then exits. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger('vigil-api', config.logLevel);
+  const pool = createPool(config.databaseUrl, { max: config.dbPoolSize, applicationName: 'vigil-api', log });
+  await migrate(pool);
+  await ensureCheckResultPartitions(pool);
+  // Lazy: the API starts, and serves reads from Postgres, while Temporal is still unreachable.
+  const connection = Connection.lazy({ address: config.temporal.address });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const prisma = createPrisma(pool);
+  const app = createApp({ pool, prisma, temporal, config, log });
+  const server = await startWebServer(app, config.api.host, config.api.port);
+  log.info({ url: server.url }, 'api listening');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'api stopping: finishing in-flight requests');
+    await server.close();
+    await connection.close();
+    await prisma.$disconnect();
+    await pool.end();
+    log.info('api stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

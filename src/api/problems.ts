@@ -1,0 +1,96 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { z } from 'zod';
+import type { Logger } from '../log';
+
+/**
+ * Every error the API answers with, as RFC 9457 problem details. The set of problems is closed: each has one
+ * HTTP status and title, here, so a client can rely on `type` alone.
+ */
+const PROBLEMS = {
+  'invalid-request': { status: 400, title: 'The request is invalid' },
+  'malformed-json': { status: 400, title: 'The request body is not valid JSON' },
+  'not-found': { status: 404, title: 'No such resource' },
+  'payload-too-large': { status: 413, title: 'The request body is too large' },
+  'unsupported-media-type': { status: 415, title: 'The request body must be application/json' },
+  'temporal-unavailable': { status: 503, title: 'The workflow service is unavailable' },
+  'database-unavailable': { status: 503, title: 'The database is unavailable' },
+  internal: { status: 500, title: 'Internal error' },
+} as const;
+
+export type ProblemType = keyof typeof PROBLEMS;
+
+export interface FieldError {
+  /** Dotted path of the offending field in the request, e.g. `url` or `expectedStatus.1`. */
+  field: string;
+  message: string;
+}
+
+export class Problem extends Error {
+  override name = 'Problem';
+  constructor(
+    readonly type: ProblemType,
+    readonly detail?: string,
+    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
+  ) {
+    super(detail ?? PROBLEMS[type].title);
+  }
+
+  static invalid(zodError: z.ZodError, location: 'body' | 'query' | 'path' = 'body'): Problem {
+    const errors = zodError.issues.flatMap((issue): FieldError[] => {
+      // An unknown field is reported against the field itself, not its parent object.
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => ({ field: [...issue.path, key].join('.'), message: 'unknown field' }));
+      }
+      return [{ field: issue.path.join('.') || '(root)', message: issue.message }];
+    });
+    const fields = [...new Set(errors.map((e) => e.field))].join(', ');
+    return new Problem('invalid-request', `invalid ${location}: ${fields}`, { errors });
+  }
+}
+
+export function sendProblem(res: Response, problem: Problem, instance?: string): void {
+  const { status, title } = PROBLEMS[problem.type];
+  if (problem.extra.retryAfterSeconds !== undefined) res.set('Retry-After', String(problem.extra.retryAfterSeconds));
+  res
+    .status(status)
+    .type('application/problem+json')
+    .json({
+      type: `https://vigil.dev/problems/${problem.type}`,
+      title,
+      status,
+      ...(problem.detail ? { detail: problem.detail } : {}),
+      ...(instance ? { instance } : {}),
+      ...(problem.extra.errors ? { errors: problem.extra.errors } : {}),
+    });
+}
+
+export const notFoundHandler: RequestHandler = (req, res) =>
+  sendProblem(res, new Problem('not-found', `no route for ${req.method} ${req.path}`), req.originalUrl);
+
+/** Maps whatever a route threw to a problem; anything unexpected is logged and answered 500 without internals. */
+export function problemHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const problem = toProblem(err);
+    if (problem.type === 'internal') log.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');
+    sendProblem(res, problem, req.originalUrl);
+  };
+}
+
+function toProblem(err: unknown): Problem {
+  if (err instanceof Problem) return err;
+  const e = err as { type?: string; code?: string };
+  if (e?.type === 'entity.parse.failed') return new Problem('malformed-json');
+  if (e?.type === 'entity.too.large') return new Problem('payload-too-large');
+  if (isDatabaseUnavailable(e)) return new Problem('database-unavailable', undefined, { retryAfterSeconds: 5 });
+  return new Problem('internal');
+}
+
+/** Connection failures and server shutdown (SQLSTATE class 08, 57P0x), and pool timeouts. */
+function isDatabaseUnavailable(e: { code?: string; message?: string } | undefined): boolean {
+  const code = e?.code ?? '';
+  return (
+    /^08|^57P0/.test(code) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(code) ||
+    /timeout exceeded when trying to connect|Connection terminated/.test(e?.message ?? '')
+  );
+}

@@ -1,0 +1,84 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Every variable has an embedded default, so `npm run up` works
+ * with nothing set; a malformed value stops the process at start-up with a message naming the variable.
+ */
+const EnvSchema = z.object({
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port').optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  VIGIL_DATA_DIR: z.string().min(1).default('.data'),
+  VIGIL_CACHE_DIR: z.string().min(1).default(path.join(os.homedir(), '.cache', 'vigil')),
+  VIGIL_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  VIGIL_TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  VIGIL_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** The shortest probe interval the API accepts. 10 s in production; tests lower it to keep runs short. */
+  VIGIL_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(10),
+  /**
+   * Probes refuse private, loopback, link-local and metadata addresses unless listed here (comma-separated CIDRs),
+   * checked after DNS resolution. Example: 127.0.0.0/8,::1/128 to monitor services on this host.
+   */
+  VIGIL_PROBE_ALLOW_CIDRS: z.string().default(''),
+  VIGIL_WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(10_000),
+  VIGIL_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2_000),
+  VIGIL_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface Config {
+  databaseUrl: string;
+  /** True when DATABASE_URL was not given and Vigil runs its own Postgres under the data folder. */
+  embeddedPostgres: boolean;
+  temporal: { address: string; namespace: string; embedded: boolean; cliPath?: string; uiPort: number };
+  dataDir: string;
+  cacheDir: string;
+  pgPort: number;
+  api: { host: string; port: number };
+  minIntervalSeconds: number;
+  probeAllowCidrs: string[];
+  worker: { maxConcurrentActivities: number; maxCachedWorkflows: number };
+  dbPoolSize: number;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid environment: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL ?? `postgresql://postgres@127.0.0.1:${e.VIGIL_PG_PORT}/vigil`,
+    embeddedPostgres: e.DATABASE_URL === undefined,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.VIGIL_TEMPORAL_PORT}`,
+      namespace: e.TEMPORAL_NAMESPACE,
+      embedded: e.TEMPORAL_ADDRESS === undefined,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      uiPort: e.VIGIL_TEMPORAL_UI_PORT,
+    },
+    dataDir: path.resolve(e.VIGIL_DATA_DIR),
+    cacheDir: path.resolve(e.VIGIL_CACHE_DIR),
+    pgPort: e.VIGIL_PG_PORT,
+    api: { host: e.API_HOST, port: e.API_PORT },
+    minIntervalSeconds: e.VIGIL_MIN_INTERVAL_SECONDS,
+    probeAllowCidrs: e.VIGIL_PROBE_ALLOW_CIDRS.split(',').map((s) => s.trim()).filter(Boolean),
+    worker: {
+      maxConcurrentActivities: e.VIGIL_WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxCachedWorkflows: e.VIGIL_WORKER_MAX_CACHED_WORKFLOWS,
+    },
+    dbPoolSize: e.VIGIL_DB_POOL_SIZE,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,36 @@
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../config';
+import { migrate } from '../db/migrate';
+import { ensureCheckResultPartitions } from '../db/partitions';
+import { createPool } from '../db/pool';
+import { createLogger } from '../log';
+import { createVigilWorker } from './worker';
+
+/** The worker process: probes, notifications and projection writes. SIGTERM drains it, then it exits. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger('vigil-worker', config.logLevel);
+  const pool = createPool(config.databaseUrl, { max: config.dbPoolSize, applicationName: 'vigil-worker', log });
+  await migrate(pool);
+  await ensureCheckResultPartitions(pool);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await createVigilWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    pool,
+    probeAllowCidrs: config.probeAllowCidrs,
+    maxConcurrentActivities: config.worker.maxConcurrentActivities,
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
+  });
+  log.info({ temporal: config.temporal.address, namespace: config.temporal.namespace }, 'worker started');
+  // The Temporal runtime turns SIGINT/SIGTERM into worker.shutdown(); run() resolves once in-flight work is handed back.
+  await worker.run();
+  await connection.close();
+  await pool.end();
+  log.info('worker stopped');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,39 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Pool } from 'pg';
+import { createActivities } from '../activities';
+import { AddressGuard } from '../activities/probes/address-guard';
+import { CheckResultWriter } from '../db/check-results';
+import { TASK_QUEUE } from '../ids';
+
+export interface VigilWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  pool: Pool;
+  probeAllowCidrs: readonly string[];
+  maxConcurrentActivities: number;
+  maxCachedWorkflows: number;
+  /** A pre-built bundle (tests build one for every suite); otherwise the workflows are bundled at start-up. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  taskQueue?: string;
+}
+
+/** A worker that runs every Vigil workflow and activity; `run()` it, and it drains on SIGTERM. */
+export function createVigilWorker(opts: VigilWorkerOptions): Promise<Worker> {
+  const activities = createActivities({
+    pool: opts.pool,
+    writer: new CheckResultWriter(opts.pool),
+    guard: new AddressGuard(opts.probeAllowCidrs),
+  });
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    activities,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    // Probe windows spend nearly all their time asleep, so one worker holds thousands of them at once.
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities,
+    maxCachedWorkflows: opts.maxCachedWorkflows,
+    // A window hands its remaining slots back at once on shutdown, so draining takes seconds, not a whole window.
+    shutdownGraceTime: '5s',
+  });
+}

@@ -1,0 +1,124 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createCheckActivities, type RunChecksInput, type RunChecksResult } from '../../src/activities/checks';
+import { AddressGuard } from '../../src/activities/probes/address-guard';
+import { CheckResultWriter } from '../../src/db/check-results';
+import { upsertTarget } from '../../src/db/targets';
+import { DEFAULT_THRESHOLDS, initialJudgement } from '../../src/domain/judge';
+import { TargetSpecSchema } from '../../src/domain/target';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { startFakeTarget, type FakeTarget } from '../support/fake-target';
+
+describe('runChecks (the probe activity)', () => {
+  let db: TestDatabase;
+  let target: FakeTarget;
+  let runChecks: ReturnType<typeof createCheckActivities>['runChecks'];
+  let n = 0;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    target = await startFakeTarget();
+    ({ runChecks } = createCheckActivities({ writer: new CheckResultWriter(db.pool), guard: new AddressGuard(['127.0.0.0/8']) }));
+  });
+  afterAll(async () => {
+    await target.close();
+    await db.drop();
+  });
+  beforeEach(() => target.behave({ status: 200, body: 'ok', delayMs: 0 }));
+
+  /** A target row of its own per test, and the input for one slot that is due now. */
+  async function input(probe: Record<string, unknown> = {}, slots = [Date.now()]): Promise<RunChecksInput> {
+    const targetId = `tgt_TEST${String(++n).padStart(22, '0')}`;
+    const spec = TargetSpecSchema.parse({ name: targetId, intervalSeconds: 60, probe: { kind: 'http', url: target.url, ...probe } });
+    await upsertTarget(db.pool, targetId, spec, 1);
+    return { targetId, probe: spec.probe, intervalMs: 60_000, slots, judgement: initialJudgement(0), thresholds: DEFAULT_THRESHOLDS };
+  }
+
+  /** Runs the activity as a worker would, with an activity context, outside any workflow. */
+  const check = (i: RunChecksInput, activities = { runChecks }): Promise<RunChecksResult> =>
+    new MockActivityEnvironment().run(activities.runChecks, i) as Promise<RunChecksResult>;
+
+  const rows = async (targetId: string) =>
+    (await db.pool.query('SELECT outcome, status_code, error FROM check_results WHERE target_id = $1 ORDER BY scheduled_at', [targetId])).rows;
+
+  it('records up when the target answers 200', async () => {
+    const i = await input();
+    const { checked } = await check(i);
+    expect(checked).toEqual([expect.objectContaining({ scheduledAt: i.slots[0], outcome: 'up' })]);
+    expect(await rows(i.targetId)).toEqual([{ outcome: 'up', status_code: 200, error: null }]);
+    const status = await db.pool.query('SELECT last_outcome, consecutive_successes FROM target_status WHERE target_id = $1', [i.targetId]);
+    expect(status.rows[0]).toEqual({ last_outcome: 'up', consecutive_successes: 1 });
+  });
+
+  it('records down with the status code when the target answers 500', async () => {
+    target.behave({ status: 500 });
+    const i = await input();
+    const { checked } = await check(i);
+    expect(checked[0]?.outcome).toBe('down');
+    expect(await rows(i.targetId)).toEqual([{ outcome: 'down', status_code: 500, error: 'status 500, expected 200-299' }]);
+  });
+
+  it('records down when the target answers slower than the timeout', async () => {
+    target.behave({ delayMs: 1_000 });
+    const i = await input({ timeoutMs: 200 });
+    const { checked } = await check(i);
+    expect(checked[0]).toMatchObject({ outcome: 'down', error: 'timed out after 200 ms' });
+    expect(checked[0]?.latencyMs).toBeGreaterThanOrEqual(200);
+    expect(checked[0]?.latencyMs).toBeLessThan(1_000);
+  });
+
+  it('records down when nothing listens on the port', async () => {
+    const closed = await startFakeTarget();
+    const url = closed.url;
+    await closed.close();
+    const i = await input({ url });
+    const { checked } = await check(i);
+    expect(checked[0]).toMatchObject({ outcome: 'down', error: 'connection refused' });
+  });
+
+  it('refuses a loopback target unless loopback is allow-listed', async () => {
+    const strict = createCheckActivities({ writer: new CheckResultWriter(db.pool), guard: new AddressGuard([]) });
+    const before = target.hits.length;
+    const i = await input();
+    const { checked } = await check(i, strict);
+    expect(checked[0]).toMatchObject({ outcome: 'down', error: expect.stringContaining('refused to probe 127.0.0.1: loopback') });
+    expect(target.hits.length).toBe(before);
+  });
+
+  it('writes one row per slot however often the activity runs for it', async () => {
+    const i = await input();
+    await check(i);
+    await check(i);
+    expect(await rows(i.targetId)).toHaveLength(1);
+  });
+
+  it('records a slot whose successor is already due as missed instead of probing it late', async () => {
+    const now = Date.now();
+    const i = await input({}, [now - 120_000, now - 60_000 + 1_000]);
+    const before = target.hits.length;
+    const { checked } = await check(i);
+    expect(checked.map((c) => c.outcome)).toEqual(['missed', 'up']);
+    expect(target.hits.length).toBe(before + 1);
+    expect((await rows(i.targetId)).map((r) => r.outcome)).toEqual(['missed', 'up']);
+  });
+
+  it('hands back as soon as a result changes the state, leaving later slots unprobed', async () => {
+    const now = Date.now();
+    const i = await input({}, [now, now + 100, now + 200]);
+    // unknown -> up on the first success: the window ends there.
+    const { checked } = await check(i);
+    expect(checked).toHaveLength(1);
+    expect(await rows(i.targetId)).toHaveLength(1);
+  });
+
+  it('probes every slot of a window at its time while the state holds', async () => {
+    const now = Date.now();
+    const i = await input({}, [now, now + 300, now + 600]);
+    i.judgement = { state: 'up', since: 0, consecutiveFailures: 0, consecutiveSuccesses: 5 };
+    const start = target.hits.length;
+    const { checked } = await check(i);
+    expect(checked.map((c) => c.outcome)).toEqual(['up', 'up', 'up']);
+    const times = target.hits.slice(start).map((h) => h.at);
+    expect(times[1]! - now).toBeGreaterThanOrEqual(290);
+    expect(times[2]! - now).toBeGreaterThanOrEqual(590);
+  });
+});

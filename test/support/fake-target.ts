@@ -1,0 +1,44 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeTargetBehaviour {
+  status: number;
+  body: string;
+  delayMs: number;
+  headers: Record<string, string>;
+}
+
+export interface FakeTarget {
+  url: string;
+  /** Requests received, in order. */
+  hits: { method: string; path: string; at: number }[];
+  behave(b: Partial<FakeTargetBehaviour>): void;
+  close(): Promise<void>;
+}
+
+/** A local HTTP server standing in for a monitored service; the test decides how it answers. */
+export async function startFakeTarget(initial: Partial<FakeTargetBehaviour> = {}): Promise<FakeTarget> {
+  let behaviour: FakeTargetBehaviour = { status: 200, body: 'ok', delayMs: 0, headers: {}, ...initial };
+  const hits: FakeTarget['hits'] = [];
+  const server = http.createServer((req, res) => {
+    hits.push({ method: req.method ?? '', path: req.url ?? '', at: Date.now() });
+    const { status, body, delayMs, headers } = behaviour;
+    const answer = () => res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(body);
+    if (delayMs > 0) setTimeout(answer, delayMs);
+    else answer();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    hits,
+    behave: (b) => {
+      behaviour = { ...behaviour, ...b };
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,43 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import type { Pool } from 'pg';
+import { createVigilWorker } from '../../src/worker/worker';
+import { readTestEnv } from './env';
+
+let runtimeInstalled = false;
+
+/** Keeps the SDK's own logging to warnings, so test output shows what matters. */
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Shuts the worker down and waits until it has drained. */
+  stop(): Promise<void>;
+}
+
+/** Vigil's real worker (every workflow and activity) against a test Temporal and a test database, probing loopback. */
+export async function startWorker(env: TestWorkflowEnvironment, pool: Pool, opts: { taskQueue?: string } = {}): Promise<RunningWorker> {
+  quietRuntime();
+  const worker = await createVigilWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    pool,
+    probeAllowCidrs: ['127.0.0.0/8', '::1/128'],
+    maxConcurrentActivities: 200,
+    maxCachedWorkflows: 100,
+    workflowBundle: { codePath: readTestEnv().bundlePath },
+    taskQueue: opts.taskQueue,
+  });
+  const running = worker.run();
+  return {
+    worker,
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
+}
