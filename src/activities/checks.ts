@@ -11,6 +11,8 @@ export interface RunChecksInput {
   intervalMs: number;
   /** Epoch ms of each slot to probe, ascending. */
   slots: number[];
+  /** The workflow's timer already waited for the first slot: probe it at once, whatever this worker's clock says. */
+  firstSlotIsDue: boolean;
   /** The workflow's judgement before the first slot, so this activity knows when the state would change. */
   judgement: Judgement;
   thresholds: Thresholds;
@@ -61,7 +63,7 @@ export function createCheckActivities({ writer, guard }: CheckActivityDeps) {
       let judgement = input.judgement;
       const checked: CheckedSlot[] = [];
       try {
-        for (const slot of input.slots) {
+        for (const [i, slot] of input.slots.entries()) {
           if (Date.now() >= slot + input.intervalMs) {
             await writer.write({
               targetId,
@@ -77,7 +79,7 @@ export function createCheckActivities({ writer, guard }: CheckActivityDeps) {
             checked.push({ scheduledAt: slot, outcome: 'missed' });
             continue;
           }
-          await waitUntil(ctx, slot);
+          if (i > 0 || !input.firstSlotIsDue) await waitUntil(ctx, slot);
           const startedAt = Date.now();
           const result = await runProbe(input.probe, { guard, signal: ctx.cancellationSignal });
           const { next, flip } = judge(judgement, result.outcome, slot, thresholds);

@@ -100,7 +100,15 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     let checked: CheckedSlot[] = [];
     try {
       const run = single ? probeSlot : probeWindow;
-      ({ checked } = await run({ targetId, probe: spec.probe, intervalMs, slots, judgement, thresholds: spec.thresholds }));
+      ({ checked } = await run({
+        targetId,
+        probe: spec.probe,
+        intervalMs,
+        slots,
+        firstSlotIsDue: single,
+        judgement,
+        thresholds: spec.thresholds,
+      }));
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       // Vigil itself failed and its retries ran out. Keep the schedule: after a pause of one interval, the next

@@ -30,7 +30,7 @@ describe('runChecks (the probe activity)', () => {
     const targetId = `tgt_TEST${String(++n).padStart(22, '0')}`;
     const spec = TargetSpecSchema.parse({ name: targetId, intervalSeconds: 60, probe: { kind: 'http', url: target.url, ...probe } });
     await upsertTarget(db.pool, targetId, spec, 1);
-    return { targetId, probe: spec.probe, intervalMs: 60_000, slots, judgement: initialJudgement(0), thresholds: DEFAULT_THRESHOLDS };
+    return { targetId, probe: spec.probe, intervalMs: 60_000, slots, firstSlotIsDue: false, judgement: initialJudgement(0), thresholds: DEFAULT_THRESHOLDS };
   }
 
   /** Runs the activity as a worker would, with an activity context, outside any workflow. */

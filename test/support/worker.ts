@@ -1,17 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createVigilWorker } from '../../src/worker/worker';
 import { readTestEnv } from './env';
-
-let runtimeInstalled = false;
-
-/** Keeps the SDK's own logging to warnings, so test output shows what matters. */
-function quietRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-}
 
 export interface RunningWorker {
   worker: Worker;
@@ -21,7 +12,6 @@ export interface RunningWorker {
 
 /** Vigil's real worker (every workflow and activity) against a test Temporal and a test database, probing loopback. */
 export async function startWorker(env: TestWorkflowEnvironment, pool: Pool, opts: { taskQueue?: string } = {}): Promise<RunningWorker> {
-  quietRuntime();
   const worker = await createVigilWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',

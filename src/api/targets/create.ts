@@ -1,17 +1,16 @@
 import type { RequestHandler } from 'express';
-import { newId, targetWorkflowId, TASK_QUEUE } from '../../ids';
 import { upsertTarget } from '../../db/targets';
-import { targetWorkflow } from '../../workflows/target';
+import { newId } from '../../ids';
 import type { ApiDeps } from '../deps';
 import { Problem } from '../problems';
-import { temporalCall } from '../temporal';
 import { createTargetBody } from './schema';
 import { targetRepresentation } from './representation';
+import { startTargetWorkflow } from './workflow';
 
 /**
- * POST /v1/targets. The target's workflow is started first, with an id derived from the target id, so a retried
- * start finds the same workflow; the workflow projects the target into Postgres itself, so a crash between the two
- * steps below still leaves a whole target. The API writes the same projection too, so the next read finds it.
+ * POST /v1/targets. The target's workflow is started first; it projects the target into Postgres itself, so a crash
+ * between the two steps below still leaves a whole target, and a failed start leaves nothing. The API writes the
+ * same projection too, so the read that follows a create finds it.
  */
 export function createTarget(deps: ApiDeps): RequestHandler {
   const body = createTargetBody(deps.config.minIntervalSeconds);
@@ -20,15 +19,7 @@ export function createTarget(deps: ApiDeps): RequestHandler {
     if (!parsed.success) throw Problem.invalid(parsed.error);
     const spec = parsed.data;
     const id = newId('tgt');
-    await temporalCall(deps.temporal, () =>
-      deps.temporal.workflow.start(targetWorkflow, {
-        workflowId: targetWorkflowId(id),
-        taskQueue: TASK_QUEUE,
-        args: [{ targetId: id, spec, version: 1 }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        memo: { name: spec.name },
-      }),
-    );
+    await startTargetWorkflow(deps.temporal, id, spec);
     await upsertTarget(deps.pool, id, spec, 1);
     const target = await deps.prisma.target.findUniqueOrThrow({ where: { id }, include: { status: true } });
     res.status(201).location(`/v1/targets/${id}`).json(targetRepresentation(target, target.status));

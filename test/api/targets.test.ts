@@ -1,0 +1,136 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import request from 'supertest';
+import type { RunningServer } from '../../src/api/server';
+import { startTargetWorkflow } from '../../src/api/targets/workflow';
+import { TargetSpecSchema } from '../../src/domain/target';
+import { targetWorkflowId } from '../../src/ids';
+import { startApi } from '../support/api';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { eventually } from '../support/eventually';
+import { startFakeTarget, type FakeTarget } from '../support/fake-target';
+import { startLocalTemporal } from '../support/temporal';
+import { startWorker, type RunningWorker } from '../support/worker';
+
+describe('targets through the API, end to end (real Temporal, real Postgres, a local target)', () => {
+  let db: TestDatabase;
+  let temporal: TestWorkflowEnvironment;
+  let worker: RunningWorker;
+  let api: RunningServer;
+  let site: FakeTarget;
+
+  beforeAll(async () => {
+    [db, temporal, site] = await Promise.all([createTestDatabase(), startLocalTemporal(), startFakeTarget()]);
+    worker = await startWorker(temporal, db.pool);
+    api = await startApi(db, temporal);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await worker?.stop();
+    await temporal?.teardown();
+    await site?.close();
+    await db?.drop();
+  });
+
+  const getTarget = async (id: string) => (await request(api.url).get(`/v1/targets/${id}`).expect(200)).body;
+
+  it('shows a target up while it answers, down once it fails, with exactly one result row per scheduled probe', async () => {
+    const created = await request(api.url)
+      .post('/v1/targets')
+      .send({ name: 'shop', url: `${site.url}/health`, intervalSeconds: 1, downAfter: 2, upAfter: 1 })
+      .expect(201);
+    const id: string = created.body.id;
+    expect(created.headers.location).toBe(`/v1/targets/${id}`);
+    expect(created.body).toMatchObject({ name: 'shop', url: `${site.url}/health`, intervalSeconds: 1, status: { state: 'unknown' } });
+
+    const up = await eventually(async () => {
+      const t = await getTarget(id);
+      expect(t.status.state).toBe('up');
+      return t;
+    });
+    expect(up.status.lastCheckedAt).not.toBeNull();
+    expect(typeof up.status.lastLatencyMs).toBe('number');
+
+    site.behave({ status: 503 });
+    const down = await eventually(async () => {
+      const t = await getTarget(id);
+      expect(t.status.state).toBe('down');
+      return t;
+    });
+    expect(down.status.lastError).toBe('status 503, expected 200-299');
+    expect(down.status.consecutiveFailures).toBeGreaterThanOrEqual(2);
+
+    site.behave({ status: 200 });
+    await eventually(async () => expect((await getTarget(id)).status.state).toBe('up'));
+
+    const flips = await db.pool.query('SELECT from_state, to_state FROM flips WHERE target_id = $1 ORDER BY at', [id]);
+    expect(flips.rows).toEqual([
+      { from_state: 'unknown', to_state: 'up' },
+      { from_state: 'up', to_state: 'down' },
+      { from_state: 'down', to_state: 'up' },
+    ]);
+
+    // One row per slot: consecutive slots one interval apart, from the first probe to the last, none twice.
+    const { rows } = await db.pool.query<{ ms: string }>(
+      `SELECT (extract(epoch FROM scheduled_at) * 1000)::bigint AS ms FROM check_results WHERE target_id = $1 ORDER BY scheduled_at`,
+      [id],
+    );
+    const slots = rows.map((r) => Number(r.ms));
+    expect(slots.length).toBeGreaterThanOrEqual(4); // up after 1, down after 2, up after 1
+    expect(slots.slice(1).map((s, i) => s - slots[i]!)).toEqual(new Array(slots.length - 1).fill(1000));
+  });
+
+  describe('refuses invalid targets with a problem naming the field, and stores and starts nothing', () => {
+    const valid = { name: 'api', url: 'https://example.com/health', intervalSeconds: 60 };
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['a missing url', { name: 'api', intervalSeconds: 60 }, 'url'],
+      ['a malformed url', { ...valid, url: 'not a url' }, 'url'],
+      ['a url that is not http(s)', { ...valid, url: 'ftp://example.com' }, 'url'],
+      ['an interval below the minimum', { ...valid, intervalSeconds: 0 }, 'intervalSeconds'],
+      ['an interval above a day', { ...valid, intervalSeconds: 86_401 }, 'intervalSeconds'],
+      ['a fractional interval', { ...valid, intervalSeconds: 1.5 }, 'intervalSeconds'],
+      ['an unknown field', { ...valid, colour: 'red' }, 'colour'],
+      ['an empty name', { ...valid, name: '' }, 'name'],
+      ['a name of the wrong type', { ...valid, name: 42 }, 'name'],
+    ];
+
+    it.each(cases)('%s', async (_what, body, field) => {
+      const res = await request(api.url).post('/v1/targets').send(body).expect(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({ type: 'https://vigil.dev/problems/invalid-request', status: 400 });
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    });
+
+    it('a body that is not JSON', async () => {
+      const res = await request(api.url).post('/v1/targets').set('content-type', 'application/json').send('{"name":').expect(400);
+      expect(res.body.type).toBe('https://vigil.dev/problems/malformed-json');
+    });
+
+    it('a body that is not declared as JSON', async () => {
+      const res = await request(api.url).post('/v1/targets').set('content-type', 'text/plain').send('name=api').expect(415);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    });
+
+    it('and none of them left a row in Postgres or a workflow in Temporal', async () => {
+      // Only the target of the end-to-end test above exists.
+      const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM targets WHERE name <> 'shop'");
+      expect(rows[0].n).toBe(0);
+      const running = await temporal.client.workflow.count();
+      expect(running.count).toBe(1);
+    });
+  });
+
+  it('answers 404 with a problem for a target that does not exist', async () => {
+    const res = await request(api.url).get('/v1/targets/tgt_01M8B7Z5CFY505SXTDD14RPC6R').expect(404);
+    expect(res.body).toMatchObject({ type: 'https://vigil.dev/problems/not-found', status: 404 });
+    await request(api.url).get('/v1/targets/not-an-id').expect(404);
+  });
+
+  it('starting the same target twice runs one workflow', async () => {
+    const spec = TargetSpecSchema.parse({ name: 'twice', intervalSeconds: 3600, probe: { kind: 'http', url: site.url } });
+    const first = await startTargetWorkflow(temporal.client, 'tgt_TWICE0000000000000000000000', spec);
+    const second = await startTargetWorkflow(temporal.client, 'tgt_TWICE0000000000000000000000', spec);
+    expect(second.firstExecutionRunId).toBe(first.firstExecutionRunId);
+    expect(first.workflowId).toBe(targetWorkflowId('tgt_TWICE0000000000000000000000'));
+    await first.terminate('test done');
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * Records the workflow histories that test/workflows/replay.test.ts replays: `npm run record:histories`.
+ * Re-record only for a deliberate, versioned change to workflow code (see README: "Changing workflow code");
+ * a replay failure after an accidental change is the test doing its job.
+ */
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import fs from 'node:fs';
+import path from 'node:path';
+import { upsertTarget } from '../../src/db/targets';
+import { TargetSpecSchema } from '../../src/domain/target';
+import { TASK_QUEUE, targetWorkflowId } from '../../src/ids';
+import { statusQuery, targetWorkflow } from '../../src/workflows/target';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { eventually } from '../support/eventually';
+import { startFakeTarget, type FakeTarget } from '../support/fake-target';
+import { startLocalTemporal, startTimeSkippingTemporal } from '../support/temporal';
+import { startWorker } from '../support/worker';
+
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
+
+async function record(env: TestWorkflowEnvironment, db: TestDatabase, site: FakeTarget, name: string, intervalSeconds: number, drive: (wait: (state: string) => Promise<void>) => Promise<void>) {
+  const worker = await startWorker(env, db.pool);
+  const targetId = `tgt_${name.toUpperCase().replace(/[^A-Z]/g, '').padEnd(26, '0').slice(0, 26)}`;
+  const spec = TargetSpecSchema.parse({ name, intervalSeconds, probe: { kind: 'http', url: site.url }, thresholds: { downAfter: 2, upAfter: 1 } });
+  await upsertTarget(db.pool, targetId, spec, 1);
+  const handle = await env.client.workflow.start(targetWorkflow, {
+    workflowId: targetWorkflowId(targetId),
+    taskQueue: TASK_QUEUE,
+    args: [{ targetId, spec, version: 1 }],
+  });
+  await drive((state) => eventually(async () => expect((await handle.query(statusQuery)).judgement.state).toBe(state), 60_000));
+  await handle.terminate('recorded');
+  await worker.stop();
+  fs.writeFileSync(path.join(FIXTURES, `${name}.json`), historyToJSON(await handle.fetchHistory()));
+}
+
+describe('record workflow histories', () => {
+  let db: TestDatabase;
+  let site: FakeTarget;
+  beforeAll(async () => {
+    [db, site] = await Promise.all([createTestDatabase(), startFakeTarget()]);
+  });
+  afterAll(async () => {
+    await site.close();
+    await db.drop();
+  });
+
+  it('target-window-flips: a 1 s target in probe windows going up, down and up', async () => {
+    const env = await startLocalTemporal();
+    site.behave({ status: 200 });
+    await record(env, db, site, 'target-window-flips', 1, async (wait) => {
+      await wait('up');
+      site.behave({ status: 500 });
+      await wait('down');
+      site.behave({ status: 200 });
+      await wait('up');
+    });
+    await env.teardown();
+  });
+
+  it('target-timer-flips: a 10 min target on timers going up, down and up', async () => {
+    const env = await startTimeSkippingTemporal();
+    site.behave({ status: 200 });
+    await record(env, db, site, 'target-timer-flips', 600, async (wait) => {
+      await env.sleep('1h');
+      await wait('up');
+      site.behave({ status: 500 });
+      await env.sleep('1h');
+      await wait('down');
+      site.behave({ status: 200 });
+      await env.sleep('1h');
+      await wait('up');
+    });
+    await env.teardown();
+  });
+});
