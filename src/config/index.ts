@@ -31,6 +31,9 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** Every environment variable Vigil reads. */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape);
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }

@@ -1,0 +1,35 @@
+import { nextSlot, phaseMs, slotsPerWindow, windowFrom, MAX_SLOTS_PER_WINDOW } from '../../src/domain/schedule';
+
+describe('probe schedule', () => {
+  it('puts every slot of a target on one grid: phase + k * interval', () => {
+    const interval = 60_000;
+    const phase = phaseMs('tgt_01M8B7Z5CFY505SXTDD14RPC6R', interval);
+    const first = nextSlot(1_800_000_000_123, interval, phase);
+    expect(first).toBeGreaterThan(1_800_000_000_123);
+    expect(first - 1_800_000_000_123).toBeLessThanOrEqual(interval);
+    expect((first - phase) % interval).toBe(0);
+    expect(nextSlot(first, interval, phase)).toBe(first + interval);
+    expect(nextSlot(first - 1, interval, phase)).toBe(first);
+  });
+
+  it('derives the phase from the target id alone, so a restarted workflow keeps its grid', () => {
+    expect(phaseMs('tgt_A', 30_000)).toBe(phaseMs('tgt_A', 30_000));
+    expect(phaseMs('tgt_A', 30_000)).not.toBe(phaseMs('tgt_B', 30_000));
+  });
+
+  it('spreads 10,000 targets with one interval evenly: no second holds more than twice its share', () => {
+    const interval = 60_000;
+    const perSecond = new Array(60).fill(0);
+    for (let i = 0; i < 10_000; i++) perSecond[Math.floor(phaseMs(`tgt_${i.toString(36).padStart(26, '0')}`, interval) / 1000)]++;
+    expect(Math.max(...perSecond)).toBeLessThan((2 * 10_000) / 60);
+    expect(Math.min(...perSecond)).toBeGreaterThan(10_000 / 60 / 2);
+  });
+
+  it('covers about two minutes of slots per activity, one slot for long intervals, and never more than the cap', () => {
+    expect(slotsPerWindow(10_000)).toBe(12);
+    expect(slotsPerWindow(60_000)).toBe(2);
+    expect(slotsPerWindow(600_000)).toBe(1);
+    expect(slotsPerWindow(1_000)).toBe(MAX_SLOTS_PER_WINDOW);
+    expect(windowFrom(5_000, 20_000)).toEqual([5_000, 25_000, 45_000, 65_000, 85_000, 105_000]);
+  });
+});
