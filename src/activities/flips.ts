@@ -9,8 +9,8 @@ export function createFlipActivities({ pool }: { pool: Pool }) {
         `WITH flip AS (
            INSERT INTO flips (target_id, at, from_state, to_state, reason) VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT DO NOTHING)
-         UPDATE target_status SET state = $4, state_since = $2, updated_at = now()
-         WHERE target_id = $1 AND state_since <= $2`,
+         UPDATE target_status SET state = $4, state_since = $2, last_flip_at = $2, updated_at = now()
+         WHERE target_id = $1 AND (last_flip_at IS NULL OR last_flip_at < $2)`,
         [targetId, new Date(flip.at), flip.from, flip.to, flip.reason],
       );
     },
