@@ -13,6 +13,12 @@ export function startWebServer(app: Express, host: string, port: number): Promis
   // Slow clients cannot hold connections open forever.
   server.headersTimeout = 15_000;
   server.requestTimeout = 30_000;
+  // Responses still being prepared when we stop carry `Connection: close`, so their keep-alive sockets end with them.
+  const inFlight = new Set<http.ServerResponse>();
+  server.on('request', (_req, res: http.ServerResponse) => {
+    inFlight.add(res);
+    res.on('close', () => inFlight.delete(res));
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -22,6 +28,7 @@ export function startWebServer(app: Express, host: string, port: number): Promis
         url: `http://${shown}:${bound}`,
         close: () =>
           new Promise<void>((done) => {
+            for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
             server.close(() => done());
             // Keep-alive connections with no request in flight would otherwise hold close() open.
             server.closeIdleConnections();
