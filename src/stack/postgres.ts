@@ -158,10 +158,13 @@ export async function startLocalPostgres(opts: Options): Promise<LocalPostgres> 
   return {
     url: `${base}/${opts.database}`,
     port: opts.port,
-    stop: async () => {
-      await run(path.join(bin, 'pg_ctl'), ['stop', '-D', dataDir, '-m', 'fast', '-w'], ids).catch(() => undefined);
-    },
+    stop: () => postgresStop(dataDir),
   };
+}
+
+/** Stops the PostgreSQL running on `dataDir`, if any (fast shutdown: open sessions are ended). */
+export async function postgresStop(dataDir: string): Promise<void> {
+  await run(path.join(postgresBinDir(), 'pg_ctl'), ['stop', '-D', dataDir, '-m', 'fast', '-w'], runAsIds()).catch(() => undefined);
 }
 
 export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {

@@ -1,18 +1,22 @@
 /** What global-setup hands to every suite, through the environment (jest starts its workers after global setup). */
-export const TEMPLATE_DATABASE = 'vigil_test_template';
-
 interface TestEnv {
   adminUrl: string;
+  /** Migrated once per run; each suite's database is a copy of it. */
+  templateDatabase: string;
   cli: string;
   timeSkipping: string;
   bundlePath: string;
+  /** This run's own folder under the data folder; global teardown removes it. */
+  runDir: string;
 }
 
 const KEYS = {
   adminUrl: 'VIGIL_TEST_PG_ADMIN_URL',
+  templateDatabase: 'VIGIL_TEST_TEMPLATE_DATABASE',
   cli: 'VIGIL_TEST_TEMPORAL_CLI',
   timeSkipping: 'VIGIL_TEST_TIME_SKIPPING_SERVER',
   bundlePath: 'VIGIL_TEST_WORKFLOW_BUNDLE',
+  runDir: 'VIGIL_TEST_RUN_DIR',
 } as const;
 
 export const testEnv = (values: TestEnv): Record<string, string> =>
@@ -24,7 +28,7 @@ export function readTestEnv(): TestEnv {
     if (!value) throw new Error(`${KEYS[key]} is not set: run the tests through jest (npm test), which runs global setup`);
     return value;
   };
-  return { adminUrl: read('adminUrl'), cli: read('cli'), timeSkipping: read('timeSkipping'), bundlePath: read('bundlePath') };
+  return Object.fromEntries(Object.keys(KEYS).map((k) => [k, read(k as keyof TestEnv)])) as unknown as TestEnv;
 }
 
 export function withDatabase(url: string, database: string): string {
