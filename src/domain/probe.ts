@@ -24,13 +24,51 @@ const isRegex = (source: string): boolean => {
   }
 };
 
+/** How long a probe may take before it counts as down. */
+const timeoutMs = z.int().min(100).max(60_000).default(10_000);
+/** Slower than this (but otherwise fine) counts as degraded, not down. */
+const degradedAboveMs = z.int().min(1).max(60_000).optional();
+
+const IPV4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+export const isIpv4 = (s: string): boolean => IPV4.test(s);
+/** Pure (no node:net): the URL parser is the IPv6 grammar, dotted IPv4 tails included; zone ids are refused. */
+export const isIpv6 = (s: string): boolean => {
+  if (!/^[\da-fA-F:.]+$/.test(s) || !s.includes(':')) return false;
+  try {
+    new URL(`http://[${s}]/`);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A DNS name: labels of letters, digits, hyphens and underscores (`_dmarc.example.com`), at most 253 characters, an
+ * optional final dot. The last label may not be all digits, so a mistyped IP address is never taken for a name.
+ */
+const DNS_NAME = /^(?=.{1,253}\.?$)([\w](?:[\w-]{0,61}[\w])?\.)*(?!\d+\.?$)[\w](?:[\w-]{0,61}[\w])?\.?$/;
+export const isDnsName = (s: string): boolean => DNS_NAME.test(s);
+
+const host = z
+  .string()
+  .refine((h) => isDnsName(h) || isIpv4(h) || isIpv6(h), 'must be a DNS name or an IP address (IPv6 without brackets)');
+
+/** `1.1.1.1`, `1.1.1.1:53`, `2606:4700::1111` or `[2606:4700::1111]:53`: the forms the resolver accepts. */
+const resolverAddress = z.string().refine((r) => {
+  const v6 = /^\[(.+)\]:(\d+)$/.exec(r);
+  const v4 = /^([\d.]+):(\d+)$/.exec(r);
+  const [address, port] = v6 ? [v6[1]!, v6[2]] : v4 ? [v4[1]!, v4[2]] : [r, undefined];
+  const validPort = port === undefined || (Number(port) >= 1 && Number(port) <= 65_535);
+  return validPort && (v6 ? isIpv6(address) : isIpv4(address) || (port === undefined && isIpv6(address)));
+}, 'a resolver is an IP address with an optional port: 1.1.1.1, 1.1.1.1:53, 2606:4700::1111 or [2606:4700::1111]:53');
+
 export const HttpProbeSchema = z.strictObject({
   kind: z.literal('http'),
   url: z.url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' }).max(2048),
   method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
   headers: z.record(headerName, z.string().max(8192)).default({}),
   body: z.string().max(65_536).optional(),
-  timeoutMs: z.int().min(100).max(60_000).default(10_000),
+  timeoutMs,
   followRedirects: z.boolean().default(true),
   /** Status codes and ranges that count as success. */
   expectedStatus: z.array(z.union([z.int().min(100).max(599), statusRange])).min(1).max(50).default(['200-299']),
@@ -42,14 +80,58 @@ export const HttpProbeSchema = z.strictObject({
       equals: z.union([z.string(), z.number(), z.boolean(), z.null()]),
     })
     .optional(),
-  /** Slower than this (but otherwise fine) counts as degraded, not down. */
-  degradedAboveMs: z.int().min(1).max(60_000).optional(),
+  degradedAboveMs,
   /** An https certificate expiring within this many days marks the target degraded. 0 turns the warning off. */
   tlsExpiryWarnDays: z.int().min(0).max(365).default(14),
 });
 export type HttpProbe = z.infer<typeof HttpProbeSchema>;
 
-export const ProbeSchema = z.discriminatedUnion('kind', [HttpProbeSchema]);
+/** A TCP connect: up once the handshake completes. */
+export const TcpProbeSchema = z.strictObject({
+  kind: z.literal('tcp'),
+  host,
+  port: z.int().min(1).max(65_535),
+  timeoutMs,
+  degradedAboveMs,
+});
+export type TcpProbe = z.infer<typeof TcpProbeSchema>;
+
+export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT'] as const;
+export type DnsRecordType = (typeof DNS_RECORD_TYPES)[number];
+
+/** What `expect` must look like for each record type (TXT takes any text). */
+const EXPECTED_VALUE: Record<DnsRecordType, [(s: string) => boolean, string] | undefined> = {
+  A: [isIpv4, 'an A record is an IPv4 address'],
+  AAAA: [isIpv6, 'an AAAA record is an IPv6 address'],
+  CNAME: [isDnsName, 'a CNAME record is a DNS name'],
+  MX: [isDnsName, "an MX record is compared by its exchange's DNS name"],
+  TXT: undefined,
+};
+
+/**
+ * A DNS lookup of one record type, against `resolver` (the system's resolvers when left out). Up when the name has
+ * records of that type and, with `expect`, one of them is that value: the same address (A, AAAA), the same name
+ * (CNAME, the exchange of an MX; case and a final dot ignored), or, for TXT, a record whose strings joined contain it
+ * (TXT records are long, and what one checks is a token in them, such as `v=spf1` or a verification code).
+ */
+export const DnsProbeSchema = z
+  .strictObject({
+    kind: z.literal('dns'),
+    /** The name to look up. (Not `name`: that is the target's own name, beside the probe's fields in the API.) */
+    query: z.string().refine(isDnsName, 'must be a DNS name'),
+    recordType: z.enum(DNS_RECORD_TYPES).default('A'),
+    resolver: resolverAddress.optional(),
+    expect: z.string().min(1).max(4096).optional(),
+    timeoutMs,
+    degradedAboveMs,
+  })
+  .superRefine(({ recordType, expect }, ctx) => {
+    const rule = EXPECTED_VALUE[recordType];
+    if (expect !== undefined && rule && !rule[0](expect)) ctx.addIssue({ code: 'custom', path: ['expect'], message: rule[1] });
+  });
+export type DnsProbe = z.infer<typeof DnsProbeSchema>;
+
+export const ProbeSchema = z.discriminatedUnion('kind', [HttpProbeSchema, TcpProbeSchema, DnsProbeSchema]);
 export type Probe = z.infer<typeof ProbeSchema>;
 
 /** What one probe found. A target's failure is an outcome here, never an exception. */

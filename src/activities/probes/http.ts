@@ -2,22 +2,22 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { performance } from 'node:perf_hooks';
 import type { HttpProbe, ProbeResult } from '../../domain/probe';
-import { readJsonPath } from './json-path';
 import type { AddressGuard } from './address-guard';
+import { Deadline } from './deadline';
+import type { ProbeDeps } from './deps';
+import { readJsonPath } from './json-path';
+import { judgeLatency } from './results';
 
 /** Enough of a body for any content check; a larger response is read this far and no further. */
 const MAX_BODY_BYTES = 1 << 20;
 const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const DAY_MS = 86_400_000;
-
-export interface ProbeDeps {
-  guard: AddressGuard;
-  /** Aborts the probe because the activity was cancelled; a timeout is a result instead. */
-  signal?: AbortSignal;
-}
+/** Never sent on to another origin by a redirect (as browsers and curl do): they are meant for the first one. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+/** Dropped with the body when a redirect turns the request into a GET. */
+const BODY_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']);
 
 interface Response {
   status: number;
@@ -26,42 +26,64 @@ interface Response {
   certificateValidTo?: number;
 }
 
-class ProbeTimeout extends Error {}
+/** The certificate that expires first among those the probe met on its way (redirects included). */
+interface Certificate {
+  host: string;
+  validTo: number;
+}
 
 /** One HTTP(S) check: the request, its redirects, and the judgement of status, body, certificate and latency. */
-export async function probeHttp(probe: HttpProbe, { guard, signal }: ProbeDeps): Promise<ProbeResult> {
-  const started = performance.now();
-  const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(new ProbeTimeout()), probe.timeoutMs);
-  const abort = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
-  const elapsed = () => Math.round(performance.now() - started);
+export async function probeHttp(probe: HttpProbe, { guard, signal, tlsContext }: ProbeDeps): Promise<ProbeResult> {
+  const deadline = new Deadline(probe.timeoutMs, signal);
+  const send = (url: URL, method: string, headers: Record<string, string>, body: string | undefined) =>
+    request(url, method, headers, body, { guard, signal: deadline.signal, tlsContext });
   try {
     let url = new URL(probe.url);
-    let method = probe.method;
-    let body = probe.body;
-    let res = await request(url, method, probe.headers, body, guard, abort);
+    let { method, headers, body } = probe;
+    let res = await send(url, method, headers, body);
+    let certificate = firstToExpire(undefined, url, res);
     for (let hops = 0; probe.followRedirects && REDIRECTS.has(res.status) && res.location; hops++) {
-      if (hops === MAX_REDIRECTS) return { outcome: 'down', latencyMs: elapsed(), statusCode: res.status, error: `more than ${MAX_REDIRECTS} redirects` };
-      url = new URL(res.location, url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        return { outcome: 'down', latencyMs: elapsed(), statusCode: res.status, error: `redirect to unsupported ${url.protocol}` };
-      }
-      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+      const down = (error: string): ProbeResult => ({ outcome: 'down', latencyMs: deadline.elapsed(), statusCode: res.status, error });
+      if (hops === MAX_REDIRECTS) return down(`more than ${MAX_REDIRECTS} redirects`);
+      const next = resolveLocation(res.location, url);
+      if (!next) return down(`redirect to an invalid location ${JSON.stringify(res.location)}`);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') return down(`redirect to unsupported ${next.protocol}`);
+      if (next.origin !== url.origin) headers = without(headers, CREDENTIAL_HEADERS);
+      if ((res.status === 303 && method !== 'HEAD') || ((res.status === 301 || res.status === 302) && method === 'POST')) {
         method = 'GET';
         body = undefined;
+        headers = without(headers, BODY_HEADERS);
       }
-      res = await request(url, method, probe.headers, body, guard, abort);
+      url = next;
+      res = await send(url, method, headers, body);
+      certificate = firstToExpire(certificate, url, res);
     }
-    return judgeResponse(probe, res, elapsed());
+    return judgeResponse(probe, res, deadline.elapsed(), certificate);
   } catch (err) {
-    if (signal?.aborted) throw err;
-    return { outcome: 'down', latencyMs: elapsed(), error: describeFailure(err, probe) };
+    return deadline.down(err);
   } finally {
-    clearTimeout(timer);
+    deadline.dispose();
   }
 }
 
-function judgeResponse(probe: HttpProbe, res: Response, latencyMs: number): ProbeResult {
+function resolveLocation(location: string, base: URL): URL | undefined {
+  try {
+    return new URL(location, base);
+  } catch {
+    return undefined;
+  }
+}
+
+function firstToExpire(earliest: Certificate | undefined, url: URL, res: Response): Certificate | undefined {
+  if (res.certificateValidTo === undefined || (earliest && earliest.validTo <= res.certificateValidTo)) return earliest;
+  return { host: url.host, validTo: res.certificateValidTo };
+}
+
+function without(headers: Record<string, string>, names: ReadonlySet<string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !names.has(name.toLowerCase())));
+}
+
+function judgeResponse(probe: HttpProbe, res: Response, latencyMs: number, certificate?: Certificate): ProbeResult {
   const down = (error: string): ProbeResult => ({ outcome: 'down', latencyMs, statusCode: res.status, error });
   if (!statusExpected(probe.expectedStatus, res.status)) {
     return down(`status ${res.status}, expected ${probe.expectedStatus.join(', ')}`);
@@ -82,15 +104,13 @@ function judgeResponse(probe: HttpProbe, res: Response, latencyMs: number): Prob
     }
     if (actual !== equals) return down(`${path} is ${JSON.stringify(actual) ?? 'missing'}, expected ${JSON.stringify(equals)}`);
   }
-  const degraded = (error: string): ProbeResult => ({ outcome: 'degraded', latencyMs, statusCode: res.status, error });
-  if (res.certificateValidTo !== undefined && probe.tlsExpiryWarnDays > 0) {
-    const daysLeft = Math.floor((res.certificateValidTo - Date.now()) / DAY_MS);
-    if (daysLeft < probe.tlsExpiryWarnDays) return degraded(`TLS certificate expires in ${daysLeft} days`);
+  if (certificate && probe.tlsExpiryWarnDays > 0) {
+    const daysLeft = Math.floor((certificate.validTo - Date.now()) / DAY_MS);
+    if (daysLeft < probe.tlsExpiryWarnDays) {
+      return { outcome: 'degraded', latencyMs, statusCode: res.status, error: `TLS certificate of ${certificate.host} expires in ${daysLeft} days` };
+    }
   }
-  if (probe.degradedAboveMs !== undefined && latencyMs > probe.degradedAboveMs) {
-    return degraded(`responded in ${latencyMs} ms, above ${probe.degradedAboveMs} ms`);
-  }
-  return { outcome: 'up', latencyMs, statusCode: res.status };
+  return judgeLatency(latencyMs, probe.degradedAboveMs, 'responded', res.status);
 }
 
 export function statusExpected(expected: readonly (number | string)[], status: number): boolean {
@@ -99,30 +119,12 @@ export function statusExpected(expected: readonly (number | string)[], status: n
   );
 }
 
-function describeFailure(err: unknown, probe: HttpProbe): string {
-  const e = err as NodeJS.ErrnoException;
-  if (err instanceof ProbeTimeout || e?.name === 'AbortError') return `timed out after ${probe.timeoutMs} ms`;
-  if (e?.name === 'ProbeRefusedError') return e.message;
-  switch (e?.code) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ECONNRESET':
-      return 'connection reset';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `DNS lookup failed (${e.code})`;
-    default:
-      return e?.code ? `${e.code}: ${e.message}` : String(e?.message ?? err);
-  }
-}
-
 function request(
   url: URL,
   method: string,
   headers: Record<string, string>,
   body: string | undefined,
-  guard: AddressGuard,
-  signal: AbortSignal,
+  { guard, signal, tlsContext }: { guard: AddressGuard; signal: AbortSignal; tlsContext: ProbeDeps['tlsContext'] },
 ): Promise<Response> {
   // An IP literal never reaches `lookup`, so it is checked here; names are checked after resolution.
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -137,6 +139,7 @@ function request(
         lookup: guard.lookup,
         agent: false,
         signal,
+        ...(tlsContext ? { secureContext: tlsContext } : {}),
       },
       (res) => {
         const socket = res.socket as TLSSocket;

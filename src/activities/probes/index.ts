@@ -1,11 +1,18 @@
 import type { Probe, ProbeResult } from '../../domain/probe';
-import { probeHttp, type ProbeDeps } from './http';
+import type { ProbeDeps } from './deps';
+import { probeDns } from './dns';
+import { probeHttp } from './http';
+import { probeTcp } from './tcp';
 
 /** Runs the probe its kind calls for. */
 export function runProbe(probe: Probe, deps: ProbeDeps): Promise<ProbeResult> {
   switch (probe.kind) {
     case 'http':
       return probeHttp(probe, deps);
+    case 'tcp':
+      return probeTcp(probe, deps);
+    case 'dns':
+      return probeDns(probe, deps);
   }
 }
 
