@@ -2,8 +2,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import request from 'supertest';
 import type { RunningServer } from '../../src/api/server';
 import { startTargetWorkflow } from '../../src/api/targets/workflow';
+import { HttpProbeSchema, ProbeSchema } from '../../src/domain/probe';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { targetWorkflowId } from '../../src/ids';
+import { startDnsServer } from '../activities/probes/dns-server';
 import { startApi } from '../support/api';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
@@ -91,6 +93,16 @@ describe('targets through the API, end to end (real Temporal, real Postgres, a l
       ['an unknown field', { ...valid, colour: 'red' }, 'colour'],
       ['an empty name', { ...valid, name: '' }, 'name'],
       ['a name of the wrong type', { ...valid, name: 42 }, 'name'],
+      ['an unknown kind', { ...valid, kind: 'smtp' }, 'kind'],
+      ['a tcp target without a port', { name: 'db', kind: 'tcp', host: 'db.example.com', intervalSeconds: 60 }, 'port'],
+      ['a tcp port out of range', { name: 'db', kind: 'tcp', host: 'db.example.com', port: 65_536, intervalSeconds: 60 }, 'port'],
+      ['a tcp host with a port in it', { name: 'db', kind: 'tcp', host: 'db.example.com:5432', port: 5432, intervalSeconds: 60 }, 'host'],
+      ['a tcp target with an http field', { name: 'db', kind: 'tcp', host: 'db.example.com', port: 5432, url: 'https://example.com', intervalSeconds: 60 }, 'url'],
+      ['a dns target without a query', { name: 'mx', kind: 'dns', recordType: 'MX', intervalSeconds: 60 }, 'query'],
+      ['a dns query that is not a name', { name: 'mx', kind: 'dns', query: 'https://example.com', intervalSeconds: 60 }, 'query'],
+      ['a dns record type it cannot check', { name: 'mx', kind: 'dns', query: 'example.com', recordType: 'SRV', intervalSeconds: 60 }, 'recordType'],
+      ['a dns expectation that no record of the type can be', { name: 'mx', kind: 'dns', query: 'example.com', recordType: 'A', expect: 'mail.example.com', intervalSeconds: 60 }, 'expect'],
+      ['a dns resolver that is not an address', { name: 'mx', kind: 'dns', query: 'example.com', resolver: 'dns.google', intervalSeconds: 60 }, 'resolver'],
     ];
 
     it.each(cases)('%s', async (_what, body, field) => {
@@ -132,5 +144,41 @@ describe('targets through the API, end to end (real Temporal, real Postgres, a l
     expect(second.firstExecutionRunId).toBe(first.firstExecutionRunId);
     expect(first.workflowId).toBe(targetWorkflowId('tgt_TWICE0000000000000000000000'));
     await first.terminate('test done');
+  });
+
+  describe('targets of other kinds: tcp and dns', () => {
+    it('watches a TCP port, and shows the target in the shape it was written', async () => {
+      const port = Number(new URL(site.url).port);
+      const created = await request(api.url)
+        .post('/v1/targets')
+        .send({ name: 'port', kind: 'tcp', host: '127.0.0.1', port, intervalSeconds: 1 })
+        .expect(201);
+      expect(created.body).toMatchObject({ name: 'port', kind: 'tcp', host: '127.0.0.1', port, timeoutMs: 10_000, intervalSeconds: 1 });
+      expect(created.body).not.toHaveProperty('url');
+      await eventually(async () => expect((await getTarget(created.body.id)).status.state).toBe('up'));
+    });
+
+    it('watches a DNS record through a configured resolver, its query beside the target name', async () => {
+      const dns = await startDnsServer({ 'shop.test': { MX: [{ priority: 10, exchange: 'mx.shop.test' }] } });
+      try {
+        const created = await request(api.url)
+          .post('/v1/targets')
+          .send({ name: 'mail', kind: 'dns', query: 'shop.test', recordType: 'MX', resolver: dns.address, expect: 'mx.shop.test', intervalSeconds: 1 })
+          .expect(201);
+        expect(created.body).toMatchObject({ name: 'mail', kind: 'dns', query: 'shop.test', recordType: 'MX', resolver: dns.address, expect: 'mx.shop.test' });
+        await eventually(async () => expect((await getTarget(created.body.id)).status.state).toBe('up'));
+        expect(dns.queries).toContain('shop.test MX');
+      } finally {
+        await dns.close();
+      }
+    });
+
+    it('no probe of any kind has a field named like one of the target\'s own, so the flat shape stays unambiguous', async () => {
+      const created = await request(api.url).post('/v1/targets').send({ name: 'fields', url: site.url, intervalSeconds: 3600 }).expect(201);
+      const targetFields = Object.keys(created.body).filter((key) => !(key in HttpProbeSchema.shape));
+      const probeFields = ProbeSchema.options.flatMap((schema) => Object.keys(schema.shape));
+      expect(targetFields).toEqual(expect.arrayContaining(['id', 'name', 'intervalSeconds', 'status']));
+      expect(probeFields.filter((field) => field !== 'kind' && targetFields.includes(field))).toEqual([]);
+    });
   });
 });
