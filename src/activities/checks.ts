@@ -1,18 +1,22 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import type { CheckResultRow, CheckResultWriter } from '../db/check-results';
 import { judge, type Judgement, type Thresholds } from '../domain/judge';
 import type { Outcome, Probe } from '../domain/probe';
-import type { CheckResultWriter } from '../db/check-results';
 import type { AddressGuard } from './probes/address-guard';
 import { runProbe } from './probes';
 
 export interface RunChecksInput {
   targetId: string;
+  /** The configuration version this window runs under; results are fenced off once a newer one is saved. */
+  version: number;
   probe: Probe;
   intervalMs: number;
   /** Epoch ms of each slot to probe, ascending. */
   slots: number[];
   /** The workflow's timer already waited for the first slot: probe it at once, whatever this worker's clock says. */
   firstSlotIsDue: boolean;
+  /** An operator's "check now": a slot off the grid. */
+  manual: boolean;
   /** The workflow's judgement before the first slot, so this activity knows when the state would change. */
   judgement: Judgement;
   thresholds: Thresholds;
@@ -28,6 +32,13 @@ export interface CheckedSlot {
 export interface RunChecksResult {
   /** In slot order. Ends early, after the first result that changes the target's state. */
   checked: CheckedSlot[];
+  /** The target changed (or was paused or deleted) since this window started: it stopped without writing. */
+  fenced: boolean;
+}
+
+export interface CheckActivityDeps {
+  writer: CheckResultWriter;
+  guard: AddressGuard;
 }
 
 /** Only windows have a heartbeat timeout; a single slot is covered by its start-to-close timeout alone. */
@@ -44,62 +55,61 @@ async function waitUntil(ctx: Context, at: number): Promise<void> {
   }
 }
 
-export interface CheckActivityDeps {
-  writer: CheckResultWriter;
-  guard: AddressGuard;
-}
-
 export function createCheckActivities({ writer, guard }: CheckActivityDeps) {
   return {
     /**
-     * Probes each slot at its time and records each result (once per slot, however often this activity is retried).
-     * Returns as soon as a result changes the target's state, so the workflow decides without waiting for the window
-     * to end. A slot whose successor is already due when we reach it (the worker was down, or this is a late retry)
-     * is recorded as missed: late probes are never run in a burst to catch up.
+     * Probes each slot at its time and records each result, once per slot however often this activity is retried or
+     * superseded: when a slot already has a result, that stored result is the one reported. Returns as soon as a
+     * result changes the target's state, so the workflow decides without waiting for the window to end. A slot whose
+     * successor is already due when we reach it (the worker was down, or this is a late retry) is recorded as missed:
+     * late probes are never run in a burst to catch up.
      */
     async runChecks(input: RunChecksInput): Promise<RunChecksResult> {
       const ctx = Context.current();
       const { targetId, thresholds } = input;
       let judgement = input.judgement;
       const checked: CheckedSlot[] = [];
+      const row = (slot: number, fields: Pick<CheckResultRow, 'startedAt' | 'outcome' | 'latencyMs' | 'statusCode' | 'error'>, counts: Judgement): CheckResultRow => ({
+        targetId,
+        scheduledAt: slot,
+        manual: input.manual,
+        configVersion: input.version,
+        consecutiveFailures: counts.consecutiveFailures,
+        consecutiveSuccesses: counts.consecutiveSuccesses,
+        ...fields,
+      });
       try {
         for (const [i, slot] of input.slots.entries()) {
-          if (Date.now() >= slot + input.intervalMs) {
-            await writer.write({
-              targetId,
-              scheduledAt: slot,
-              startedAt: Date.now(),
-              outcome: 'missed',
-              latencyMs: null,
-              statusCode: null,
-              error: 'not probed in time: no worker ran this slot',
-              consecutiveFailures: judgement.consecutiveFailures,
-              consecutiveSuccesses: judgement.consecutiveSuccesses,
-            });
-            checked.push({ scheduledAt: slot, outcome: 'missed' });
-            continue;
+          const late = !input.manual && Date.now() >= slot + input.intervalMs;
+          let found: CheckedSlot;
+          if (late) {
+            const error = 'not probed in time: no worker ran this slot';
+            const written = await writer.write(row(slot, { startedAt: Date.now(), outcome: 'missed', latencyMs: null, statusCode: null, error }, judgement));
+            if (written.status === 'fenced') return { checked, fenced: true };
+            found = written.status === 'duplicate' && written.stored ? reported(slot, written.stored) : { scheduledAt: slot, outcome: 'missed' };
+          } else {
+            if (i > 0 || !input.firstSlotIsDue) await waitUntil(ctx, slot);
+            const startedAt = Date.now();
+            const result = await runProbe(input.probe, { guard, signal: ctx.cancellationSignal });
+            const counts = judge(judgement, result.outcome, slot, thresholds).next;
+            const written = await writer.write(
+              row(slot, { startedAt, outcome: result.outcome, latencyMs: result.latencyMs, statusCode: result.statusCode ?? null, error: result.error ?? null }, counts),
+            );
+            if (written.status === 'fenced') return { checked, fenced: true };
+            found =
+              written.status === 'duplicate' && written.stored
+                ? reported(slot, written.stored)
+                : { scheduledAt: slot, outcome: result.outcome, latencyMs: result.latencyMs, error: result.error };
           }
-          if (i > 0 || !input.firstSlotIsDue) await waitUntil(ctx, slot);
-          const startedAt = Date.now();
-          const result = await runProbe(input.probe, { guard, signal: ctx.cancellationSignal });
-          const { next, flip } = judge(judgement, result.outcome, slot, thresholds);
-          await writer.write({
-            targetId,
-            scheduledAt: slot,
-            startedAt,
-            outcome: result.outcome,
-            latencyMs: result.latencyMs,
-            statusCode: result.statusCode ?? null,
-            error: result.error ?? null,
-            consecutiveFailures: next.consecutiveFailures,
-            consecutiveSuccesses: next.consecutiveSuccesses,
-          });
-          judgement = next;
-          checked.push({ scheduledAt: slot, outcome: result.outcome, latencyMs: result.latencyMs, error: result.error });
-          if (flip) break;
+          checked.push(found);
+          if (found.outcome !== 'missed') {
+            const { next, flip } = judge(judgement, found.outcome, slot, thresholds);
+            judgement = next;
+            if (flip) break;
+          }
           heartbeat(ctx);
         }
-        return { checked };
+        return { checked, fenced: false };
       } catch (err) {
         // On shutdown, hand the rest of the window back at once: the retry on another worker resumes from the clock.
         if (err instanceof CancelledFailure && ctx.cancellationDetails?.workerShutdown) {
@@ -109,4 +119,8 @@ export function createCheckActivities({ writer, guard }: CheckActivityDeps) {
       }
     },
   };
+}
+
+function reported(slot: number, stored: { outcome: CheckResultRow['outcome']; latencyMs: number | null; error: string | null }): CheckedSlot {
+  return { scheduledAt: slot, outcome: stored.outcome, latencyMs: stored.latencyMs ?? undefined, error: stored.error ?? undefined };
 }

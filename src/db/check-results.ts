@@ -9,15 +9,27 @@ export interface CheckResultRow {
   latencyMs: number | null;
   statusCode: number | null;
   error: string | null;
+  manual: boolean;
+  /** The target's configuration version the probe ran under: a newer one in `targets` fences this write off. */
+  configVersion: number;
   consecutiveFailures: number;
   consecutiveSuccesses: number;
 }
 
+export type StoredOutcome = Pick<CheckResultRow, 'outcome' | 'latencyMs' | 'error'>;
+
+/**
+ * - `recorded`: this row is now the slot's result.
+ * - `duplicate`: the slot already had a result (a retried or superseded activity wrote it); `stored` is that result.
+ * - `fenced`: the target was changed, paused or deleted since this probe's window started; nothing was written.
+ */
+export type WriteResult = { status: 'recorded' } | { status: 'duplicate'; stored?: StoredOutcome } | { status: 'fenced' };
+
 /**
  * Group commit for probe results. Concurrent activities each call `write` and wait; rows that arrive while a batch is
- * in flight go together in the next one, as a single statement that appends the results (once per (target, slot):
- * a retried activity's row is ignored) and advances each target's status row. Every promise resolves only after its
- * own row is committed, so there is no buffer a crash can lose; when idle a write goes out at once, unbatched.
+ * in flight go together in the next one, as a single statement that appends the results (once per (target, slot))
+ * and advances each target's status row. Every promise resolves only after its own row is committed, so there is no
+ * buffer a crash can lose; when idle a write goes out at once, unbatched.
  */
 export class CheckResultWriter {
   private readonly queue: Pending[] = [];
@@ -28,8 +40,7 @@ export class CheckResultWriter {
     private readonly opts: { maxBatch: number; maxInFlight: number } = { maxBatch: 500, maxInFlight: 2 },
   ) {}
 
-  /** Resolves true if this row was new, false if the slot already had a result. */
-  write(row: CheckResultRow): Promise<boolean> {
+  write(row: CheckResultRow): Promise<WriteResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ row, resolve, reject });
       if (this.inFlight < this.opts.maxInFlight) void this.drain();
@@ -50,8 +61,8 @@ export class CheckResultWriter {
 
   private async commit(batch: Pending[]): Promise<void> {
     try {
-      const inserted = await insertCheckResults(this.pool, batch.map((p) => p.row));
-      for (const p of batch) p.resolve(inserted.has(slotKey(p.row.targetId, p.row.scheduledAt)));
+      const results = await insertCheckResults(this.pool, batch.map((p) => p.row));
+      for (const p of batch) p.resolve(results.get(slotKey(p.row.targetId, p.row.scheduledAt)) ?? { status: 'fenced' });
     } catch (err) {
       // A row the database rejects (SQLSTATE classes 22, 23) must not fail its neighbours: retry them one by one.
       if (batch.length > 1 && isDataError(err)) {
@@ -65,7 +76,7 @@ export class CheckResultWriter {
 
 interface Pending {
   row: CheckResultRow;
-  resolve: (inserted: boolean) => void;
+  resolve: (result: WriteResult) => void;
   reject: (err: unknown) => void;
 }
 
@@ -75,22 +86,28 @@ const isDataError = (err: unknown): boolean => /^2[23]/.test(String((err as { co
 
 const INSERT_SQL = `
 WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::int[], $6::int[], $7::text[],
-                       $8::int[], $9::int[])
-    AS t(target_id, scheduled_at, started_at, outcome, latency_ms, status_code, error,
+  SELECT DISTINCT ON (target_id, scheduled_at) *
+  FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::int[], $6::int[], $7::text[],
+              $8::bool[], $9::int[], $10::int[], $11::int[])
+    AS t(target_id, scheduled_at, started_at, outcome, latency_ms, status_code, error, manual, config_version,
          consecutive_failures, consecutive_successes)
+), accepted AS (
+  SELECT i.* FROM input i
+  JOIN targets t ON t.id = i.target_id AND t.config_version = i.config_version AND NOT t.paused
+), existing AS (
+  SELECT c.target_id, c.scheduled_at, c.outcome, c.latency_ms, c.error
+  FROM check_results c JOIN accepted a USING (target_id, scheduled_at)
 ), inserted AS (
-  INSERT INTO check_results (target_id, scheduled_at, started_at, outcome, latency_ms, status_code, error)
-  SELECT target_id, scheduled_at, started_at, outcome, latency_ms, status_code, error FROM input
+  INSERT INTO check_results (target_id, scheduled_at, started_at, outcome, latency_ms, status_code, error, manual)
+  SELECT target_id, scheduled_at, started_at, outcome, latency_ms, status_code, error, manual FROM accepted a
+  WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.target_id = a.target_id AND e.scheduled_at = a.scheduled_at)
   ON CONFLICT DO NOTHING
   RETURNING target_id, scheduled_at
 ), latest AS (
-  SELECT DISTINCT ON (i.target_id) i.*
-  FROM input i
-  JOIN inserted USING (target_id, scheduled_at)
-  JOIN targets t ON t.id = i.target_id
-  WHERE i.outcome <> 'missed'
-  ORDER BY i.target_id, i.scheduled_at DESC
+  SELECT DISTINCT ON (a.target_id) a.*
+  FROM accepted a JOIN inserted USING (target_id, scheduled_at)
+  WHERE a.outcome <> 'missed'
+  ORDER BY a.target_id, a.scheduled_at DESC
 ), status AS (
   INSERT INTO target_status AS s (target_id, last_scheduled_at, last_checked_at, last_outcome, last_latency_ms,
                                   last_error, consecutive_failures, consecutive_successes, updated_at)
@@ -108,11 +125,22 @@ WITH input AS (
     updated_at = excluded.updated_at
   WHERE s.last_scheduled_at IS NULL OR s.last_scheduled_at < excluded.last_scheduled_at
 )
-SELECT target_id, (extract(epoch FROM scheduled_at) * 1000)::bigint AS scheduled_ms FROM inserted`;
+SELECT a.target_id, (extract(epoch FROM a.scheduled_at) * 1000)::bigint AS scheduled_ms,
+       i.target_id IS NOT NULL AS inserted, e.outcome, e.latency_ms, e.error
+FROM accepted a
+LEFT JOIN inserted i USING (target_id, scheduled_at)
+LEFT JOIN existing e USING (target_id, scheduled_at)`;
 
-async function insertCheckResults(pool: Pool, rows: CheckResultRow[]): Promise<Set<string>> {
+async function insertCheckResults(pool: Pool, rows: CheckResultRow[]): Promise<Map<string, WriteResult>> {
   const col = <K extends keyof CheckResultRow>(k: K) => rows.map((r) => r[k]);
-  const { rows: inserted } = await pool.query<{ target_id: string; scheduled_ms: string }>(INSERT_SQL, [
+  const { rows: answered } = await pool.query<{
+    target_id: string;
+    scheduled_ms: string;
+    inserted: boolean;
+    outcome: CheckResultRow['outcome'] | null;
+    latency_ms: number | null;
+    error: string | null;
+  }>(INSERT_SQL, [
     col('targetId'),
     rows.map((r) => new Date(r.scheduledAt)),
     rows.map((r) => new Date(r.startedAt)),
@@ -120,8 +148,21 @@ async function insertCheckResults(pool: Pool, rows: CheckResultRow[]): Promise<S
     col('latencyMs'),
     col('statusCode'),
     col('error'),
+    col('manual'),
+    col('configVersion'),
     col('consecutiveFailures'),
     col('consecutiveSuccesses'),
   ]);
-  return new Set(inserted.map((r) => slotKey(r.target_id, Number(r.scheduled_ms))));
+  return new Map(
+    answered.map((r): [string, WriteResult] => [
+      slotKey(r.target_id, Number(r.scheduled_ms)),
+      r.inserted
+        ? { status: 'recorded' }
+        : {
+            status: 'duplicate',
+            // Absent only when a concurrent writer took the slot between our read and our insert.
+            ...(r.outcome ? { stored: { outcome: r.outcome, latencyMs: r.latency_ms, error: r.error } } : {}),
+          },
+    ]),
+  );
 }

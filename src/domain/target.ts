@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { DEFAULT_THRESHOLDS } from './judge';
+import { DEFAULT_FLAPPING, FlappingPolicySchema } from './flapping';
+import { DEFAULT_THRESHOLDS, type TargetState } from './judge';
+import { MaintenanceWindowSchema } from './maintenance';
 import { ProbeSchema } from './probe';
 
 /** A target's whole configuration as the target workflow holds it. Pure: imported by workflow code. */
@@ -13,5 +15,22 @@ export const TargetSpecSchema = z.strictObject({
       upAfter: z.int().min(1).max(20),
     })
     .default(DEFAULT_THRESHOLDS),
+  maintenance: z.array(MaintenanceWindowSchema).max(20).default([]),
+  flapping: FlappingPolicySchema.default(DEFAULT_FLAPPING),
 });
 export type TargetSpec = z.infer<typeof TargetSpecSchema>;
+
+/** What a target shows: its health, unless an operator paused it or a maintenance window is open. */
+export type ShownState = TargetState | 'paused' | 'maintenance';
+
+export const shownState = (health: TargetState, { paused, inMaintenance }: { paused: boolean; inMaintenance: boolean }): ShownState =>
+  paused ? 'paused' : inMaintenance ? 'maintenance' : health;
+
+/** A change of the state a target shows: the row appended to `flips`. */
+export interface StateChange {
+  from: ShownState;
+  to: ShownState;
+  /** The slot of the result that caused it, or the moment of the operator's action or the maintenance boundary. */
+  at: number;
+  reason: string;
+}

@@ -1,25 +1,30 @@
 import {
   ActivityFailure,
   allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
   defineQuery,
+  defineUpdate,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
-  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { CheckedSlot } from '../activities/checks';
+import type { CheckedSlot, RunChecksResult } from '../activities/checks';
+import { initialFlapState, noteChange, settle, type FlapState } from '../domain/flapping';
 import { initialJudgement, judge, type Judgement } from '../domain/judge';
+import { maintenanceAt } from '../domain/maintenance';
 import { PROBE_WINDOW_MS, nextSlot, phaseMs, windowFrom } from '../domain/schedule';
-import type { TargetSpec } from '../domain/target';
+import { shownState, TargetSpecSchema, type ShownState, type TargetSpec } from '../domain/target';
 
 export interface TargetWorkflowInput {
   targetId: string;
   spec: TargetSpec;
-  /** Version of `spec`; grows with every accepted change. */
+  /** Version of the configuration (spec and paused); grows with every accepted change. */
   version: number;
   /** What a previous run handed over at continue-as-new; absent on the first run. */
   carried?: CarriedState;
@@ -29,16 +34,36 @@ export interface CarriedState {
   judgement: Judgement;
   /** The next slot to probe (epoch ms). */
   nextSlot: number;
+  paused: boolean;
+  shown: ShownState;
+  flap: FlapState;
 }
 
 export interface TargetView {
   targetId: string;
   version: number;
+  spec: TargetSpec;
+  shown: ShownState;
+  paused: boolean;
+  flapping: boolean;
   judgement: Judgement;
   nextSlot: number;
 }
 
+export interface UpdateTargetRequest {
+  spec: TargetSpec;
+  /** Optimistic concurrency: refused with VersionConflict unless the target is still at this version. */
+  expectedVersion?: number;
+}
+
 export const statusQuery = defineQuery<TargetView>('status');
+/** Replaces the configuration; validated first, so a bad one is refused and the old one stays. */
+export const updateTargetUpdate = defineUpdate<TargetView, [UpdateTargetRequest]>('updateTarget');
+export const pauseUpdate = defineUpdate<TargetView>('pause');
+export const resumeUpdate = defineUpdate<TargetView>('resume');
+/** Probes now, off the grid; the result counts like any other and is returned. */
+export const checkNowUpdate = defineUpdate<CheckedSlot>('checkNow');
+export const deleteTargetUpdate = defineUpdate<void>('deleteTarget');
 
 /** Longest probe a target may configure, plus room for the write that follows it. */
 const PROBE_ALLOWANCE_MS = 90_000;
@@ -46,7 +71,7 @@ const PROBE_ALLOWANCE_MS = 90_000;
 // results and never reach them.
 const probeRetry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s' } as const;
 
-/** A single slot, run when its timer fires. */
+/** A single slot, run when its timer fires (or at once, for "check now"). */
 const { runChecks: probeSlot } = proxyActivities<Activities>({
   startToCloseTimeout: PROBE_ALLOWANCE_MS,
   scheduleToCloseTimeout: 3 * PROBE_ALLOWANCE_MS,
@@ -64,7 +89,7 @@ const { runChecks: probeWindow } = proxyActivities<Activities>({
   retry: probeRetry,
 });
 
-const { saveTarget, recordFlip } = proxyActivities<Activities>({
+const { saveTarget, deleteTarget, recordFlip, recordFlapping } = proxyActivities<Activities>({
   // Projection writes: idempotent, so they retry until Postgres takes them.
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
@@ -73,63 +98,227 @@ const { saveTarget, recordFlip } = proxyActivities<Activities>({
 /** Keeps each run's history far below Temporal's 10,240-event warning; state moves on intact via continue-as-new. */
 export const HISTORY_EVENTS_PER_RUN = 2_000;
 
+type Command =
+  | { kind: 'update'; spec: TargetSpec }
+  | { kind: 'pause' }
+  | { kind: 'resume' }
+  | { kind: 'checkNow' }
+  | { kind: 'delete' };
+
+interface Pending {
+  command: Command;
+  result?: TargetView | CheckedSlot;
+  /** Set instead of a result when the command can no longer be applied. */
+  refusal?: ApplicationFailure;
+  done: boolean;
+}
+
 /**
- * One long-running workflow per target: probes it on its slot grid, judges each result, and records every state
- * change. It owns the target's orchestration state (the judgement and the schedule); Postgres holds projections.
+ * One long-running workflow per target: probes it on its slot grid, judges each result, and records every change of
+ * the state it shows. It owns the target's orchestration state (configuration version, judgement, schedule, pause,
+ * flapping); Postgres holds projections of it. Operator commands arrive as updates and are applied by the main loop
+ * alone, one at a time, so that no two paths ever change the state at once.
  */
 export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> {
-  const { targetId, spec, version } = input;
-  const intervalMs = spec.intervalSeconds * 1000;
-  const phase = phaseMs(targetId, intervalMs);
+  const { targetId } = input;
+  let spec = input.spec;
+  let version = input.version;
+  const grid = () => {
+    const intervalMs = spec.intervalSeconds * 1000;
+    return { intervalMs, phase: phaseMs(targetId, intervalMs) };
+  };
+  let paused = input.carried?.paused ?? false;
   let judgement = input.carried?.judgement ?? initialJudgement(Date.now());
-  let next = input.carried?.nextSlot ?? nextSlot(Date.now(), intervalMs, phase);
+  let flap = input.carried?.flap ?? initialFlapState();
+  let shown: ShownState = input.carried?.shown ?? 'unknown';
+  let next = input.carried?.nextSlot ?? nextSlot(Date.now(), grid().intervalMs, grid().phase);
+  let window: CancellationScope | undefined;
+  const pending: Pending[] = [];
 
-  setHandler(statusQuery, () => ({ targetId, version, judgement, nextSlot: next }));
+  const view = (): TargetView => ({ targetId, version, spec, shown, paused, flapping: flap.flapping, judgement, nextSlot: next });
 
-  if (!input.carried) await saveTarget({ targetId, spec, version });
+  /** Queues a command for the main loop, interrupts the probe window in flight, and waits until it is applied. */
+  const submit = async (command: Command) => {
+    const p: Pending = { command, done: false };
+    pending.push(p);
+    window?.cancel();
+    await condition(() => p.done);
+    if (p.refusal) throw p.refusal;
+    return p.result;
+  };
+
+  setHandler(statusQuery, view);
+  setHandler(updateTargetUpdate, async ({ spec: requested }) => (await submit({ kind: 'update', spec: TargetSpecSchema.parse(requested) })) as TargetView, {
+    validator: ({ spec: requested, expectedVersion }) => {
+      const parsed = TargetSpecSchema.safeParse(requested);
+      if (!parsed.success) throw ApplicationFailure.nonRetryable('invalid target configuration', 'InvalidTargetSpec', parsed.error.issues);
+      if (expectedVersion !== undefined && expectedVersion !== version) {
+        throw ApplicationFailure.nonRetryable(`the target is at version ${version}, not ${expectedVersion}`, 'VersionConflict', version);
+      }
+    },
+  });
+  setHandler(pauseUpdate, async () => (await submit({ kind: 'pause' })) as TargetView);
+  setHandler(resumeUpdate, async () => (await submit({ kind: 'resume' })) as TargetView);
+  setHandler(checkNowUpdate, async () => (await submit({ kind: 'checkNow' })) as CheckedSlot, {
+    validator: () => {
+      if (paused) throw ApplicationFailure.nonRetryable('the target is paused: resume it first', 'TargetPaused');
+    },
+  });
+  setHandler(deleteTargetUpdate, async () => void (await submit({ kind: 'delete' })));
+
+  /** Records a change of the state the target shows (and nothing when it shows the same). */
+  const show = async (to: ShownState, at: number, reason: string) => {
+    if (to === shown) return;
+    await recordFlip({ targetId, flip: { from: shown, to, at, reason } });
+    shown = to;
+  };
+
+  const inMaintenance = () => maintenanceAt(spec.maintenance, Date.now()).inside;
+
+  /** Applies one probe result to the judgement, and what follows from it: flips and flapping. */
+  const judgeResult = async (c: CheckedSlot) => {
+    if (c.outcome === 'missed') return;
+    const judged = judge(judgement, c.outcome, c.scheduledAt, spec.thresholds);
+    judgement = judged.next;
+    if (!judged.flip) return;
+    const wasFlapping = flap.flapping;
+    flap = noteChange(flap, c.scheduledAt, spec.flapping);
+    if (flap.flapping !== wasFlapping) await recordFlapping({ targetId, flapping: flap.flapping });
+    await show(shownState(judgement.state, { paused, inMaintenance: inMaintenance() }), c.scheduledAt, judged.flip.reason);
+  };
+
+  /** Saves the configuration as it now stands; a new version also fences off the window that was interrupted. */
+  const save = async () => {
+    version++;
+    await saveTarget({ targetId, spec, version, paused });
+  };
+
+  const apply = async ({ command }: Pending): Promise<TargetView | CheckedSlot | undefined> => {
+    switch (command.kind) {
+      case 'update': {
+        const regrid = command.spec.intervalSeconds !== spec.intervalSeconds;
+        spec = command.spec;
+        await save();
+        if (regrid) next = nextSlot(Date.now(), grid().intervalMs, grid().phase);
+        return view();
+      }
+      case 'pause':
+        if (paused) return view();
+        paused = true;
+        await save();
+        await show('paused', Date.now(), 'paused by an operator');
+        return view();
+      case 'resume':
+        if (!paused) return view();
+        paused = false;
+        await save();
+        // What was judged before the pause may no longer hold: start afresh.
+        judgement = initialJudgement(Date.now());
+        next = nextSlot(Date.now(), grid().intervalMs, grid().phase);
+        await show(shownState(judgement.state, { paused, inMaintenance: inMaintenance() }), Date.now(), 'resumed by an operator');
+        return view();
+      case 'checkNow': {
+        await save();
+        const at = Date.now();
+        try {
+          const { checked } = await probeSlot({
+            targetId,
+            version,
+            probe: spec.probe,
+            intervalMs: grid().intervalMs,
+            slots: [at],
+            firstSlotIsDue: true,
+            manual: true,
+            judgement,
+            thresholds: spec.thresholds,
+          });
+          for (const c of checked) await judgeResult(c);
+          return checked[0];
+        } catch (err) {
+          if (!(err instanceof ActivityFailure)) throw err;
+          return { scheduledAt: at, outcome: 'missed', error: `could not probe: ${err.cause?.message ?? err.message}` };
+        }
+      }
+      case 'delete':
+        await deleteTarget({ targetId });
+        return undefined;
+    }
+  };
+
+  if (!input.carried) await saveTarget({ targetId, spec, version, paused });
 
   for (;;) {
+    while (pending.length > 0) {
+      const p = pending.shift()!;
+      p.result = await apply(p);
+      p.done = true;
+      if (p.command.kind === 'delete') {
+        for (const q of pending.splice(0)) {
+          q.refusal = ApplicationFailure.nonRetryable('the target was deleted', 'TargetDeleted');
+          q.done = true;
+        }
+        await condition(allHandlersFinished);
+        return;
+      }
+    }
+
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > HISTORY_EVENTS_PER_RUN) {
+      // Handlers in flight wait on this loop, so a command that arrives now is applied first.
+      await condition(() => allHandlersFinished() || pending.length > 0);
+      if (pending.length > 0) continue;
+      await continueAsNew<typeof targetWorkflow>({ targetId, spec, version, carried: { judgement, nextSlot: next, paused, shown, flap } });
+    }
+
+    if (paused) {
+      await condition(() => pending.length > 0 || workflowInfo().continueAsNewSuggested);
+      continue;
+    }
+
+    const now = Date.now();
+    const maintenance = maintenanceAt(spec.maintenance, now);
+    await show(
+      shownState(judgement.state, { paused, inMaintenance: maintenance.inside }),
+      now,
+      maintenance.inside ? 'maintenance window started' : 'maintenance window ended',
+    );
+    const settled = settle(flap, now, spec.flapping);
+    if (settled.flapping !== flap.flapping) await recordFlapping({ targetId, flapping: settled.flapping });
+    flap = settled;
+
+    const { intervalMs, phase } = grid();
     // Slots more than one window behind (every worker was down) are given up rather than replayed in a burst.
-    const oldestWorthRecording = Date.now() - PROBE_WINDOW_MS;
-    if (next < oldestWorthRecording) next = nextSlot(oldestWorthRecording, intervalMs, phase);
-    const slots = windowFrom(next, intervalMs);
+    if (next < now - PROBE_WINDOW_MS) next = nextSlot(now - PROBE_WINDOW_MS, intervalMs, phase);
+    // A window ends where maintenance begins or ends, so the state shown changes on time.
+    const slots = windowFrom(next, intervalMs).filter((s, i) => i === 0 || maintenance.nextChange === undefined || s < maintenance.nextChange);
     // A window of one slot waits here, on a timer in the history; a longer window waits inside the activity.
     const single = slots.length === 1;
-    if (single && slots[0]! > Date.now()) await sleep(slots[0]! - Date.now());
+    if (single) {
+      const wakeAt = Math.min(slots[0]!, maintenance.nextChange ?? Infinity);
+      if (wakeAt > now && (await condition(() => pending.length > 0, wakeAt - now))) continue;
+      if (wakeAt < slots[0]!) continue;
+    }
 
-    let checked: CheckedSlot[] = [];
+    let result: RunChecksResult | undefined;
     try {
+      window = new CancellationScope();
       const run = single ? probeSlot : probeWindow;
-      ({ checked } = await run({
-        targetId,
-        probe: spec.probe,
-        intervalMs,
-        slots,
-        firstSlotIsDue: single,
-        judgement,
-        thresholds: spec.thresholds,
-      }));
+      const request = { targetId, version, probe: spec.probe, intervalMs, slots, firstSlotIsDue: single, manual: false, judgement, thresholds: spec.thresholds };
+      result = await window.run(() => run(request));
     } catch (err) {
+      // Interrupted by an operator command: the loop applies it and plans afresh from the same slot.
+      if (isCancellation(err)) continue;
       if (!(err instanceof ActivityFailure)) throw err;
       // Vigil itself failed and its retries ran out. Keep the schedule: after a pause of one interval, the next
       // window starts from the same slots and records the ones that passed as missed.
       log.warn('probe window failed', { targetId, error: err.cause?.message ?? err.message });
-      await sleep(intervalMs);
+      await condition(() => pending.length > 0, intervalMs);
+      continue;
+    } finally {
+      window = undefined;
     }
-
-    for (const c of checked) {
-      if (c.outcome === 'missed') continue;
-      const judged = judge(judgement, c.outcome, c.scheduledAt, spec.thresholds);
-      judgement = judged.next;
-      if (judged.flip) await recordFlip({ targetId, flip: judged.flip });
-    }
-    const last = checked.at(-1)?.scheduledAt;
+    for (const c of result.checked) await judgeResult(c);
+    const last = result.checked.at(-1)?.scheduledAt;
     if (last !== undefined) next = last + intervalMs;
-
-    const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > HISTORY_EVENTS_PER_RUN) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof targetWorkflow>({ targetId, spec, version, carried: { judgement, nextSlot: next } });
-    }
   }
 }

@@ -29,8 +29,8 @@ describe('runChecks (the probe activity)', () => {
   async function input(probe: Record<string, unknown> = {}, slots = [Date.now()]): Promise<RunChecksInput> {
     const targetId = `tgt_TEST${String(++n).padStart(22, '0')}`;
     const spec = TargetSpecSchema.parse({ name: targetId, intervalSeconds: 60, probe: { kind: 'http', url: target.url, ...probe } });
-    await upsertTarget(db.pool, targetId, spec, 1);
-    return { targetId, probe: spec.probe, intervalMs: 60_000, slots, firstSlotIsDue: false, judgement: initialJudgement(0), thresholds: DEFAULT_THRESHOLDS };
+    await upsertTarget(db.pool, { targetId: targetId, spec, version: 1, paused: false });
+    return { targetId, version: 1, probe: spec.probe, intervalMs: 60_000, slots, firstSlotIsDue: false, manual: false, judgement: initialJudgement(0), thresholds: DEFAULT_THRESHOLDS };
   }
 
   /** Runs the activity as a worker would, with an activity context, outside any workflow. */
@@ -89,6 +89,26 @@ describe('runChecks (the probe activity)', () => {
     await check(i);
     await check(i);
     expect(await rows(i.targetId)).toHaveLength(1);
+  });
+
+  it('reports the result already stored for a slot, not its own, when another run got there first', async () => {
+    const i = await input();
+    await check(i);
+    target.behave({ status: 500 });
+    const { checked } = await check(i);
+    expect(checked[0]).toMatchObject({ outcome: 'up' });
+    expect(await rows(i.targetId)).toEqual([{ outcome: 'up', status_code: 200, error: null }]);
+  });
+
+  it('writes nothing once the target has a newer configuration (or is paused or deleted), and stops', async () => {
+    const now = Date.now();
+    const i = await input({}, [now, now + 200]);
+    i.judgement = { state: 'up', since: 0, consecutiveFailures: 0, consecutiveSuccesses: 5 };
+    const spec = TargetSpecSchema.parse({ name: i.targetId, intervalSeconds: 60, probe: i.probe });
+    await upsertTarget(db.pool, { targetId: i.targetId, spec, version: 2, paused: false });
+    const result = await check(i);
+    expect(result).toEqual({ checked: [], fenced: true });
+    expect(await rows(i.targetId)).toEqual([]);
   });
 
   it('records a slot whose successor is already due as missed instead of probing it late', async () => {

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface FakeTargetBehaviour {
   status: number;
+  /** When set, each request answers the next of these statuses in turn, instead of `status`. */
+  cycle?: number[];
   body: string;
   delayMs: number;
   headers: Record<string, string>;
@@ -22,7 +24,8 @@ export async function startFakeTarget(initial: Partial<FakeTargetBehaviour> = {}
   const hits: FakeTarget['hits'] = [];
   const server = http.createServer((req, res) => {
     hits.push({ method: req.method ?? '', path: req.url ?? '', at: Date.now() });
-    const { status, body, delayMs, headers } = behaviour;
+    const { body, delayMs, headers, cycle } = behaviour;
+    const status = cycle?.length ? cycle[(hits.length - 1) % cycle.length]! : behaviour.status;
     const answer = () => res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(body);
     if (delayMs > 0) setTimeout(answer, delayMs);
     else answer();

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { TASK_QUEUE, targetWorkflowId } from '../../src/ids';
-import { statusQuery, targetWorkflow } from '../../src/workflows/target';
+import { checkNowUpdate, pauseUpdate, resumeUpdate, statusQuery, targetWorkflow, updateTargetUpdate } from '../../src/workflows/target';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target';
@@ -19,17 +19,26 @@ import { startWorker } from '../support/worker';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 
-async function record(env: TestWorkflowEnvironment, db: TestDatabase, site: FakeTarget, name: string, intervalSeconds: number, drive: (wait: (state: string) => Promise<void>) => Promise<void>) {
+type Handle = Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>;
+
+async function record(
+  env: TestWorkflowEnvironment,
+  db: TestDatabase,
+  site: FakeTarget,
+  name: string,
+  intervalSeconds: number,
+  drive: (wait: (state: string) => Promise<void>, handle: Handle) => Promise<void>,
+) {
   const worker = await startWorker(env, db.pool);
   const targetId = `tgt_${name.toUpperCase().replace(/[^A-Z]/g, '').padEnd(26, '0').slice(0, 26)}`;
   const spec = TargetSpecSchema.parse({ name, intervalSeconds, probe: { kind: 'http', url: site.url }, thresholds: { downAfter: 2, upAfter: 1 } });
-  await upsertTarget(db.pool, targetId, spec, 1);
+  await upsertTarget(db.pool, { targetId, spec, version: 1, paused: false });
   const handle = await env.client.workflow.start(targetWorkflow, {
     workflowId: targetWorkflowId(targetId),
     taskQueue: TASK_QUEUE,
     args: [{ targetId, spec, version: 1 }],
   });
-  await drive((state) => eventually(async () => expect((await handle.query(statusQuery)).judgement.state).toBe(state), 60_000));
+  await drive((state) => eventually(async () => expect((await handle.query(statusQuery)).judgement.state).toBe(state), 60_000), handle);
   await handle.terminate('recorded');
   await worker.stop();
   fs.writeFileSync(path.join(FIXTURES, `${name}.json`), historyToJSON(await handle.fetchHistory()));
@@ -71,6 +80,25 @@ describe('record workflow histories', () => {
       site.behave({ status: 200 });
       await env.sleep('1h');
       await wait('up');
+    });
+    await env.teardown();
+  });
+
+  it('target-operator-commands: pause, resume, a new configuration and a check now', async () => {
+    const env = await startTimeSkippingTemporal();
+    site.behave({ status: 200 });
+    await record(env, db, site, 'target-operator-commands', 600, async (wait, handle) => {
+      await env.sleep('1h');
+      await wait('up');
+      await handle.executeUpdate(pauseUpdate);
+      await env.sleep('1h');
+      await handle.executeUpdate(resumeUpdate);
+      await env.sleep('30m');
+      const { spec } = await handle.query(statusQuery);
+      await handle.executeUpdate(updateTargetUpdate, { args: [{ spec: { ...spec, intervalSeconds: 300 } }] });
+      await env.sleep('30m');
+      await handle.executeUpdate(checkNowUpdate);
+      await env.sleep('30m');
     });
     await env.teardown();
   });

@@ -1,12 +1,24 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { TargetSpecSchema, type TargetSpec } from '../../src/domain/target';
-import { TASK_QUEUE, targetWorkflowId } from '../../src/ids';
-import { statusQuery, targetWorkflow } from '../../src/workflows/target';
 import { upsertTarget } from '../../src/db/targets';
+import { TargetSpecSchema } from '../../src/domain/target';
+import { TASK_QUEUE, targetWorkflowId } from '../../src/ids';
+import {
+  checkNowUpdate,
+  deleteTargetUpdate,
+  HISTORY_EVENTS_PER_RUN,
+  pauseUpdate,
+  resumeUpdate,
+  statusQuery,
+  targetWorkflow,
+  updateTargetUpdate,
+} from '../../src/workflows/target';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target';
 import { startTimeSkippingTemporal } from '../support/temporal';
 import { startWorker, type RunningWorker } from '../support/worker';
+
+const HOUR = 3_600_000;
 
 /** The target workflow under the time-skipping server: hours of schedule in seconds, probes and writes for real. */
 describe('targetWorkflow', () => {
@@ -14,6 +26,7 @@ describe('targetWorkflow', () => {
   let db: TestDatabase;
   let site: FakeTarget;
   let worker: RunningWorker;
+  let n = 0;
 
   beforeAll(async () => {
     [env, db, site] = await Promise.all([startTimeSkippingTemporal(), createTestDatabase(), startFakeTarget()]);
@@ -25,41 +38,185 @@ describe('targetWorkflow', () => {
     await site?.close();
     await db?.drop();
   });
+  beforeEach(() => site.behave({ status: 200, cycle: undefined }));
+  // A test that fails half-way must not leave its target probing the shared site during the next test.
+  const running: { terminate(reason: string): Promise<unknown> }[] = [];
+  afterEach(async () => {
+    for (const handle of running.splice(0)) await handle.terminate('test over').catch(() => undefined);
+  });
 
-  async function start(targetId: string, spec: TargetSpec) {
-    await upsertTarget(db.pool, targetId, spec, 1);
-    return env.client.workflow.start(targetWorkflow, {
+  /** Starts a target on the fake site, 10-minute interval unless told otherwise, as the API does. */
+  async function start(fields: Record<string, unknown> = {}) {
+    const targetId = `tgt_WF${String(++n).padStart(24, '0')}`;
+    const spec = TargetSpecSchema.parse({ name: targetId, intervalSeconds: 600, probe: { kind: 'http', url: site.url }, ...fields });
+    await upsertTarget(db.pool, { targetId, spec, version: 1, paused: false });
+    const handle = await env.client.workflow.start(targetWorkflow, {
       workflowId: targetWorkflowId(targetId),
       taskQueue: TASK_QUEUE,
       args: [{ targetId, spec, version: 1 }],
     });
+    running.push(handle);
+    return { targetId, handle, startedAt: await env.currentTimeMs() };
   }
 
-  const slotsOf = async (targetId: string) =>
+  const results = async (targetId: string) =>
     (
-      await db.pool.query<{ ms: string; outcome: string }>(
-        `SELECT (extract(epoch FROM scheduled_at) * 1000)::bigint AS ms, outcome FROM check_results
+      await db.pool.query<{ ms: string; outcome: string; manual: boolean }>(
+        `SELECT (extract(epoch FROM scheduled_at) * 1000)::bigint AS ms, outcome, manual FROM check_results
          WHERE target_id = $1 ORDER BY scheduled_at`,
         [targetId],
       )
-    ).rows.map((r) => ({ at: Number(r.ms), outcome: r.outcome }));
+    ).rows.map((r) => ({ at: Number(r.ms), outcome: r.outcome, manual: r.manual }));
+
+  const flips = async (targetId: string) =>
+    (await db.pool.query('SELECT from_state, to_state, reason FROM flips WHERE target_id = $1 ORDER BY at', [targetId])).rows.map(
+      (r) => `${r.from_state}->${r.to_state}`,
+    );
+
+  const status = async (targetId: string) =>
+    (await db.pool.query('SELECT state, flapping FROM target_status WHERE target_id = $1', [targetId])).rows[0];
+
+  const gaps = (slots: { at: number }[]) => slots.slice(1).map((s, i) => s.at - slots[i]!.at);
 
   it('probes every 10 minutes for six hours of workflow time, one result row per slot', async () => {
-    const spec = TargetSpecSchema.parse({ name: 'six hours', intervalSeconds: 600, probe: { kind: 'http', url: site.url } });
-    const targetId = 'tgt_SIXHOURS00000000000000000';
-    const handle = await start(targetId, spec);
-    const startedAt = await env.currentTimeMs();
+    const { targetId, handle, startedAt } = await start();
     await env.sleep('6h');
     const view = await handle.query(statusQuery);
     await handle.terminate('test done');
 
-    const slots = await slotsOf(targetId);
+    const slots = await results(targetId);
     // Six hours hold 36 slots of the grid; the first falls within one interval of the start.
     expect(slots.length).toBeGreaterThanOrEqual(35);
     expect(slots.length).toBeLessThanOrEqual(36);
     expect(slots[0]!.at - startedAt).toBeLessThanOrEqual(600_000);
-    expect(slots.slice(1).map((s, i) => s.at - slots[i]!.at)).toEqual(new Array(slots.length - 1).fill(600_000));
+    expect(gaps(slots)).toEqual(new Array(slots.length - 1).fill(600_000));
     expect(slots.every((s) => s.outcome === 'up')).toBe(true);
     expect(view.judgement.state).toBe('up');
+  });
+
+  it('opens no gap and repeats no slot across continue-as-new, and carries its state over exactly', async () => {
+    // Two-minute slots on timers cost about 11 history events each: the run continues as new within ~180 probes.
+    const { targetId, handle } = await start({ intervalSeconds: 120, thresholds: { downAfter: 3, upAfter: 2 } });
+    const firstRun = (await handle.describe()).runId;
+    await env.sleep(5 * HOUR);
+    site.behave({ status: 500 });
+    // Just past the second failing slot: two failures, not yet down.
+    const { nextSlot } = await handle.query(statusQuery);
+    await env.sleep(nextSlot + 120_000 + 1_000 - (await env.currentTimeMs()));
+    const before = await handle.query(statusQuery);
+    expect(before.judgement).toMatchObject({ state: 'up', consecutiveFailures: 2 });
+    await env.sleep(2 * HOUR);
+    const after = await handle.query(statusQuery);
+    await handle.terminate('test done');
+
+    expect((await handle.describe()).runId).not.toBe(firstRun);
+    expect(after.judgement.state).toBe('down');
+    expect(await flips(targetId)).toEqual(['unknown->up', 'up->down']);
+    const slots = await results(targetId);
+    expect(slots.length).toBeGreaterThan(HISTORY_EVENTS_PER_RUN / 11);
+    expect(gaps(slots)).toEqual(new Array(slots.length - 1).fill(120_000));
+  });
+
+  it('stops probing while paused, shows paused, and starts afresh on resume', async () => {
+    const { targetId, handle } = await start();
+    await env.sleep('1h');
+    const paused = await handle.executeUpdate(pauseUpdate);
+    expect(paused).toMatchObject({ paused: true, shown: 'paused' });
+    expect(await handle.executeUpdate(pauseUpdate)).toMatchObject({ paused: true, version: paused.version });
+    const before = (await results(targetId)).length;
+    await env.sleep('3h');
+    expect((await results(targetId)).length).toBe(before);
+    expect((await status(targetId)).state).toBe('paused');
+    await expect(handle.executeUpdate(checkNowUpdate)).rejects.toThrow(WorkflowUpdateFailedError);
+
+    const resumed = await handle.executeUpdate(resumeUpdate);
+    expect(resumed).toMatchObject({ paused: false, shown: 'unknown', judgement: { state: 'unknown' } });
+    await env.sleep('1h');
+    await handle.terminate('test done');
+    expect((await results(targetId)).length).toBeGreaterThan(before);
+    expect(await flips(targetId)).toEqual(['unknown->up', 'up->paused', 'paused->unknown', 'unknown->up']);
+  });
+
+  it('refuses an invalid configuration and keeps the old one; applies a valid one, on its new grid', async () => {
+    const { targetId, handle } = await start();
+    await env.sleep('1h');
+    const current = await handle.query(statusQuery);
+    const invalid = { ...current.spec, intervalSeconds: -5 };
+    await expect(handle.executeUpdate(updateTargetUpdate, { args: [{ spec: invalid }] })).rejects.toMatchObject({
+      cause: { type: 'InvalidTargetSpec' },
+    });
+    await expect(
+      handle.executeUpdate(updateTargetUpdate, { args: [{ spec: current.spec, expectedVersion: current.version - 1 }] }),
+    ).rejects.toMatchObject({ cause: { type: 'VersionConflict' } });
+    expect((await handle.query(statusQuery)).spec).toEqual(current.spec);
+
+    const updated = await handle.executeUpdate(updateTargetUpdate, {
+      args: [{ spec: { ...current.spec, intervalSeconds: 300 }, expectedVersion: current.version }],
+    });
+    expect(updated.version).toBe(current.version + 1);
+    const changedAt = await env.currentTimeMs();
+    await env.sleep('1h');
+    await handle.terminate('test done');
+    const after = (await results(targetId)).filter((s) => s.at > changedAt);
+    expect(after.length).toBeGreaterThanOrEqual(11);
+    expect(gaps(after)).toEqual(new Array(after.length - 1).fill(300_000));
+    const row = await db.pool.query('SELECT config_version, interval_seconds FROM targets WHERE id = $1', [targetId]);
+    expect(row.rows[0]).toEqual({ config_version: current.version + 1, interval_seconds: 300 });
+  });
+
+  it('checks now on request, off the grid, and the result counts toward the state', async () => {
+    const { targetId, handle } = await start({ thresholds: { downAfter: 1, upAfter: 1 } });
+    site.behave({ status: 500 });
+    await env.sleep('30m');
+    expect((await handle.query(statusQuery)).shown).toBe('down');
+    site.behave({ status: 200 });
+    const checked = await handle.executeUpdate(checkNowUpdate);
+    expect(checked).toMatchObject({ outcome: 'up' });
+    expect((await handle.query(statusQuery)).shown).toBe('up');
+    await handle.terminate('test done');
+    const manual = (await results(targetId)).filter((r) => r.manual);
+    expect(manual).toEqual([{ at: checked.scheduledAt, outcome: 'up', manual: true }]);
+  });
+
+  it('marks a target flapping when it keeps changing, and clears the mark once it settles', async () => {
+    const { targetId, handle } = await start({ thresholds: { downAfter: 1, upAfter: 1 }, flapping: { changes: 4, windowSeconds: 3600 } });
+    site.behave({ cycle: [200, 500] });
+    await env.sleep('1h');
+    expect((await handle.query(statusQuery)).flapping).toBe(true);
+    expect((await status(targetId)).flapping).toBe(true);
+    site.behave({ cycle: undefined, status: 200 });
+    await env.sleep('2h');
+    expect((await handle.query(statusQuery)).flapping).toBe(false);
+    expect((await status(targetId)).flapping).toBe(false);
+    await handle.terminate('test done');
+  });
+
+  it('shows maintenance during a window: results are recorded, the state shown is maintenance', async () => {
+    const now = await env.currentTimeMs();
+    const start_ = new Date(now + HOUR).toISOString();
+    const end = new Date(now + 3 * HOUR).toISOString();
+    const { targetId, handle } = await start({ thresholds: { downAfter: 1, upAfter: 1 }, maintenance: [{ start: start_, end }] });
+    await env.sleep('90m');
+    expect((await status(targetId)).state).toBe('maintenance');
+    site.behave({ status: 500 });
+    await env.sleep('1h');
+    expect((await status(targetId)).state).toBe('maintenance');
+    await env.sleep('1h');
+    await handle.terminate('test done');
+    const during = (await results(targetId)).filter((r) => r.at >= Date.parse(start_) && r.at < Date.parse(end));
+    expect(during.length).toBeGreaterThanOrEqual(11);
+    expect(during.some((r) => r.outcome === 'down')).toBe(true);
+    expect(await flips(targetId)).toEqual(['unknown->up', 'up->maintenance', 'maintenance->down']);
+  });
+
+  it('on delete, stops probing, removes the projections and ends', async () => {
+    const { targetId, handle } = await start();
+    await env.sleep('1h');
+    await handle.executeUpdate(deleteTargetUpdate);
+    await handle.result();
+    const before = (await results(targetId)).length;
+    await env.sleep('1h');
+    expect((await results(targetId)).length).toBe(before);
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM targets WHERE id = $1', [targetId])).rows[0].n).toBe(0);
   });
 });

@@ -20,7 +20,7 @@ export function createTarget(deps: ApiDeps): RequestHandler {
     const spec = parsed.data;
     const id = newId('tgt');
     await startTargetWorkflow(deps.temporal, id, spec);
-    await upsertTarget(deps.pool, id, spec, 1);
+    await upsertTarget(deps.pool, { targetId: id, spec, version: 1, paused: false });
     const target = await deps.prisma.target.findUniqueOrThrow({ where: { id }, include: { status: true } });
     res.status(201).location(`/v1/targets/${id}`).json(targetRepresentation(target, target.status));
   };

@@ -12,6 +12,6 @@ export function getTarget(deps: ApiDeps): RequestHandler<{ id: string }> {
       ? await deps.prisma.target.findUnique({ where: { id }, include: { status: true } })
       : null;
     if (!target) throw new Problem('not-found', `no target ${id}`);
-    res.json(targetRepresentation(target, target.status));
+    res.set('ETag', `"${target.configVersion}"`).json(targetRepresentation(target, target.status));
   };
 }

@@ -1,19 +1,18 @@
 import type { Target, TargetStatus } from '../../db/generated/client';
-import type { Probe } from '../../domain/probe';
+import type { TargetSpec } from '../../domain/target';
+import { targetFields } from './schema';
 
 /** A target as the API shows it: its configuration in the shape it was written, and its current status. */
 export function targetRepresentation(target: Target, status: TargetStatus | null) {
-  const probe = target.probe as Probe;
   return {
     id: target.id,
-    name: target.name,
-    intervalSeconds: target.intervalSeconds,
-    downAfter: target.downAfter,
-    upAfter: target.upAfter,
-    ...probe,
+    ...targetFields(target.spec as unknown as TargetSpec),
+    version: target.configVersion,
+    paused: target.paused,
     status: {
       state: status?.state ?? 'unknown',
       since: status?.stateSince ?? target.createdAt,
+      flapping: status?.flapping ?? false,
       lastCheckedAt: status?.lastCheckedAt ?? null,
       lastOutcome: status?.lastOutcome ?? null,
       lastLatencyMs: status?.lastLatencyMs ?? null,

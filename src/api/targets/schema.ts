@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { DEFAULT_FLAPPING, FlappingPolicySchema } from '../../domain/flapping';
 import { DEFAULT_THRESHOLDS } from '../../domain/judge';
-import { HttpProbeSchema } from '../../domain/probe';
+import { MaintenanceWindowSchema } from '../../domain/maintenance';
+import { ProbeSchema, type Probe } from '../../domain/probe';
 import type { TargetSpec } from '../../domain/target';
 
 /**
@@ -13,12 +15,36 @@ export function createTargetBody(minIntervalSeconds: number) {
     intervalSeconds: z.int().min(minIntervalSeconds).max(86_400),
     downAfter: z.int().min(1).max(20).default(DEFAULT_THRESHOLDS.downAfter),
     upAfter: z.int().min(1).max(20).default(DEFAULT_THRESHOLDS.upAfter),
+    maintenance: z.array(MaintenanceWindowSchema).max(20).default([]),
+    flapping: FlappingPolicySchema.default(DEFAULT_FLAPPING),
   };
-  const http = HttpProbeSchema.extend({ kind: z.literal('http').default('http'), ...common });
-  return http.transform(({ name, intervalSeconds, downAfter, upAfter, ...probe }): TargetSpec => ({
-    name,
-    intervalSeconds,
-    thresholds: { downAfter, upAfter },
-    probe,
-  }));
+  const variants = ProbeSchema.options.map((probe) => probe.extend(common));
+  const body = z.discriminatedUnion('kind', variants as unknown as [(typeof variants)[number], ...(typeof variants)[number][]]);
+  return z
+    .preprocess((raw) => (isObject(raw) && !('kind' in raw) ? { ...raw, kind: 'http' } : raw), body)
+    .transform(({ name, intervalSeconds, downAfter, upAfter, maintenance, flapping, ...probe }): TargetSpec => ({
+      name,
+      intervalSeconds,
+      thresholds: { downAfter, upAfter },
+      maintenance,
+      flapping,
+      probe: probe as Probe,
+    }));
 }
+
+/** The flat fields of a target's configuration: the inverse of the create body, for representations and merges. */
+export function targetFields(spec: TargetSpec) {
+  const { probe, thresholds, ...rest } = spec;
+  return { ...rest, ...thresholds, ...probe };
+}
+
+/** PATCH merges its fields over the current ones; changing `kind` replaces the probe's fields instead. */
+export function mergeTargetFields(current: TargetSpec, patch: Record<string, unknown>): Record<string, unknown> {
+  const fields: Record<string, unknown> = targetFields(current);
+  if ('kind' in patch && patch.kind !== current.probe.kind) {
+    for (const key of Object.keys(current.probe)) delete fields[key];
+  }
+  return { ...fields, ...patch };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -4,10 +4,9 @@ CREATE TABLE "targets" (
     "name" TEXT NOT NULL,
     "kind" TEXT NOT NULL,
     "interval_seconds" INTEGER NOT NULL,
-    "probe" JSONB NOT NULL,
-    "down_after" INTEGER NOT NULL,
-    "up_after" INTEGER NOT NULL,
+    "spec" JSONB NOT NULL,
     "config_version" INTEGER NOT NULL DEFAULT 1,
+    "paused" BOOLEAN NOT NULL DEFAULT false,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
@@ -19,6 +18,7 @@ CREATE TABLE "target_status" (
     "target_id" TEXT NOT NULL,
     "state" TEXT NOT NULL DEFAULT 'unknown',
     "state_since" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "last_flip_at" TIMESTAMPTZ(3),
     "last_scheduled_at" TIMESTAMPTZ(3),
     "last_checked_at" TIMESTAMPTZ(3),
     "last_outcome" TEXT,
@@ -26,6 +26,7 @@ CREATE TABLE "target_status" (
     "last_error" TEXT,
     "consecutive_failures" INTEGER NOT NULL DEFAULT 0,
     "consecutive_successes" INTEGER NOT NULL DEFAULT 0,
+    "flapping" BOOLEAN NOT NULL DEFAULT false,
     "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "target_status_pkey" PRIMARY KEY ("target_id")
@@ -40,6 +41,7 @@ CREATE TABLE "check_results" (
     "latency_ms" INTEGER,
     "status_code" INTEGER,
     "error" TEXT,
+    "manual" BOOLEAN NOT NULL DEFAULT false,
 
     CONSTRAINT "check_results_pkey" PRIMARY KEY ("target_id","scheduled_at")
 ) PARTITION BY RANGE ("scheduled_at");

@@ -1,0 +1,41 @@
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import { statusQuery, updateTargetUpdate } from '../../workflows/target';
+import type { ApiDeps } from '../deps';
+import { Problem } from '../problems';
+import { temporalCall } from '../temporal';
+import { readTarget, targetHandle } from './handle';
+import { targetRepresentation } from './representation';
+import { createTargetBody, mergeTargetFields } from './schema';
+
+const Patch = z.record(z.string(), z.unknown());
+
+/** `If-Match: "3"` (or W/"3"): the version the client read; a change made since is a 409, not a lost update. */
+function expectedVersion(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const version = /^(?:W\/)?"(\d+)"$/.exec(header.trim())?.[1];
+  if (!version) throw new Problem('invalid-request', 'If-Match must be the ETag of the target, e.g. "3"');
+  return Number(version);
+}
+
+/**
+ * PATCH /v1/targets/:id: merges the given fields over the configuration in force, validates the whole, and hands it to
+ * the target's workflow as an update, which checks it again and either applies it or refuses it, keeping the old one.
+ */
+export function updateTarget(deps: ApiDeps): RequestHandler<{ id: string }> {
+  const body = createTargetBody(deps.config.minIntervalSeconds);
+  return async (req, res) => {
+    const handle = targetHandle(deps, req.params.id);
+    const patch = Patch.safeParse(req.body);
+    if (!patch.success) throw Problem.invalid(patch.error);
+    const ifMatch = expectedVersion(req.get('if-match'));
+    const current = await temporalCall(deps.temporal, () => handle.query(statusQuery));
+    const parsed = body.safeParse(mergeTargetFields(current.spec, patch.data));
+    if (!parsed.success) throw Problem.invalid(parsed.error);
+    await temporalCall(deps.temporal, () =>
+      handle.executeUpdate(updateTargetUpdate, { args: [{ spec: parsed.data, expectedVersion: ifMatch ?? current.version }] }),
+    );
+    const target = await readTarget(deps, req.params.id);
+    res.set('ETag', `"${target.configVersion}"`).json(targetRepresentation(target, target.status));
+  };
+}

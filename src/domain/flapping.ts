@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/**
+ * Flapping: a target that keeps changing state is marked flapping, so that each change does not open or close an
+ * incident. It starts when `changes` state changes fall within `windowSeconds`, and ends once a whole window passes
+ * without one. Pure: used by workflow code.
+ */
+export const FlappingPolicySchema = z.strictObject({
+  changes: z.int().min(2).max(100),
+  windowSeconds: z.int().min(60).max(86_400),
+});
+export type FlappingPolicy = z.infer<typeof FlappingPolicySchema>;
+
+export const DEFAULT_FLAPPING: FlappingPolicy = { changes: 5, windowSeconds: 1800 };
+
+export interface FlapState {
+  /** Times of recent state changes, within the window. */
+  changes: number[];
+  flapping: boolean;
+}
+
+export const initialFlapState = (): FlapState => ({ changes: [], flapping: false });
+
+/** Notes a state change at `at`. */
+export function noteChange(s: FlapState, at: number, policy: FlappingPolicy): FlapState {
+  const changes = [...s.changes.filter((c) => c > at - policy.windowSeconds * 1000), at];
+  return { changes, flapping: s.flapping || changes.length >= policy.changes };
+}
+
+/** Ends flapping once a whole window passed since the last change. */
+export function settle(s: FlapState, now: number, policy: FlappingPolicy): FlapState {
+  const last = s.changes.at(-1);
+  if (!s.flapping || (last !== undefined && now - last < policy.windowSeconds * 1000)) return s;
+  return { changes: s.changes.filter((c) => c > now - policy.windowSeconds * 1000), flapping: false };
+}
