@@ -6,32 +6,23 @@ import { HttpProbeSchema, ProbeSchema } from '../../src/domain/probe';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { targetWorkflowId } from '../../src/ids';
 import { startDnsServer } from '../activities/probes/dns-server';
-import { startApi } from '../support/api';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import type { TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
-import { startFakeTarget, type FakeTarget } from '../support/fake-target';
-import { startLocalTemporal } from '../support/temporal';
-import { startWorker, type RunningWorker } from '../support/worker';
+import type { FakeTarget } from '../support/fake-target';
+import { startStack, type TestStack } from '../support/stack';
 
 describe('targets through the API, end to end (real Temporal, real Postgres, a local target)', () => {
+  let stack: TestStack;
   let db: TestDatabase;
   let temporal: TestWorkflowEnvironment;
-  let worker: RunningWorker;
   let api: RunningServer;
   let site: FakeTarget;
 
   beforeAll(async () => {
-    [db, temporal, site] = await Promise.all([createTestDatabase(), startLocalTemporal(), startFakeTarget()]);
-    worker = await startWorker(temporal, db.pool);
-    api = await startApi(db, temporal);
+    stack = await startStack();
+    ({ db, temporal, api, site } = stack);
   });
-  afterAll(async () => {
-    await api?.close();
-    await worker?.stop();
-    await temporal?.teardown();
-    await site?.close();
-    await db?.drop();
-  });
+  afterAll(() => stack?.stop());
 
   const getTarget = async (id: string) => (await request(api.url).get(`/v1/targets/${id}`).expect(200)).body;
 

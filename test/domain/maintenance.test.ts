@@ -1,0 +1,43 @@
+import { maintenanceAt, MaintenanceWindowSchema, type MaintenanceWindow } from '../../src/domain/maintenance';
+
+const at = (iso: string) => Date.parse(iso);
+const windows = (...w: unknown[]) => w.map((x) => MaintenanceWindowSchema.parse(x)) as MaintenanceWindow[];
+
+describe('maintenance windows', () => {
+  it('a one-off window holds from its start (inclusive) to its end (exclusive)', () => {
+    const w = windows({ start: '2026-03-01T10:00:00Z', end: '2026-03-01T12:00:00Z' });
+    expect(maintenanceAt(w, at('2026-03-01T09:59:59Z'))).toEqual({ inside: false, nextChange: at('2026-03-01T10:00:00Z') });
+    expect(maintenanceAt(w, at('2026-03-01T10:00:00Z'))).toEqual({ inside: true, nextChange: at('2026-03-01T12:00:00Z') });
+    expect(maintenanceAt(w, at('2026-03-01T12:00:00Z'))).toEqual({ inside: false, nextChange: undefined });
+  });
+
+  it('a recurring window repeats on its days at its local time', () => {
+    // 2026-03-01 is a Sunday.
+    const w = windows({ days: ['sun'], at: '02:00', durationMinutes: 60 });
+    expect(maintenanceAt(w, at('2026-03-01T02:30:00Z')).inside).toBe(true);
+    expect(maintenanceAt(w, at('2026-03-02T02:30:00Z')).inside).toBe(false);
+    expect(maintenanceAt(w, at('2026-03-08T02:59:59Z')).inside).toBe(true);
+    expect(maintenanceAt(w, at('2026-03-02T00:00:00Z')).nextChange).toBe(at('2026-03-08T02:00:00Z'));
+  });
+
+  it('keeps local time across a daylight-saving change', () => {
+    // Europe/Paris moves from UTC+1 to UTC+2 on 2026-03-29.
+    const w = windows({ days: ['sun'], at: '04:00', durationMinutes: 30, timeZone: 'Europe/Paris' });
+    expect(maintenanceAt(w, at('2026-03-22T03:10:00Z')).inside).toBe(true); // 04:10 at UTC+1
+    expect(maintenanceAt(w, at('2026-03-29T02:10:00Z')).inside).toBe(true); // 04:10 at UTC+2
+    expect(maintenanceAt(w, at('2026-03-29T03:10:00Z')).inside).toBe(false);
+  });
+
+  it('runs across midnight and combines with other windows', () => {
+    const w = windows({ days: ['sat'], at: '23:00', durationMinutes: 120 }, { start: '2026-03-10T00:00:00Z', end: '2026-03-10T01:00:00Z' });
+    expect(maintenanceAt(w, at('2026-03-08T00:30:00Z')).inside).toBe(true); // Sunday 00:30, from Saturday 23:00
+    expect(maintenanceAt(w, at('2026-03-10T00:30:00Z')).inside).toBe(true);
+  });
+
+  it('refuses windows that make no sense', () => {
+    expect(MaintenanceWindowSchema.safeParse({ start: '2026-03-01T12:00:00Z', end: '2026-03-01T10:00:00Z' }).success).toBe(false);
+    expect(MaintenanceWindowSchema.safeParse({ days: ['sun'], at: '25:00', durationMinutes: 10 }).success).toBe(false);
+    expect(MaintenanceWindowSchema.safeParse({ days: ['sun'], at: '02:00', durationMinutes: 10, timeZone: 'Mars/Olympus' }).success).toBe(false);
+    expect(MaintenanceWindowSchema.safeParse({ days: [], at: '02:00', durationMinutes: 10 }).success).toBe(false);
+  });
+});
