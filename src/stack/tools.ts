@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /**
- * The programs Vigil's local stack and tests need beyond npm: the Temporal CLI (dev server) and the Java
- * time-skipping test server. Each is found where the operator put it, else in Vigil's cache, else built into the
- * cache from a package registry once (Go module proxy, Maven Central). Later runs reuse the cache.
+ * The programs Vigil's local stack and tests need beyond npm: the Temporal CLI (dev server), the Java time-skipping
+ * test server, and for the production-like stack the Temporal server, its SQL schema tool and its Web UI server. Each
+ * is found where the operator put it, else in Vigil's cache, else built into the cache from a package registry once
+ * (Go module proxy, Maven Central). Later runs reuse the cache.
  */
 
 export class ToolError extends Error {
@@ -14,10 +15,14 @@ export class ToolError extends Error {
 
 export const TEMPORAL_CLI_VERSION = '1.5.1';
 export const TIME_SKIPPING_SERVER_VERSION = '1.38.0';
+export const TEMPORAL_SERVER_VERSION = '1.32.2';
+/** v2.58.1 does not build from the Go module proxy: its go.temporal.io/api v1.64.0 is refused (403). */
+export const TEMPORAL_UI_VERSION = '2.42.1';
 
 function onPath(command: string): string | undefined {
   try {
-    return execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim() || undefined;
+    // The environment given explicitly, so the lookup sees the PATH the later spawns will use.
+    return execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8', env: process.env }).trim() || undefined;
   } catch {
     return undefined;
   }
@@ -45,21 +50,153 @@ export async function resolveTemporalCli(opts: { cliPath?: string; cacheDir: str
   const binDir = path.join(opts.cacheDir, 'bin');
   const cached = path.join(binDir, 'temporal');
   if (fs.existsSync(cached)) return cached;
-  if (!onPath('go')) {
-    throw new ToolError('the Temporal CLI is missing and Go is not installed to build it: install Go, or set TEMPORAL_CLI_PATH');
-  }
-  opts.log?.(`building the Temporal CLI v${TEMPORAL_CLI_VERSION} into ${binDir} (once; several minutes)`);
-  await runStreaming(
-    'go',
-    [
-      'install',
-      '-ldflags',
-      `-s -w -X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`,
-      `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`,
-    ],
-    { env: { ...process.env, GOBIN: binDir, GOFLAGS: '-modcacherw' } },
-  );
+  await goInstall({
+    what: `the Temporal CLI v${TEMPORAL_CLI_VERSION}`,
+    packages: [`github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`],
+    ldflags: `-s -w -X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`,
+    binDir,
+    instead: 'set TEMPORAL_CLI_PATH',
+    log: opts.log,
+  });
   return cached;
+}
+
+/** Where Docker is, the production-like stack needs no Go: docker-compose.yml runs the same topology from images. */
+const dockerInstead = () => (onPath('docker') ? 'run the same stack with `docker compose up --build` (docker-compose.yml)' : undefined);
+
+const goMissing = (what: string, instead: string | undefined) =>
+  new ToolError(`${what} is built once with Go, which is not installed: ${instead ? `${instead}, or ` : ''}install Go 1.21 or newer (https://go.dev/dl)`);
+
+/**
+ * `go install`s `packages` into `binDir`. GOTOOLCHAIN=auto lets an older Go fetch the toolchain a module asks for
+ * (Temporal's modules want a newer Go than most machines have), itself a module from the proxy.
+ */
+async function goInstall(opts: {
+  what: string;
+  packages: string[];
+  ldflags?: string;
+  binDir: string;
+  /** What the operator can do instead, told when Go is missing. */
+  instead?: string;
+  log?: (line: string) => void;
+}): Promise<void> {
+  if (!onPath('go')) throw goMissing(opts.what, opts.instead);
+  opts.log?.(`building ${opts.what} into ${opts.binDir} (once; several minutes)`);
+  await runStreaming('go', ['install', ...(opts.ldflags ? ['-ldflags', opts.ldflags] : []), ...opts.packages], {
+    env: { ...process.env, GOBIN: opts.binDir, GOFLAGS: '-modcacherw', GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'auto' },
+  });
+}
+
+/**
+ * Copies files a Go module ships (schemas, config templates) into the cache beside the binaries built from it, so
+ * that starting needs neither Go nor the module cache. `copies` maps a path in the module to a path in the cache;
+ * each destination appears whole or not at all.
+ */
+async function copyFromModule(opts: { module: string; copies: [string, string][]; instead?: string; log?: (line: string) => void }): Promise<void> {
+  const missing = opts.copies.filter(([, to]) => !fs.existsSync(to));
+  if (missing.length === 0) return;
+  if (!onPath('go')) throw goMissing(`the schema and config of ${opts.module}`, opts.instead);
+  const { Dir: moduleDir } = JSON.parse(
+    execFileSync('go', ['mod', 'download', '-json', opts.module], {
+      encoding: 'utf8',
+      env: { ...process.env, GOFLAGS: '-modcacherw', GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'auto' },
+    }),
+  ) as { Dir: string };
+  for (const [from, to] of missing) {
+    opts.log?.(`copying ${from} of ${opts.module} into ${to}`);
+    const partial = `${to}.partial`;
+    fs.rmSync(partial, { recursive: true, force: true });
+    copyWritable(path.join(moduleDir, from), partial);
+    fs.renameSync(partial, to);
+  }
+}
+
+/** The module cache is read-only; our copies are ordinary files that `rm -rf` can remove. */
+function copyWritable(from: string, to: string): void {
+  if (fs.statSync(from).isDirectory()) {
+    fs.mkdirSync(to, { recursive: true, mode: 0o755 });
+    for (const entry of fs.readdirSync(from)) copyWritable(path.join(from, entry), path.join(to, entry));
+  } else {
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.writeFileSync(to, fs.readFileSync(from), { mode: 0o644 });
+  }
+}
+
+export interface TemporalServerTools {
+  /** The server binary, started as `server --root R --config config --env docker start` like the Docker image. */
+  server: string;
+  /** Temporal's SQL schema tool (`temporal-sql-tool` in the admin-tools image). */
+  sqlTool: string;
+  /** The server's own `config/docker.yaml`: the template the temporalio/server image renders from its environment. */
+  configTemplate: string;
+  /** `schema/postgresql/v12`, with `temporal/versioned` and `visibility/versioned`. */
+  schemaDir: string;
+}
+
+/**
+ * The Temporal server and its schema tool, built from source once (≈9 minutes on 2 cores, GOTOOLCHAIN=auto), with
+ * the config template and PostgreSQL schema of the same module version copied beside them.
+ */
+export async function resolveTemporalServer(opts: { cacheDir: string; log?: (line: string) => void }): Promise<TemporalServerTools> {
+  const root = path.join(opts.cacheDir, 'temporal-server');
+  const binDir = path.join(root, 'bin');
+  const tools: TemporalServerTools = {
+    server: path.join(binDir, 'server'),
+    sqlTool: path.join(binDir, 'sql'),
+    configTemplate: path.join(root, 'config', 'docker.yaml'),
+    schemaDir: path.join(root, 'schema', 'postgresql', 'v12'),
+  };
+  const instead = dockerInstead();
+  if (!fs.existsSync(tools.server) || !fs.existsSync(tools.sqlTool)) {
+    const version = `v${TEMPORAL_SERVER_VERSION}`;
+    await goInstall({
+      what: `the Temporal server ${version}`,
+      packages: [`go.temporal.io/server/cmd/server@${version}`, `go.temporal.io/server/cmd/tools/sql@${version}`],
+      binDir,
+      instead,
+      log: opts.log,
+    });
+  }
+  await copyFromModule({
+    module: `go.temporal.io/server@v${TEMPORAL_SERVER_VERSION}`,
+    copies: [
+      ['config/docker.yaml', tools.configTemplate],
+      ['schema/postgresql/v12', tools.schemaDir],
+    ],
+    instead,
+    log: opts.log,
+  });
+  return tools;
+}
+
+export interface TemporalUiTools {
+  /** The UI server (web assets embedded), started as `server --root R --config config --env docker start`. */
+  server: string;
+  /** ui-server's own `config/docker.yaml`: the template the temporalio/ui image renders from its environment. */
+  configTemplate: string;
+}
+
+/** The Temporal Web UI server, built from source once (≈2 minutes on 2 cores). */
+export async function resolveTemporalUi(opts: { cacheDir: string; log?: (line: string) => void }): Promise<TemporalUiTools> {
+  const root = path.join(opts.cacheDir, 'ui');
+  const tools: TemporalUiTools = { server: path.join(root, 'server'), configTemplate: path.join(root, 'config', 'docker.yaml') };
+  const instead = dockerInstead();
+  if (!fs.existsSync(tools.server)) {
+    await goInstall({
+      what: `the Temporal Web UI v${TEMPORAL_UI_VERSION}`,
+      packages: [`github.com/temporalio/ui-server/v2/cmd/server@v${TEMPORAL_UI_VERSION}`],
+      binDir: root,
+      instead,
+      log: opts.log,
+    });
+  }
+  await copyFromModule({
+    module: `github.com/temporalio/ui-server/v2@v${TEMPORAL_UI_VERSION}`,
+    copies: [['config/docker.yaml', tools.configTemplate]],
+    instead,
+    log: opts.log,
+  });
+  return tools;
 }
 
 /**
