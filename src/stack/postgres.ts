@@ -14,7 +14,7 @@ export class PostgresStartError extends Error {
 }
 
 export interface LocalPostgres {
-  /** URL of the `database` on this server, as the `postgres` superuser. */
+  /** URL of the `database` on this server, as the `postgres` superuser (with its password, if it has one). */
   url: string;
   port: number;
   stop(): Promise<void>;
@@ -26,6 +26,11 @@ interface Options {
   database: string;
   /** Trade durability for speed: for throwaway test clusters only. */
   fast?: boolean;
+  /**
+   * Require passwords (SCRAM) of every connection, and give the superuser this one, set when the cluster is created.
+   * Without it, connections from loopback are trusted.
+   */
+  superuserPassword?: string;
   log?: (line: string) => void;
 }
 
@@ -127,8 +132,16 @@ export async function startLocalPostgres(opts: Options): Promise<LocalPostgres> 
     fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     if (ids) fs.chownSync(dataDir, ids.uid, ids.gid);
     opts.log?.(`initialising PostgreSQL in ${dataDir}`);
-    // Trust on loopback only: this cluster listens on 127.0.0.1 and nowhere else.
-    await run(path.join(bin, 'initdb'), ['-D', dataDir, '-U', SUPERUSER, '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'], ids);
+    // Without passwords, trust on loopback only: this cluster listens on 127.0.0.1 and nowhere else.
+    const auth =
+      opts.superuserPassword === undefined
+        ? ['--auth=trust']
+        : ['--auth=scram-sha-256', `--pwfile=${passwordFile(dataDir, opts.superuserPassword, ids)}`];
+    try {
+      await run(path.join(bin, 'initdb'), ['-D', dataDir, '-U', SUPERUSER, ...auth, '-E', 'UTF8', '--no-locale', '--no-sync'], ids);
+    } finally {
+      fs.rmSync(`${dataDir}.pwfile`, { force: true });
+    }
   }
   if (ids) {
     fs.closeSync(fs.openSync(logFile, 'a'));
@@ -153,7 +166,8 @@ export async function startLocalPostgres(opts: Options): Promise<LocalPostgres> 
       throw new PostgresStartError(`${(err as Error).message}\n--- ${logFile} ---\n${tail}`);
     }
   }
-  const base = `postgresql://${SUPERUSER}@127.0.0.1:${opts.port}`;
+  const credentials = opts.superuserPassword === undefined ? SUPERUSER : `${SUPERUSER}:${encodeURIComponent(opts.superuserPassword)}`;
+  const base = `postgresql://${credentials}@127.0.0.1:${opts.port}`;
   await ensureDatabase(`${base}/postgres`, opts.database);
   return {
     url: `${base}/${opts.database}`,
@@ -167,12 +181,36 @@ export async function postgresStop(dataDir: string): Promise<void> {
   await run(path.join(postgresBinDir(), 'pg_ctl'), ['stop', '-D', dataDir, '-m', 'fast', '-w'], runAsIds()).catch(() => undefined);
 }
 
-export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
-  const client = new Client({ connectionString: adminUrl });
+/** initdb reads the superuser's password from a file, which the server's user must be able to read. */
+function passwordFile(dataDir: string, password: string, ids: { uid: number; gid: number } | undefined): string {
+  const file = `${dataDir}.pwfile`;
+  fs.writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  if (ids) fs.chownSync(file, ids.uid, ids.gid);
+  return file;
+}
+
+export async function ensureDatabase(adminUrl: string, database: string, owner?: string): Promise<void> {
+  await withClient(adminUrl, async (client) => {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    const ownedBy = owner === undefined ? '' : ` OWNER ${client.escapeIdentifier(owner)}`;
+    if (!rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}${ownedBy}`);
+  });
+}
+
+/** A login role with this password (set again on every call, so the password on record wins). Idempotent. */
+export async function ensureRole(adminUrl: string, role: { name: string; password: string; createdb: boolean }): Promise<void> {
+  await withClient(adminUrl, async (client) => {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role.name]);
+    const attributes = `LOGIN ${role.createdb ? 'CREATEDB' : 'NOCREATEDB'} PASSWORD ${client.escapeLiteral(role.password)}`;
+    await client.query(`${rowCount ? 'ALTER' : 'CREATE'} ROLE ${client.escapeIdentifier(role.name)} ${attributes}`);
+  });
+}
+
+async function withClient(url: string, work: (client: Client) => Promise<void>): Promise<void> {
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (!rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+    await work(client);
   } finally {
     await client.end();
   }
