@@ -28,8 +28,15 @@ case "${1:-}" in
     "$TEMPORAL_CLI" operator namespace describe --address "$TEMPORAL_ADDRESS" --namespace "$NAMESPACE" >/dev/null 2>&1 ||
       "$TEMPORAL_CLI" operator namespace create --address "$TEMPORAL_ADDRESS" --namespace "$NAMESPACE" --retention 72h
     for attribute in VigilTargetId VigilIncidentId VigilState; do
-      "$TEMPORAL_CLI" operator search-attribute create --address "$TEMPORAL_ADDRESS" --namespace "$NAMESPACE" \
-        --name "$attribute" --type Keyword >/dev/null 2>&1 || true   # exists already
+      # Until it is listed: a frontend learns of a namespace just created a few seconds later, and refuses until then.
+      tries=0
+      until "$TEMPORAL_CLI" operator search-attribute list --address "$TEMPORAL_ADDRESS" --namespace "$NAMESPACE" 2>/dev/null |
+        grep -qw "$attribute"; do
+        tries=$((tries + 1))
+        if [ "$tries" -gt 60 ]; then echo "could not create search attribute $attribute" >&2; exit 1; fi
+        "$TEMPORAL_CLI" operator search-attribute create --address "$TEMPORAL_ADDRESS" --namespace "$NAMESPACE" \
+          --name "$attribute" --type Keyword >/dev/null 2>&1 || sleep 1
+      done
     done
     ;;
   *)
