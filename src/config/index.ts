@@ -16,6 +16,8 @@ const EnvSchema = z.object({
   VIGIL_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   VIGIL_TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   VIGIL_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  /** History shards of the production-like stack's Temporal server; fixed once its data folder exists. */
+  VIGIL_TEMPORAL_HISTORY_SHARDS: z.coerce.number().int().min(1).max(16_384).default(4),
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** The shortest probe interval the API accepts. 10 s in production; tests lower it to keep runs short. */
@@ -42,7 +44,7 @@ export interface Config {
   databaseUrl: string;
   /** True when DATABASE_URL was not given and Vigil runs its own Postgres under the data folder. */
   embeddedPostgres: boolean;
-  temporal: { address: string; namespace: string; embedded: boolean; cliPath?: string; uiPort: number };
+  temporal: { address: string; namespace: string; embedded: boolean; cliPath?: string; uiPort: number; historyShards: number };
   dataDir: string;
   cacheDir: string;
   pgPort: number;
@@ -70,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       embedded: e.TEMPORAL_ADDRESS === undefined,
       cliPath: e.TEMPORAL_CLI_PATH,
       uiPort: e.VIGIL_TEMPORAL_UI_PORT,
+      historyShards: e.VIGIL_TEMPORAL_HISTORY_SHARDS,
     },
     dataDir: path.resolve(e.VIGIL_DATA_DIR),
     cacheDir: path.resolve(e.VIGIL_CACHE_DIR),

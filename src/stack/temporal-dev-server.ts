@@ -13,7 +13,8 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
+/** Resolves once something listens on host:port; gives up after `timeoutMs`, or as soon as `worthWaiting()` is false. */
+export function waitForPort(host: string, port: number, timeoutMs: number, worthWaiting: () => boolean = () => true): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {
@@ -24,6 +25,7 @@ export function waitForPort(host: string, port: number, timeoutMs: number): Prom
       socket.on('error', () => {
         socket.destroy();
         if (Date.now() > deadline) reject(new Error(`nothing listening on ${host}:${port} after ${timeoutMs} ms`));
+        else if (!worthWaiting()) reject(new Error(`stopped waiting for ${host}:${port}`));
         else setTimeout(attempt, 100);
       });
     };
