@@ -9,27 +9,37 @@ export const TASK_QUEUE = 'vigil-v1';
 
 export const targetWorkflowId = (targetId: string): string => `target-${targetId}`;
 
+/**
+ * An incident is its target's n-th (sequence from 1): `inc_<target ulid>_<n>`. Derived, not minted, so an open that is
+ * retried finds the incident it already opened instead of opening a second.
+ */
+export const incidentId = (targetId: string, sequence: number): string => `inc_${targetId.slice(targetId.indexOf('_') + 1)}_${sequence}`;
+export const incidentWorkflowId = (incidentId: string): string => `incident-${incidentId}`;
+export const isIncidentId = (value: string): boolean => /^inc_[0-9A-Z]{26}_[1-9]\d{0,8}$/.test(value);
+
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const ID_BODY = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /**
  * A ULID with a type prefix (`tgt_01J…`): sortable by creation time, so cursors over ids stay stable while rows
- * are inserted. Not for workflow code (it reads the clock and the random source).
+ * are inserted. Not for workflow code (it reads the clock and the random source). `random` (16 bytes or more) makes
+ * it deterministic: the API derives a target's id from its creator's Idempotency-Key, so a retried create finds the
+ * workflow the first attempt started.
  */
-export function newId(prefix: IdPrefix, now = Date.now()): string {
+export function newId(prefix: IdPrefix, now = Date.now(), random?: Uint8Array): string {
   let time = '';
   let t = now;
   for (let i = 0; i < 10; i++) {
     time = CROCKFORD[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  const random = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  const bytes = random ?? globalThis.crypto.getRandomValues(new Uint8Array(16));
   let rand = '';
-  for (let i = 0; i < 16; i++) rand += CROCKFORD[random[i]! % 32];
+  for (let i = 0; i < 16; i++) rand += CROCKFORD[bytes[i]! % 32];
   return `${prefix}_${time}${rand}`;
 }
 
-export type IdPrefix = 'tgt';
+export type IdPrefix = 'tgt' | 'key' | 'chn' | 'esc';
 
 export const isId = (prefix: IdPrefix, value: string): boolean =>
   value.startsWith(`${prefix}_`) && ID_BODY.test(value.slice(prefix.length + 1));

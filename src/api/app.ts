@@ -1,13 +1,31 @@
 import express, { type Express } from 'express';
+import { authenticate } from './auth/middleware';
+import { apiKeyRoutes } from './auth/routes';
 import type { ApiDeps } from './deps';
+import { healthRoutes } from './health';
+import { idempotency, refuseIdempotencyKey } from './idempotency';
+import { apiMetrics } from './metrics';
+import { openApiRoute } from './openapi';
+import { mountOperations, type Operation } from './operations';
 import { notFoundHandler, Problem, problemHandler } from './problems';
+import { rateLimiter } from './rate-limit';
+import { securityHeaders } from './security-headers';
 import { targetRoutes } from './targets/routes';
 
-/** The REST API. Stateless: everything it answers comes from Postgres projections or Temporal, never from memory. */
+/**
+ * The REST API. Stateless: everything it answers comes from Postgres projections or Temporal, never from memory (the
+ * per-address rate limiter for unauthenticated traffic is the one exception, see rate-limit.ts).
+ */
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  const metrics = apiMetrics(deps.pool);
+  const unauthenticated = rateLimiter({ perMinute: deps.config.publicRateLimitPerMinute });
+  app.use(securityHeaders);
+  app.use(metrics.middleware);
+  // Before the body is read: a request with a bad key is refused without parsing what it sent.
+  app.use(authenticate(deps.pool, unauthenticated));
   app.use((req, _res, next) => {
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is('application/json')) {
@@ -16,10 +34,19 @@ export function createApp(deps: ApiDeps): Express {
     next();
   });
   app.use(express.json({ limit: '64kb' }));
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+  // Every route is an Operation: documented in /v1/openapi.json, and guarded by the access it declares.
+  const operations: Operation[] = [
+    ...healthRoutes(deps),
+    metrics.operation,
+    openApiRoute(() => operations),
+    ...targetRoutes(deps),
+    ...apiKeyRoutes(deps),
+  ];
+  mountOperations(app, operations, {
+    publicRateLimit: unauthenticated,
+    idempotency: idempotency(deps.pool, deps.log),
+    refuseIdempotencyKey,
   });
-  app.use('/v1/targets', targetRoutes(deps));
   app.use(notFoundHandler);
   app.use(problemHandler(deps.log));
   return app;

@@ -8,6 +8,10 @@ export interface ApiDeps {
   pool: Pool;
   prisma: PrismaClient;
   temporal: Client;
-  config: { minIntervalSeconds: number };
+  config: {
+    minIntervalSeconds: number;
+    /** Unauthenticated requests a minute from one address (public routes, bad keys); 0 turns the limit off. */
+    publicRateLimitPerMinute: number;
+  };
   log: Logger;
 }

@@ -1,20 +1,27 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
+import { countActiveAdminKeys } from '../db/api-keys';
 import { migrate } from '../db/migrate';
 import { ensureCheckResultPartitions } from '../db/partitions';
 import { createPool } from '../db/pool';
 import { createPrisma } from '../db/prisma';
 import { createLogger } from '../log';
 import { createApp } from './app';
+import { ensureBootstrapKey } from './auth/keys';
 import { startWebServer } from './server';
 
 /** The API process. SIGTERM stops new connections, answers the requests in flight, then exits. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger('vigil-api', config.logLevel);
-  const pool = createPool(config.databaseUrl, { max: config.dbPoolSize, applicationName: 'vigil-api', log });
+  // A request waits at most 2 s for a connection: an unreachable Postgres is a quick 503, not a hung request.
+  const pool = createPool(config.databaseUrl, { max: config.dbPoolSize, applicationName: 'vigil-api', connectionTimeoutMs: 2_000, log });
   await migrate(pool);
   await ensureCheckResultPartitions(pool);
+  if (config.bootstrapAdminKey) await ensureBootstrapKey(pool, config.bootstrapAdminKey);
+  if ((await countActiveAdminKeys(pool)) === 0) {
+    log.warn('no admin API key yet: create one with `npm run create-api-key -- --role admin --name <who>` (or set VIGIL_BOOTSTRAP_ADMIN_KEY)');
+  }
   // Lazy: the API starts, and serves reads from Postgres, while Temporal is still unreachable.
   const connection = Connection.lazy({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });

@@ -9,17 +9,27 @@ import type { Logger } from '../log';
 const PROBLEMS = {
   'invalid-request': { status: 400, title: 'The request is invalid' },
   'malformed-json': { status: 400, title: 'The request body is not valid JSON' },
+  unauthorized: { status: 401, title: 'A valid API key is required' },
+  forbidden: { status: 403, title: "The API key's role does not allow this" },
   'not-found': { status: 404, title: 'No such resource' },
   conflict: { status: 409, title: 'The resource is not in a state that allows this' },
+  'idempotency-key-in-use': { status: 409, title: 'A request with this Idempotency-Key is still running' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'The request body must be application/json' },
   unprocessable: { status: 422, title: 'The request is well-formed but cannot be applied' },
+  'idempotency-key-reused': { status: 422, title: 'This Idempotency-Key was used with a different request' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
   'temporal-unavailable': { status: 503, title: 'The workflow service is unavailable' },
   'database-unavailable': { status: 503, title: 'The database is unavailable' },
+  'not-ready': { status: 503, title: 'A service the API depends on is unavailable' },
   internal: { status: 500, title: 'Internal error' },
 } as const;
 
 export type ProblemType = keyof typeof PROBLEMS;
+
+export const PROBLEM_TYPES = Object.keys(PROBLEMS) as ProblemType[];
+
+export const problemStatus = (type: ProblemType): number => PROBLEMS[type].status;
 
 export interface FieldError {
   /** Dotted path of the offending field in the request, e.g. `url` or `expectedStatus.1`. */
@@ -32,7 +42,14 @@ export class Problem extends Error {
   constructor(
     readonly type: ProblemType,
     readonly detail?: string,
-    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
+    readonly extra: {
+      errors?: FieldError[];
+      retryAfterSeconds?: number;
+      /** Response headers the problem needs, e.g. WWW-Authenticate. */
+      headers?: Record<string, string>;
+      /** Extension members of the problem object (RFC 9457 §3.2), e.g. readiness checks. */
+      members?: Record<string, unknown>;
+    } = {},
   ) {
     super(detail ?? PROBLEMS[type].title);
   }
@@ -53,6 +70,7 @@ export class Problem extends Error {
 export function sendProblem(res: Response, problem: Problem, instance?: string): void {
   const { status, title } = PROBLEMS[problem.type];
   if (problem.extra.retryAfterSeconds !== undefined) res.set('Retry-After', String(problem.extra.retryAfterSeconds));
+  if (problem.extra.headers) res.set(problem.extra.headers);
   res
     .status(status)
     .type('application/problem+json')
@@ -63,6 +81,7 @@ export function sendProblem(res: Response, problem: Problem, instance?: string):
       ...(problem.detail ? { detail: problem.detail } : {}),
       ...(instance ? { instance } : {}),
       ...(problem.extra.errors ? { errors: problem.extra.errors } : {}),
+      ...problem.extra.members,
     });
 }
 
@@ -87,12 +106,22 @@ function toProblem(err: unknown): Problem {
   return new Problem('internal');
 }
 
-/** Connection failures and server shutdown (SQLSTATE class 08, 57P0x), and pool timeouts. */
-function isDatabaseUnavailable(e: { code?: string; message?: string } | undefined): boolean {
+/**
+ * Connection failures and server shutdown (SQLSTATE class 08, 57P0x), pool timeouts, and the same seen through Prisma:
+ * its connection error codes (P1001 unreachable, P1002/P1008 timed out, P1017 connection closed, P2024 no pooled
+ * connection in time) and the pg adapter's own kinds, with the Postgres error it wraps.
+ */
+const PRISMA_UNAVAILABLE = ['P1001', 'P1002', 'P1008', 'P1017', 'P2024'];
+const ADAPTER_UNAVAILABLE = ['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections'];
+
+function isDatabaseUnavailable(e: { code?: string; message?: string; meta?: unknown } | undefined): boolean {
   const code = e?.code ?? '';
+  const cause = (e?.meta as { driverAdapterError?: { cause?: { kind?: string; code?: string } } } | undefined)?.driverAdapterError?.cause;
   return (
-    /^08|^57P0/.test(code) ||
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(code) ||
+    /^08|^57P0|^53300/.test(code) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', ...PRISMA_UNAVAILABLE].includes(code) ||
+    ADAPTER_UNAVAILABLE.includes(cause?.kind ?? '') ||
+    (cause?.kind === 'postgres' && /^08|^57P0/.test(cause.code ?? '')) ||
     /timeout exceeded when trying to connect|Connection terminated/.test(e?.message ?? '')
   );
 }

@@ -23,6 +23,16 @@ const EnvSchema = z.object({
   /** The shortest probe interval the API accepts. 10 s in production; tests lower it to keep runs short. */
   VIGIL_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(10),
   /**
+   * An admin API key every API instance makes sure exists at start-up, for automated set-ups (compose, CI). At least
+   * 32 characters of A-Z, a-z, 0-9, _ and -. Revoking it through the API sticks. Humans: npm run create-api-key.
+   */
+  VIGIL_BOOTSTRAP_ADMIN_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{32,256}$/, 'at least 32 characters of A-Z, a-z, 0-9, _ and -')
+    .optional(),
+  /** Unauthenticated requests a minute from one client address (public routes, bad keys), per API instance; 0 = off. */
+  VIGIL_PUBLIC_RATE_LIMIT: z.coerce.number().int().min(0).default(300),
+  /**
    * Probes refuse private, loopback, link-local and metadata addresses unless listed here (comma-separated CIDRs),
    * checked after DNS resolution. Example: 127.0.0.0/8,::1/128 to monitor services on this host.
    */
@@ -50,6 +60,8 @@ export interface Config {
   pgPort: number;
   api: { host: string; port: number };
   minIntervalSeconds: number;
+  bootstrapAdminKey?: string;
+  publicRateLimitPerMinute: number;
   probeAllowCidrs: string[];
   worker: { maxConcurrentActivities: number; maxCachedWorkflows: number };
   dbPoolSize: number;
@@ -79,6 +91,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pgPort: e.VIGIL_PG_PORT,
     api: { host: e.API_HOST, port: e.API_PORT },
     minIntervalSeconds: e.VIGIL_MIN_INTERVAL_SECONDS,
+    bootstrapAdminKey: e.VIGIL_BOOTSTRAP_ADMIN_KEY,
+    publicRateLimitPerMinute: e.VIGIL_PUBLIC_RATE_LIMIT,
     probeAllowCidrs: e.VIGIL_PROBE_ALLOW_CIDRS.split(',').map((s) => s.trim()).filter(Boolean),
     worker: {
       maxConcurrentActivities: e.VIGIL_WORKER_MAX_CONCURRENT_ACTIVITIES,

@@ -8,13 +8,13 @@ import type { Logger } from 'pino';
  */
 export function createPool(
   connectionString: string,
-  opts: { max: number; applicationName: string; statementTimeoutMs?: number; log?: Logger },
+  opts: { max: number; applicationName: string; statementTimeoutMs?: number; connectionTimeoutMs?: number; log?: Logger },
 ): Pool {
   const pool = new Pool({
     connectionString,
     max: opts.max,
     application_name: opts.applicationName,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: opts.connectionTimeoutMs ?? 5_000,
     idleTimeoutMillis: 30_000,
     statement_timeout: opts.statementTimeoutMs ?? 30_000,
   });

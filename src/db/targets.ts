@@ -14,15 +14,16 @@ export async function upsertTarget(
   const { targetId, spec, version, paused } = target;
   await pool.query(
     `WITH saved AS (
-       INSERT INTO targets (id, name, kind, interval_seconds, spec, config_version, paused)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       INSERT INTO targets (id, name, kind, interval_seconds, spec, config_version, paused, tags)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (id) DO UPDATE SET
          name = excluded.name, kind = excluded.kind, interval_seconds = excluded.interval_seconds,
-         spec = excluded.spec, config_version = excluded.config_version, paused = excluded.paused, updated_at = now()
+         spec = excluded.spec, config_version = excluded.config_version, paused = excluded.paused,
+         tags = excluded.tags, updated_at = now()
        WHERE targets.config_version < excluded.config_version
        RETURNING id)
      INSERT INTO target_status (target_id) SELECT id FROM saved ON CONFLICT DO NOTHING`,
-    [targetId, spec.name, spec.probe.kind, spec.intervalSeconds, JSON.stringify(spec), version, paused],
+    [targetId, spec.name, spec.probe.kind, spec.intervalSeconds, JSON.stringify(spec), version, paused, spec.tags ?? []],
   );
 }
 

@@ -4,6 +4,16 @@ import { DEFAULT_THRESHOLDS, type TargetState } from './judge';
 import { MaintenanceWindowSchema } from './maintenance';
 import { ProbeSchema } from './probe';
 
+/** A label operators group and filter targets by: a short slug such as `eu-west` or `payments`. */
+export const TagSchema = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/, 'a tag is 1 to 40 lowercase letters, digits and inner hyphens, e.g. "eu-west"');
+
+export const TagsSchema = z
+  .array(TagSchema)
+  .max(20)
+  .refine((tags) => new Set(tags).size === tags.length, 'tags must be unique');
+
 /** A target's whole configuration as the target workflow holds it. Pure: imported by workflow code. */
 export const TargetSpecSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
@@ -17,6 +27,7 @@ export const TargetSpecSchema = z.strictObject({
     .default(DEFAULT_THRESHOLDS),
   maintenance: z.array(MaintenanceWindowSchema).max(20).default([]),
   flapping: FlappingPolicySchema.default(DEFAULT_FLAPPING),
+  tags: TagsSchema.default([]),
 });
 export type TargetSpec = z.infer<typeof TargetSpecSchema>;
 

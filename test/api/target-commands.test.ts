@@ -1,4 +1,3 @@
-import request from 'supertest';
 import { eventually } from '../support/eventually';
 import { startStack, type TestStack } from '../support/stack';
 
@@ -10,7 +9,7 @@ describe('changing a target through the API', () => {
   });
   afterAll(() => stack?.stop());
 
-  const api = () => request(stack.api.url);
+  const api = () => stack.api.request();
 
   async function createTarget(fields: Record<string, unknown> = {}, { waitUntilUp = true } = {}) {
     const res = await api()

@@ -1,11 +1,10 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import request from 'supertest';
-import type { RunningServer } from '../../src/api/server';
 import { startTargetWorkflow } from '../../src/api/targets/workflow';
 import { HttpProbeSchema, ProbeSchema } from '../../src/domain/probe';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { targetWorkflowId } from '../../src/ids';
 import { startDnsServer } from '../activities/probes/dns-server';
+import type { RunningApi } from '../support/api';
 import type { TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
 import type { FakeTarget } from '../support/fake-target';
@@ -15,7 +14,7 @@ describe('targets through the API, end to end (real Temporal, real Postgres, a l
   let stack: TestStack;
   let db: TestDatabase;
   let temporal: TestWorkflowEnvironment;
-  let api: RunningServer;
+  let api: RunningApi;
   let site: FakeTarget;
 
   beforeAll(async () => {
@@ -24,10 +23,10 @@ describe('targets through the API, end to end (real Temporal, real Postgres, a l
   });
   afterAll(() => stack?.stop());
 
-  const getTarget = async (id: string) => (await request(api.url).get(`/v1/targets/${id}`).expect(200)).body;
+  const getTarget = async (id: string) => (await api.request().get(`/v1/targets/${id}`).expect(200)).body;
 
   it('shows a target up while it answers, down once it fails, with exactly one result row per scheduled probe', async () => {
-    const created = await request(api.url)
+    const created = await api.request()
       .post('/v1/targets')
       .send({ name: 'shop', url: `${site.url}/health`, intervalSeconds: 1, downAfter: 2, upAfter: 1 })
       .expect(201);
@@ -97,19 +96,19 @@ describe('targets through the API, end to end (real Temporal, real Postgres, a l
     ];
 
     it.each(cases)('%s', async (_what, body, field) => {
-      const res = await request(api.url).post('/v1/targets').send(body).expect(400);
+      const res = await api.request().post('/v1/targets').send(body).expect(400);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.body).toMatchObject({ type: 'https://vigil.dev/problems/invalid-request', status: 400 });
       expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
     });
 
     it('a body that is not JSON', async () => {
-      const res = await request(api.url).post('/v1/targets').set('content-type', 'application/json').send('{"name":').expect(400);
+      const res = await api.request().post('/v1/targets').set('content-type', 'application/json').send('{"name":').expect(400);
       expect(res.body.type).toBe('https://vigil.dev/problems/malformed-json');
     });
 
     it('a body that is not declared as JSON', async () => {
-      const res = await request(api.url).post('/v1/targets').set('content-type', 'text/plain').send('name=api').expect(415);
+      const res = await api.request().post('/v1/targets').set('content-type', 'text/plain').send('name=api').expect(415);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     });
 
@@ -123,9 +122,9 @@ describe('targets through the API, end to end (real Temporal, real Postgres, a l
   });
 
   it('answers 404 with a problem for a target that does not exist', async () => {
-    const res = await request(api.url).get('/v1/targets/tgt_01M8B7Z5CFY505SXTDD14RPC6R').expect(404);
+    const res = await api.request().get('/v1/targets/tgt_01M8B7Z5CFY505SXTDD14RPC6R').expect(404);
     expect(res.body).toMatchObject({ type: 'https://vigil.dev/problems/not-found', status: 404 });
-    await request(api.url).get('/v1/targets/not-an-id').expect(404);
+    await api.request().get('/v1/targets/not-an-id').expect(404);
   });
 
   it('starting the same target twice runs one workflow', async () => {
@@ -140,7 +139,7 @@ describe('targets through the API, end to end (real Temporal, real Postgres, a l
   describe('targets of other kinds: tcp and dns', () => {
     it('watches a TCP port, and shows the target in the shape it was written', async () => {
       const port = Number(new URL(site.url).port);
-      const created = await request(api.url)
+      const created = await api.request()
         .post('/v1/targets')
         .send({ name: 'port', kind: 'tcp', host: '127.0.0.1', port, intervalSeconds: 1 })
         .expect(201);
@@ -152,7 +151,7 @@ describe('targets through the API, end to end (real Temporal, real Postgres, a l
     it('watches a DNS record through a configured resolver, its query beside the target name', async () => {
       const dns = await startDnsServer({ 'shop.test': { MX: [{ priority: 10, exchange: 'mx.shop.test' }] } });
       try {
-        const created = await request(api.url)
+        const created = await api.request()
           .post('/v1/targets')
           .send({ name: 'mail', kind: 'dns', query: 'shop.test', recordType: 'MX', resolver: dns.address, expect: 'mx.shop.test', intervalSeconds: 1 })
           .expect(201);
@@ -165,7 +164,7 @@ describe('targets through the API, end to end (real Temporal, real Postgres, a l
     });
 
     it('no probe of any kind has a field named like one of the target\'s own, so the flat shape stays unambiguous', async () => {
-      const created = await request(api.url).post('/v1/targets').send({ name: 'fields', url: site.url, intervalSeconds: 3600 }).expect(201);
+      const created = await api.request().post('/v1/targets').send({ name: 'fields', url: site.url, intervalSeconds: 3600 }).expect(201);
       const targetFields = Object.keys(created.body).filter((key) => !(key in HttpProbeSchema.shape));
       const probeFields = ProbeSchema.options.flatMap((schema) => Object.keys(schema.shape));
       expect(targetFields).toEqual(expect.arrayContaining(['id', 'name', 'intervalSeconds', 'status']));

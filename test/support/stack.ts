@@ -1,6 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { RunningServer } from '../../src/api/server';
-import { startApi } from './api';
+import { startApi, type RunningApi } from './api';
 import { createTestDatabase, type TestDatabase } from './db';
 import { startFakeTarget, type FakeTarget } from './fake-target';
 import { startLocalTemporal } from './temporal';
@@ -11,7 +10,7 @@ export interface TestStack {
   db: TestDatabase;
   temporal: TestWorkflowEnvironment;
   worker: RunningWorker;
-  api: RunningServer;
+  api: RunningApi;
   site: FakeTarget;
   stop(): Promise<void>;
 }
@@ -19,7 +18,7 @@ export interface TestStack {
 export async function startStack(): Promise<TestStack> {
   const [db, temporal, site] = await Promise.all([createTestDatabase(), startLocalTemporal(), startFakeTarget()]);
   const worker = await startWorker(temporal, db.pool);
-  const api = await startApi(db, temporal);
+  const api = await startApi(db, temporal.client);
   return {
     db,
     temporal,

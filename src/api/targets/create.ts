@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { upsertTarget } from '../../db/targets';
-import { newId } from '../../ids';
 import type { ApiDeps } from '../deps';
+import { idempotentId } from '../idempotency';
 import { Problem } from '../problems';
 import { createTargetBody } from './schema';
 import { targetRepresentation } from './representation';
@@ -18,7 +18,8 @@ export function createTarget(deps: ApiDeps): RequestHandler {
     const parsed = body.safeParse(req.body);
     if (!parsed.success) throw Problem.invalid(parsed.error);
     const spec = parsed.data;
-    const id = newId('tgt');
+    // With an Idempotency-Key, derived from it: a retry after a crash starts the same workflow, and Temporal keeps it.
+    const id = idempotentId(res, 'tgt');
     await startTargetWorkflow(deps.temporal, id, spec);
     await upsertTarget(deps.pool, { targetId: id, spec, version: 1, paused: false });
     const target = await deps.prisma.target.findUniqueOrThrow({ where: { id }, include: { status: true } });

@@ -1,12 +1,19 @@
+import { z } from 'zod';
 import type { Target, TargetStatus } from '../../db/generated/client';
-import type { TargetSpec } from '../../domain/target';
+import { TagsSchema, type TargetSpec } from '../../domain/target';
 import { targetFields } from './schema';
 
+type StoredTarget = Pick<Target, 'id' | 'configVersion' | 'paused' | 'createdAt' | 'updatedAt'> & { spec: unknown };
+type StoredStatus = Pick<
+  TargetStatus,
+  'state' | 'stateSince' | 'flapping' | 'lastCheckedAt' | 'lastOutcome' | 'lastLatencyMs' | 'lastError' | 'consecutiveFailures'
+>;
+
 /** A target as the API shows it: its configuration in the shape it was written, and its current status. */
-export function targetRepresentation(target: Target, status: TargetStatus | null) {
+export function targetRepresentation(target: StoredTarget, status: StoredStatus | null) {
   return {
     id: target.id,
-    ...targetFields(target.spec as unknown as TargetSpec),
+    ...targetFields(target.spec as TargetSpec),
     version: target.configVersion,
     paused: target.paused,
     status: {
@@ -23,3 +30,33 @@ export function targetRepresentation(target: Target, status: TargetStatus | null
     updatedAt: target.updatedAt,
   };
 }
+
+/** The states a target shows (`status.state`, and the list's `state` filter). */
+export const SHOWN_STATES = ['unknown', 'up', 'degraded', 'down', 'paused', 'maintenance'] as const;
+
+const timestamp = z.iso.datetime({ offset: true });
+
+/** The representation, for the OpenAPI document: the target's own fields, then its configuration as written. */
+export const TargetSchema = z
+  .looseObject({
+    id: z.string().meta({ description: 'tgt_ and a ULID: sortable by creation time' }),
+    name: z.string(),
+    kind: z.string(),
+    intervalSeconds: z.int(),
+    tags: TagsSchema,
+    version: z.int().meta({ description: 'Grows with every accepted change; the ETag, for If-Match' }),
+    paused: z.boolean(),
+    status: z.object({
+      state: z.enum(SHOWN_STATES),
+      since: timestamp,
+      flapping: z.boolean(),
+      lastCheckedAt: timestamp.nullable(),
+      lastOutcome: z.enum(['up', 'degraded', 'down', 'missed']).nullable(),
+      lastLatencyMs: z.int().nullable(),
+      lastError: z.string().nullable(),
+      consecutiveFailures: z.int(),
+    }),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ description: 'A target: the fields above, and every other field of its configuration as it was written (see the create body).' });

@@ -1,17 +1,93 @@
-import { Router } from 'express';
+import { z } from 'zod';
 import type { ApiDeps } from '../deps';
+import type { Operation } from '../operations';
+import { pageSchema } from '../pagination';
 import { checkNow, deleteTarget, pauseOrResume } from './actions';
 import { createTarget } from './create';
 import { getTarget } from './get';
+import { ListTargetsQuery, listTargetsHandler } from './list';
+import { TargetSchema } from './representation';
+import { createTargetBody } from './schema';
 import { updateTarget } from './update';
 
-export function targetRoutes(deps: ApiDeps): Router {
-  return Router()
-    .post('/', createTarget(deps))
-    .get('/:id', getTarget(deps))
-    .patch('/:id', updateTarget(deps))
-    .delete('/:id', deleteTarget(deps))
-    .post('/:id/pause', pauseOrResume(deps, 'pause'))
-    .post('/:id/resume', pauseOrResume(deps, 'resume'))
-    .post('/:id/check', checkNow(deps));
+const TargetPath = z.object({ id: z.string().meta({ description: 'The target id, tgt_…' }) });
+const target = { description: 'The target', body: TargetSchema, headers: { ETag: 'The target version, for If-Match' } };
+
+/** Reading targets takes a viewer's key, checking one now a responder's, changing them an admin's. */
+export function targetRoutes(deps: ApiDeps): Operation[] {
+  const tag = 'Targets';
+  return [
+    {
+      method: 'post',
+      path: '/v1/targets',
+      tag,
+      access: 'admin',
+      summary: 'Create a target',
+      description:
+        'Starts watching the target at once. One flat object: the target fields beside its probe fields, `kind` ' +
+        'naming the probe (`http` when left out). With an Idempotency-Key, a retry creates nothing more and answers the same.',
+      body: createTargetBody(deps.config.minIntervalSeconds),
+      responses: { 201: { description: 'Created', body: TargetSchema, headers: { Location: 'The target URL' } } },
+      handler: createTarget(deps),
+    },
+    {
+      method: 'get',
+      path: '/v1/targets',
+      tag,
+      access: 'viewer',
+      summary: 'List targets',
+      description: 'Newest first, with cursor pagination; filters combine.',
+      query: ListTargetsQuery,
+      responses: { 200: { description: 'A page of targets', body: pageSchema(TargetSchema), headers: { Link: 'rel="next": the next page' } } },
+      handler: listTargetsHandler(deps),
+    },
+    { method: 'get', path: '/v1/targets/:id', tag, access: 'viewer', summary: 'Get a target', params: TargetPath, responses: { 200: target }, handler: getTarget(deps) },
+    {
+      method: 'patch',
+      path: '/v1/targets/:id',
+      tag,
+      access: 'admin',
+      summary: 'Change a target',
+      description: 'Merges the given fields over the configuration in force; `If-Match: "<version>"` refuses a lost update.',
+      params: TargetPath,
+      body: z.record(z.string(), z.unknown()).meta({ description: 'Any fields of the create body' }),
+      responses: { 200: target },
+      handler: updateTarget(deps),
+    },
+    {
+      method: 'delete',
+      path: '/v1/targets/:id',
+      tag,
+      access: 'admin',
+      summary: 'Delete a target',
+      description: 'Stops watching it; its results stay until retention removes them.',
+      params: TargetPath,
+      responses: { 204: { description: 'Deleted' } },
+      handler: deleteTarget(deps),
+    },
+    { method: 'post', path: '/v1/targets/:id/pause', tag, access: 'admin', summary: 'Pause a target', params: TargetPath, responses: { 200: target }, handler: pauseOrResume(deps, 'pause') },
+    { method: 'post', path: '/v1/targets/:id/resume', tag, access: 'admin', summary: 'Resume a paused target', params: TargetPath, responses: { 200: target }, handler: pauseOrResume(deps, 'resume') },
+    {
+      method: 'post',
+      path: '/v1/targets/:id/check',
+      tag,
+      // Changes no configuration, and is what a responder reaches for first during an incident.
+      access: 'responder',
+      summary: 'Check a target now',
+      description: 'Probes at once, off the schedule, and answers with the result, which counts toward the target state.',
+      params: TargetPath,
+      responses: {
+        200: {
+          description: 'The probe result',
+          body: z.object({
+            checkedAt: z.iso.datetime({ offset: true }),
+            outcome: z.enum(['up', 'degraded', 'down']),
+            latencyMs: z.number().nullable(),
+            error: z.string().nullable(),
+          }),
+        },
+      },
+      handler: checkNow(deps),
+    },
+  ];
 }

@@ -3,7 +3,7 @@ import { DEFAULT_FLAPPING, FlappingPolicySchema } from '../../domain/flapping';
 import { DEFAULT_THRESHOLDS } from '../../domain/judge';
 import { MaintenanceWindowSchema } from '../../domain/maintenance';
 import { ProbeSchema, type Probe } from '../../domain/probe';
-import type { TargetSpec } from '../../domain/target';
+import { TagsSchema, type TargetSpec } from '../../domain/target';
 
 /**
  * The target as operators write it: one flat JSON object, the probe's fields beside the target's own, `kind` naming
@@ -17,17 +17,19 @@ export function createTargetBody(minIntervalSeconds: number) {
     upAfter: z.int().min(1).max(20).default(DEFAULT_THRESHOLDS.upAfter),
     maintenance: z.array(MaintenanceWindowSchema).max(20).default([]),
     flapping: FlappingPolicySchema.default(DEFAULT_FLAPPING),
+    tags: TagsSchema.default([]),
   };
   const variants = ProbeSchema.options.map((probe) => probe.extend(common));
   const body = z.discriminatedUnion('kind', variants as unknown as [(typeof variants)[number], ...(typeof variants)[number][]]);
   return z
     .preprocess((raw) => (isObject(raw) && !('kind' in raw) ? { ...raw, kind: 'http' } : raw), body)
-    .transform(({ name, intervalSeconds, downAfter, upAfter, maintenance, flapping, ...probe }): TargetSpec => ({
+    .transform(({ name, intervalSeconds, downAfter, upAfter, maintenance, flapping, tags, ...probe }): TargetSpec => ({
       name,
       intervalSeconds,
       thresholds: { downAfter, upAfter },
       maintenance,
       flapping,
+      tags,
       probe: probe as Probe,
     }));
 }
@@ -35,7 +37,8 @@ export function createTargetBody(minIntervalSeconds: number) {
 /** The flat fields of a target's configuration: the inverse of the create body, for representations and merges. */
 export function targetFields(spec: TargetSpec) {
   const { probe, thresholds, ...rest } = spec;
-  return { ...rest, ...thresholds, ...probe };
+  // Targets saved before tags existed have none.
+  return { ...rest, tags: rest.tags ?? [], ...thresholds, ...probe };
 }
 
 /** PATCH merges its fields over the current ones; changing `kind` replaces the probe's fields instead. */

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import type { Operation } from './operations';
+import { PROBLEM_TYPES, problemStatus } from './problems';
+
+/**
+ * The OpenAPI 3.1 document, made from the operations themselves: each one's access, and the zod schemas its handler
+ * validates with (JSON Schema 2020-12, which OpenAPI 3.1 uses as it is). Nothing here is written twice.
+ */
+type JsonSchema = Record<string, unknown>;
+
+const jsonSchema = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+};
+
+/** `/v1/targets/:id` → `/v1/targets/{id}` */
+export const openApiPath = (expressPath: string): string => expressPath.replace(/:(\w+)/g, '{$1}');
+
+const ProblemSchema = z
+  .object({
+    type: z.string().meta({ description: `https://vigil.dev/problems/<name>; names: ${PROBLEM_TYPES.join(', ')}` }),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional().meta({ description: 'For invalid requests: each field at fault' }),
+  })
+  .meta({ description: 'RFC 9457 problem details' });
+
+const problem = (description: string) => ({ $ref: '#/components/responses/Problem', description });
+
+function parameters(op: Operation): JsonSchema[] {
+  const from = (schema: z.ZodObject | undefined, where: 'path' | 'query') => {
+    if (!schema) return [];
+    const { properties = {}, required = [] } = jsonSchema(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+    return Object.entries(properties).map(([name, { description, ...propSchema }]) => ({
+      name,
+      in: where,
+      required: where === 'path' || required.includes(name),
+      ...(description ? { description } : {}),
+      schema: propSchema,
+    }));
+  };
+  const idempotencyKey =
+    op.method === 'post' && op.access !== 'public' && op.idempotent !== false
+      ? [{
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description: 'Makes a retry safe: the first answer is replayed for 24 hours to requests with the same key and body.',
+          schema: { type: 'string', minLength: 1, maxLength: 255 },
+        }]
+      : [];
+  return [...from(op.params, 'path'), ...from(op.query, 'query'), ...idempotencyKey];
+}
+
+function responses(op: Operation): JsonSchema {
+  const documented = Object.fromEntries(
+    Object.entries(op.responses).map(([status, r]) => [
+      status,
+      {
+        description: r.description,
+        ...(r.headers ? { headers: Object.fromEntries(Object.entries(r.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) } : {}),
+        ...(r.body ? { content: { 'application/json': { schema: jsonSchema(r.body, 'output') } } } : {}),
+      },
+    ]),
+  );
+  const authenticated = op.access !== 'public';
+  const idempotent = op.method === 'post' && authenticated && op.idempotent !== false;
+  return {
+    ...documented,
+    ...(op.body || op.query || idempotent ? { [problemStatus('invalid-request')]: problem('The request is invalid; `errors` names each field') } : {}),
+    ...(authenticated ? { 401: problem('No API key, or an unknown or revoked one') } : {}),
+    ...(authenticated ? { 403: problem(`The key's role is below ${op.access}`) } : {}),
+    ...(idempotent ? { 409: problem('A request with this Idempotency-Key is still running') } : {}),
+    ...(idempotent ? { 422: problem('This Idempotency-Key was used with a different request') } : {}),
+    ...(authenticated ? {} : { 429: problem('Too many unauthenticated requests from this address') }),
+    default: problem('Any other problem, e.g. 503 when a dependency is unavailable (with Retry-After)'),
+  };
+}
+
+export function openApiDocument(operations: readonly Operation[]): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const op of operations) {
+    (paths[openApiPath(op.path)] ??= {})[op.method] = {
+      operationId: `${op.method}${openApiPath(op.path).replace(/[{}]/g, '').replace(/(^|[/_-])(\w)/g, (_m, _s, c: string) => c.toUpperCase())}`,
+      tags: [op.tag],
+      summary: op.summary,
+      ...(op.description ? { description: op.description } : {}),
+      security: op.access === 'public' ? [] : [{ apiKey: [] }],
+      'x-vigil-role': op.access,
+      parameters: parameters(op),
+      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } } : {}),
+      responses: responses(op),
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Vigil API',
+      version: '1',
+      description:
+        'Authenticate with `Authorization: Bearer <API key>`. Roles: viewer reads; responder also acts on incidents; ' +
+        'admin does everything. Errors are RFC 9457 problem details. Lists are newest first, paged by `nextCursor`.',
+    },
+    paths,
+    components: {
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: vigil_…' } },
+      schemas: { Problem: jsonSchema(ProblemSchema, 'output') },
+      responses: {
+        Problem: { description: 'A problem', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+      },
+    },
+  };
+}
+
+/** GET /v1/openapi.json: public, like the API's documentation. Built once, from the app's operations. */
+export function openApiRoute(operations: () => readonly Operation[]): Operation {
+  let document: JsonSchema | undefined;
+  return {
+    method: 'get',
+    path: '/v1/openapi.json',
+    tag: 'Operations',
+    access: 'public',
+    summary: 'This document',
+    responses: { 200: { description: 'The OpenAPI 3.1 document of this API' } },
+    handler: (_req, res) => {
+      document ??= openApiDocument(operations());
+      res.json(document);
+    },
+  };
+}

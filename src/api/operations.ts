@@ -1,0 +1,60 @@
+import type { Express, RequestHandler } from 'express';
+import type { z } from 'zod';
+import { requireRole } from './auth/middleware';
+import type { Role } from './auth/roles';
+
+/**
+ * One route of the API, described once: what it does, who may call it, what it takes and what it answers. The
+ * OpenAPI document (/v1/openapi.json) and the role checks are both made from these descriptions, and a test holds
+ * the routes Express serves to the document, both ways. To add a route, add an Operation to its resource's list
+ * (see targets/routes.ts) and the list to `createApp`; a route registered on Express any other way fails that test.
+ */
+export interface Operation {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** Express syntax, from the root: `/v1/targets/:id`. */
+  path: string;
+  /** The OpenAPI tag: the resource's name, e.g. `Targets`. */
+  tag: string;
+  summary: string;
+  description?: string;
+  /** The least role that may call it (viewer < responder < admin), or `public`: no key needed, rate-limited per address. */
+  access: Role | 'public';
+  /** The schemas the handler validates with; documented as they are. */
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /**
+   * Authenticated POSTs take an Idempotency-Key (src/api/idempotency.ts). `false` refuses one instead, for an answer
+   * that must never be stored.
+   */
+  idempotent?: false;
+  responses: Record<number, { description: string; body?: z.ZodType; headers?: Record<string, string> }>;
+  /** Typed by each handler for its own params. */
+  handler: RequestHandler<any>;
+}
+
+export interface Guards {
+  /** Unauthenticated traffic: public routes. */
+  publicRateLimit: RequestHandler;
+  /** Authenticated POSTs. */
+  idempotency: RequestHandler;
+  refuseIdempotencyKey: RequestHandler;
+}
+
+/** Answers that carry configuration or secrets are never cached by a browser or a proxy. */
+const noStore: RequestHandler = (_req, res, next) => {
+  res.set('Cache-Control', 'no-store');
+  next();
+};
+
+/** Registers each operation on the app behind what its access needs: a role check, or a rate limit when public. */
+export function mountOperations(app: Express, operations: readonly Operation[], guards: Guards): void {
+  for (const op of operations) {
+    const before: RequestHandler[] =
+      op.access === 'public' ? [guards.publicRateLimit] : [requireRole(op.access), noStore];
+    if (op.method === 'post' && op.access !== 'public') {
+      before.push(op.idempotent === false ? guards.refuseIdempotencyKey : guards.idempotency);
+    }
+    app[op.method](op.path, ...before, op.handler);
+  }
+}

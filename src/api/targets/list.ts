@@ -1,0 +1,32 @@
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import { listTargets } from '../../db/target-list';
+import { ProbeSchema } from '../../domain/probe';
+import { TagSchema } from '../../domain/target';
+import type { ApiDeps } from '../deps';
+import { pageQueryFields, sendPage } from '../pagination';
+import { Problem } from '../problems';
+import { SHOWN_STATES, targetRepresentation } from './representation';
+
+const KINDS = ProbeSchema.options.map((probe) => probe.shape.kind.value);
+
+export const ListTargetsQuery = z.strictObject({
+  state: z.enum(SHOWN_STATES).optional().meta({ description: 'Only targets showing this state.' }),
+  kind: z.enum(KINDS as [string, ...string[]]).optional().meta({ description: 'Only targets of this kind.' }),
+  tag: z
+    .union([TagSchema.transform((tag) => [tag]), z.array(TagSchema).max(10)])
+    .optional()
+    .meta({ description: 'Only targets with this tag; repeat (`tag=a&tag=b`) for targets with all of them.' }),
+  ...pageQueryFields,
+});
+
+/** GET /v1/targets: newest first, filtered by state, kind and tags, one indexed query per page. */
+export function listTargetsHandler(deps: ApiDeps): RequestHandler {
+  return async (req, res) => {
+    const query = ListTargetsQuery.safeParse(req.query);
+    if (!query.success) throw Problem.invalid(query.error, 'query');
+    const { state, kind, tag, limit, cursor } = query.data;
+    const rows = await listTargets(deps.pool, { state, kind, tags: tag, before: cursor, limit: limit + 1 });
+    sendPage(req, res, rows, limit, (row) => targetRepresentation(row, row.status));
+  };
+}
