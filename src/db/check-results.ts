@@ -1,4 +1,6 @@
 import type { Pool } from 'pg';
+import { latencyBucket } from '../domain/latency-histogram';
+import { histogramDigitSql } from './rollups';
 
 /** One probe slot's result as written to check_results, with the counters the target_status projection shows. */
 export interface CheckResultRow {
@@ -27,9 +29,10 @@ export type WriteResult = { status: 'recorded' } | { status: 'duplicate'; stored
 
 /**
  * Group commit for probe results. Concurrent activities each call `write` and wait; rows that arrive while a batch is
- * in flight go together in the next one, as a single statement that appends the results (once per (target, slot))
- * and advances each target's status row. Every promise resolves only after its own row is committed, so there is no
- * buffer a crash can lose; when idle a write goes out at once, unbatched.
+ * in flight go together in the next one, as a single statement that appends the results (once per (target, slot)),
+ * advances each target's status row, and adds the rows it appended to their hourly and daily rollups. Every promise
+ * resolves only after its own row is committed, so there is no buffer a crash can lose; when idle a write goes out at
+ * once, unbatched.
  */
 export class CheckResultWriter {
   private readonly queue: Pending[] = [];
@@ -61,8 +64,17 @@ export class CheckResultWriter {
 
   private async commit(batch: Pending[]): Promise<void> {
     try {
-      const results = await insertCheckResults(this.pool, batch.map((p) => p.row));
-      for (const p of batch) p.resolve(results.get(slotKey(p.row.targetId, p.row.scheduledAt)) ?? { status: 'fenced' });
+      // One slot written twice in a batch (a retry racing its first attempt): the first write is the one sent, and
+      // the second is its duplicate, told what the first stored.
+      const first = new Map<string, Pending>();
+      for (const p of batch) if (!first.has(keyOf(p))) first.set(keyOf(p), p);
+      const results = await insertCheckResults(this.pool, [...first.values()].map((p) => p.row));
+      for (const p of batch) {
+        const result = results.get(keyOf(p)) ?? { status: 'fenced' };
+        const { row: sent } = first.get(keyOf(p))!;
+        const repeat = first.get(keyOf(p)) !== p && result.status === 'recorded';
+        p.resolve(repeat ? { status: 'duplicate', stored: { outcome: sent.outcome, latencyMs: sent.latencyMs, error: sent.error } } : result);
+      }
     } catch (err) {
       // A row the database rejects (SQLSTATE classes 22, 23) must not fail its neighbours: retry them one by one.
       if (batch.length > 1 && isDataError(err)) {
@@ -81,19 +93,50 @@ interface Pending {
 }
 
 const slotKey = (targetId: string, scheduledAt: number) => `${targetId}@${scheduledAt}`;
+const keyOf = ({ row }: Pending) => slotKey(row.targetId, row.scheduledAt);
 
 const isDataError = (err: unknown): boolean => /^2[23]/.test(String((err as { code?: unknown }).code ?? ''));
 
-const INSERT_SQL = `
+/**
+ * Adds the rows this statement appended (`fresh`) to their (target, UTC hour or day) rollup. Rows of one target and
+ * period are aggregated first (an upsert may touch a row once), in key order so concurrent batches lock rows alike.
+ * Rows that were duplicates or fenced off never reach `fresh`, so nothing is counted twice.
+ */
+const rollupUpsert = (table: string, unit: 'hour' | 'day') => `
+  INSERT INTO ${table} AS r (target_id, starts_at, probes, down, degraded, missed, latency_count, latency_sum_ms,
+                             latency_min_ms, latency_max_ms, latency_histogram)
+  SELECT target_id, date_trunc('${unit}', scheduled_at, 'UTC'), count(*),
+         count(*) FILTER (WHERE outcome = 'down'), count(*) FILTER (WHERE outcome = 'degraded'),
+         count(*) FILTER (WHERE outcome = 'missed'), count(latency_bucket),
+         coalesce(sum(latency_ms) FILTER (WHERE latency_bucket IS NOT NULL), 0),
+         min(latency_ms) FILTER (WHERE latency_bucket IS NOT NULL), max(latency_ms) FILTER (WHERE latency_bucket IS NOT NULL),
+         coalesce(sum(${histogramDigitSql('latency_bucket')}), 0)
+  FROM fresh
+  GROUP BY 1, 2
+  ORDER BY 1, 2
+  ON CONFLICT (target_id, starts_at) DO UPDATE SET
+    probes = r.probes + excluded.probes,
+    down = r.down + excluded.down,
+    degraded = r.degraded + excluded.degraded,
+    missed = r.missed + excluded.missed,
+    latency_count = r.latency_count + excluded.latency_count,
+    latency_sum_ms = r.latency_sum_ms + excluded.latency_sum_ms,
+    latency_min_ms = least(r.latency_min_ms, excluded.latency_min_ms),
+    latency_max_ms = greatest(r.latency_max_ms, excluded.latency_max_ms),
+    latency_histogram = r.latency_histogram + excluded.latency_histogram`;
+
+const insertSql = ({ rollups }: { rollups: boolean }) => `
 WITH input AS (
   SELECT DISTINCT ON (target_id, scheduled_at) *
   FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::int[], $6::int[], $7::text[],
-              $8::bool[], $9::int[], $10::int[], $11::int[])
+              $8::bool[], $9::int[], $10::int[], $11::int[], $12::int[])
     AS t(target_id, scheduled_at, started_at, outcome, latency_ms, status_code, error, manual, config_version,
-         consecutive_failures, consecutive_successes)
+         consecutive_failures, consecutive_successes, latency_bucket)
 ), accepted AS (
+  -- Checked row by row (one primary-key lookup each) rather than joined: the planner estimates a join like this at
+  -- one row, and would then loop over every later join of the batch (quadratic); this one it estimates at half.
   SELECT i.* FROM input i
-  JOIN targets t ON t.id = i.target_id AND t.config_version = i.config_version AND NOT t.paused
+  WHERE (SELECT t.config_version = i.config_version AND NOT t.paused FROM targets t WHERE t.id = i.target_id)
 ), existing AS (
   SELECT c.target_id, c.scheduled_at, c.outcome, c.latency_ms, c.error
   FROM check_results c JOIN accepted a USING (target_id, scheduled_at)
@@ -103,11 +146,13 @@ WITH input AS (
   WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.target_id = a.target_id AND e.scheduled_at = a.scheduled_at)
   ON CONFLICT DO NOTHING
   RETURNING target_id, scheduled_at
+), fresh AS (
+  SELECT a.* FROM accepted a JOIN inserted USING (target_id, scheduled_at)
 ), latest AS (
-  SELECT DISTINCT ON (a.target_id) a.*
-  FROM accepted a JOIN inserted USING (target_id, scheduled_at)
-  WHERE a.outcome <> 'missed'
-  ORDER BY a.target_id, a.scheduled_at DESC
+  SELECT DISTINCT ON (target_id) *
+  FROM fresh
+  WHERE outcome <> 'missed'
+  ORDER BY target_id, scheduled_at DESC
 ), status AS (
   INSERT INTO target_status AS s (target_id, last_scheduled_at, last_checked_at, last_outcome, last_latency_ms,
                                   last_error, consecutive_failures, consecutive_successes, updated_at)
@@ -124,14 +169,31 @@ WITH input AS (
     consecutive_successes = excluded.consecutive_successes,
     updated_at = excluded.updated_at
   WHERE s.last_scheduled_at IS NULL OR s.last_scheduled_at < excluded.last_scheduled_at
-)
+)${rollups ? `, hourly AS (${rollupUpsert('check_rollups_hourly', 'hour')}
+), daily AS (${rollupUpsert('check_rollups_daily', 'day')}
+)` : ''}
 SELECT a.target_id, (extract(epoch FROM a.scheduled_at) * 1000)::bigint AS scheduled_ms,
        i.target_id IS NOT NULL AS inserted, e.outcome, e.latency_ms, e.error
 FROM accepted a
 LEFT JOIN inserted i USING (target_id, scheduled_at)
 LEFT JOIN existing e USING (target_id, scheduled_at)`;
 
-async function insertCheckResults(pool: Pool, rows: CheckResultRow[]): Promise<Map<string, WriteResult>> {
+const INSERT_SQL = insertSql({ rollups: true });
+const WITHOUT_ROLLUPS_SQL = insertSql({ rollups: false });
+
+/** Latency describes the service when it answered acceptably; failures show in uptime instead. */
+const latencyBucketOf = (row: CheckResultRow): number | null =>
+  (row.outcome === 'up' || row.outcome === 'degraded') && row.latencyMs !== null ? latencyBucket(row.latencyMs) : null;
+
+/**
+ * One batch in one statement. `rollups: false` leaves the rollups out, for the benchmark that measures what they cost
+ * (scripts/bench-rollups.ts); Vigil itself always keeps them.
+ */
+export async function insertCheckResults(
+  pool: Pool,
+  rows: CheckResultRow[],
+  opts: { rollups: boolean } = { rollups: true },
+): Promise<Map<string, WriteResult>> {
   const col = <K extends keyof CheckResultRow>(k: K) => rows.map((r) => r[k]);
   const { rows: answered } = await pool.query<{
     target_id: string;
@@ -140,7 +202,7 @@ async function insertCheckResults(pool: Pool, rows: CheckResultRow[]): Promise<M
     outcome: CheckResultRow['outcome'] | null;
     latency_ms: number | null;
     error: string | null;
-  }>(INSERT_SQL, [
+  }>(opts.rollups ? INSERT_SQL : WITHOUT_ROLLUPS_SQL, [
     col('targetId'),
     rows.map((r) => new Date(r.scheduledAt)),
     rows.map((r) => new Date(r.startedAt)),
@@ -152,6 +214,7 @@ async function insertCheckResults(pool: Pool, rows: CheckResultRow[]): Promise<M
     col('configVersion'),
     col('consecutiveFailures'),
     col('consecutiveSuccesses'),
+    rows.map(latencyBucketOf),
   ]);
   return new Map(
     answered.map((r): [string, WriteResult] => [
