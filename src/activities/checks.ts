@@ -2,6 +2,7 @@ import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activ
 import type { CheckResultRow, CheckResultWriter } from '../db/check-results';
 import { judge, type Judgement, type Thresholds } from '../domain/judge';
 import type { Outcome, Probe } from '../domain/probe';
+import { recordSlot } from '../worker/metrics';
 import type { AddressGuard } from './probes/address-guard';
 import { runProbe } from './probes';
 
@@ -85,6 +86,7 @@ export function createCheckActivities({ writer, guard }: CheckActivityDeps) {
           if (late) {
             const error = 'not probed in time: no worker ran this slot';
             const written = await writer.write(row(slot, { startedAt: Date.now(), outcome: 'missed', latencyMs: null, statusCode: null, error }, judgement));
+            recordSlot(input.probe.kind, 'missed', undefined, written.status);
             if (written.status === 'fenced') return { checked, fenced: true };
             found = written.status === 'duplicate' && written.stored ? reported(slot, written.stored) : { scheduledAt: slot, outcome: 'missed' };
           } else {
@@ -95,6 +97,7 @@ export function createCheckActivities({ writer, guard }: CheckActivityDeps) {
             const written = await writer.write(
               row(slot, { startedAt, outcome: result.outcome, latencyMs: result.latencyMs, statusCode: result.statusCode ?? null, error: result.error ?? null }, counts),
             );
+            recordSlot(input.probe.kind, result.outcome, input.manual ? undefined : startedAt - slot, written.status);
             if (written.status === 'fenced') return { checked, fenced: true };
             found =
               written.status === 'duplicate' && written.stored

@@ -32,6 +32,9 @@ const EnvSchema = z.object({
     .optional(),
   /** Unauthenticated requests a minute from one client address (public routes, bad keys), per API instance; 0 = off. */
   VIGIL_PUBLIC_RATE_LIMIT: z.coerce.number().int().min(0).default(300),
+  /** Where a worker serves its Prometheus metrics; port 0 (the default) serves none, as several workers share a host. */
+  VIGIL_WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  VIGIL_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /**
    * Probes refuse private, loopback, link-local and metadata addresses unless listed here (comma-separated CIDRs),
    * checked after DNS resolution. Example: 127.0.0.0/8,::1/128 to monitor services on this host.
@@ -63,7 +66,7 @@ export interface Config {
   bootstrapAdminKey?: string;
   publicRateLimitPerMinute: number;
   probeAllowCidrs: string[];
-  worker: { maxConcurrentActivities: number; maxCachedWorkflows: number };
+  worker: { maxConcurrentActivities: number; maxCachedWorkflows: number; metrics: { host: string; port: number } };
   dbPoolSize: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
@@ -97,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     worker: {
       maxConcurrentActivities: e.VIGIL_WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxCachedWorkflows: e.VIGIL_WORKER_MAX_CACHED_WORKFLOWS,
+      metrics: { host: e.VIGIL_WORKER_METRICS_HOST, port: e.VIGIL_WORKER_METRICS_PORT },
     },
     dbPoolSize: e.VIGIL_DB_POOL_SIZE,
     logLevel: e.LOG_LEVEL,

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { workerMetrics } from '../worker/metrics';
 import { latencyBucket } from '../domain/latency-histogram';
 import { histogramDigitSql } from './rollups';
 
@@ -63,6 +64,7 @@ export class CheckResultWriter {
   }
 
   private async commit(batch: Pending[]): Promise<void> {
+    workerMetrics.writeBatchSize.observe(batch.length);
     try {
       // One slot written twice in a batch (a retry racing its first attempt): the first write is the one sent, and
       // the second is its duplicate, told what the first stored.

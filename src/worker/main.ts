@@ -4,6 +4,7 @@ import { migrate } from '../db/migrate';
 import { ensureCheckResultPartitions } from '../db/partitions';
 import { createPool } from '../db/pool';
 import { createLogger } from '../log';
+import { startWorkerMetricsServer } from './metrics';
 import { createVigilWorker } from './worker';
 
 /** The worker process: probes, notifications and projection writes. SIGTERM drains it, then it exits. */
@@ -22,9 +23,12 @@ async function main(): Promise<void> {
     maxConcurrentActivities: config.worker.maxConcurrentActivities,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
   });
-  log.info({ temporal: config.temporal.address, namespace: config.temporal.namespace }, 'worker started');
+  const { host: metricsHost, port: metricsPort } = config.worker.metrics;
+  const metrics = metricsPort > 0 ? await startWorkerMetricsServer(metricsHost, metricsPort) : undefined;
+  log.info({ temporal: config.temporal.address, namespace: config.temporal.namespace, metrics: metrics?.url }, 'worker started');
   // The Temporal runtime turns SIGINT/SIGTERM into worker.shutdown(); run() resolves once in-flight work is handed back.
   await worker.run();
+  await metrics?.close();
   await connection.close();
   await pool.end();
   log.info('worker stopped');
