@@ -4,6 +4,10 @@ import type { Operation } from '../operations';
 import { pageSchema } from '../pagination';
 import { checkNow, deleteTarget, pauseOrResume } from './actions';
 import { createTarget } from './create';
+import { FlipSchema, listFlips } from './flips';
+import { HistoryQuery } from './history';
+import { CheckResultSchema, listResults } from './results';
+import { StatsQuery, StatsSchema, targetStats } from './stats';
 import { getTarget } from './get';
 import { ListTargetsQuery, listTargetsHandler } from './list';
 import { TargetSchema } from './representation';
@@ -88,6 +92,44 @@ export function targetRoutes(deps: ApiDeps): Operation[] {
         },
       },
       handler: checkNow(deps),
+    },
+    {
+      method: 'get',
+      path: '/v1/targets/:id/results',
+      tag,
+      access: 'viewer',
+      summary: "List a target's probe results",
+      description: 'Newest first, one per probed slot, with cursor pagination; from and to narrow the time range.',
+      params: TargetPath,
+      query: HistoryQuery,
+      responses: { 200: { description: 'A page of results', body: pageSchema(CheckResultSchema), headers: { Link: 'rel="next": the next page' } } },
+      handler: listResults(deps),
+    },
+    {
+      method: 'get',
+      path: '/v1/targets/:id/flips',
+      tag,
+      access: 'viewer',
+      summary: "List a target's state changes",
+      description: 'Every change of the state it shows, newest first, with cursor pagination; from and to narrow the time range.',
+      params: TargetPath,
+      query: HistoryQuery,
+      responses: { 200: { description: 'A page of state changes', body: pageSchema(FlipSchema), headers: { Link: 'rel="next": the next page' } } },
+      handler: listFlips(deps),
+    },
+    {
+      method: 'get',
+      path: '/v1/targets/:id/stats',
+      tag,
+      access: 'viewer',
+      summary: "A target's uptime and latency over a range",
+      description:
+        'Read from hourly and daily rollups, never from raw results. Whole UTC hours: every hour the range overlaps ' +
+        'counts whole. Uptime is (probes − missed − down) / (probes − missed); degraded counts as up.',
+      params: TargetPath,
+      query: StatsQuery,
+      responses: { 200: { description: 'Uptime and latency', body: StatsSchema } },
+      handler: targetStats(deps),
     },
   ];
 }

@@ -1,0 +1,48 @@
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import type { ApiDeps } from '../deps';
+import { historyWindow, sendHistoryPage } from './history';
+
+interface ResultRow {
+  scheduled_at: Date;
+  started_at: Date;
+  outcome: string;
+  latency_ms: number | null;
+  status_code: number | null;
+  error: string | null;
+  manual: boolean;
+}
+
+const timestamp = z.iso.datetime({ offset: true });
+
+export const CheckResultSchema = z.object({
+  scheduledAt: timestamp.meta({ description: 'The slot the probe ran for' }),
+  startedAt: timestamp,
+  outcome: z.enum(['up', 'degraded', 'down', 'missed']).meta({ description: 'missed: no worker could probe the slot in time' }),
+  latencyMs: z.number().nullable(),
+  statusCode: z.number().nullable(),
+  error: z.string().nullable(),
+  manual: z.boolean().meta({ description: 'Run on an operator\'s "check now", off the schedule' }),
+});
+
+/** GET /v1/targets/:id/results: the target's probe results, newest first, one range scan of their primary key. */
+export function listResults(deps: ApiDeps): RequestHandler<{ id: string }> {
+  return async (req, res) => {
+    const { from, before, limit } = await historyWindow(deps, req);
+    const { rows } = await deps.pool.query<ResultRow>(
+      `SELECT scheduled_at, started_at, outcome, latency_ms, status_code, error, manual FROM check_results
+       WHERE target_id = $1 AND scheduled_at >= $2 AND scheduled_at < $3
+       ORDER BY scheduled_at DESC LIMIT $4`,
+      [req.params.id, from, before, limit + 1],
+    );
+    sendHistoryPage(req, res, rows, limit, (r) => r.scheduled_at, (r) => ({
+      scheduledAt: r.scheduled_at,
+      startedAt: r.started_at,
+      outcome: r.outcome,
+      latencyMs: r.latency_ms,
+      statusCode: r.status_code,
+      error: r.error,
+      manual: r.manual,
+    }));
+  };
+}
