@@ -7,7 +7,7 @@ import { idempotency, refuseIdempotencyKey } from './idempotency';
 import { apiMetrics } from './metrics';
 import { openApiRoute } from './openapi';
 import { mountOperations, type Operation } from './operations';
-import { notFoundHandler, Problem, problemHandler } from './problems';
+import { notFoundHandler, problemHandler } from './problems';
 import { rateLimiter } from './rate-limit';
 import { securityHeaders } from './security-headers';
 import { targetRoutes } from './targets/routes';
@@ -24,16 +24,8 @@ export function createApp(deps: ApiDeps): Express {
   const unauthenticated = rateLimiter({ perMinute: deps.config.publicRateLimitPerMinute });
   app.use(securityHeaders);
   app.use(metrics.middleware);
-  // Before the body is read: a request with a bad key is refused without parsing what it sent.
+  // Bodies are read per route, after its access checks (operations.ts): a refused caller's body is never parsed.
   app.use(authenticate(deps.pool, unauthenticated));
-  app.use((req, _res, next) => {
-    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-    if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is('application/json')) {
-      return next(new Problem('unsupported-media-type', `got ${req.headers['content-type'] ?? 'no content type'}`));
-    }
-    next();
-  });
-  app.use(express.json({ limit: '64kb' }));
   // Every route is an Operation: documented in /v1/openapi.json, and guarded by the access it declares.
   const operations: Operation[] = [
     ...healthRoutes(deps),

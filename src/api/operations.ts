@@ -1,6 +1,7 @@
 import type { Express, RequestHandler } from 'express';
 import type { z } from 'zod';
 import { requireRole } from './auth/middleware';
+import { jsonBody } from './body';
 import type { Role } from './auth/roles';
 
 /**
@@ -47,11 +48,14 @@ const noStore: RequestHandler = (_req, res, next) => {
   next();
 };
 
-/** Registers each operation on the app behind what its access needs: a role check, or a rate limit when public. */
+/**
+ * Registers each operation on the app behind what its access needs (a role check, or a rate limit when public), then
+ * its body parser, then for authenticated POSTs the Idempotency-Key handling.
+ */
 export function mountOperations(app: Express, operations: readonly Operation[], guards: Guards): void {
   for (const op of operations) {
     const before: RequestHandler[] =
-      op.access === 'public' ? [guards.publicRateLimit] : [requireRole(op.access), noStore];
+      op.access === 'public' ? [guards.publicRateLimit, ...jsonBody] : [requireRole(op.access), noStore, ...jsonBody];
     if (op.method === 'post' && op.access !== 'public') {
       before.push(op.idempotent === false ? guards.refuseIdempotencyKey : guards.idempotency);
     }

@@ -79,6 +79,13 @@ describe('API keys and roles', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('refuses a caller without the right key before reading what it sent', async () => {
+    const malformed = (req: request.Test) => req.set('content-type', 'application/json').send('{"name":');
+    expect((await malformed(request(api.url).post('/v1/targets'))).status).toBe(401);
+    expect((await malformed(api.request(keys.viewer).post('/v1/targets'))).status).toBe(403);
+    expect((await malformed(api.request().post('/v1/targets'))).status).toBe(400);
+  });
+
   it('refuses an Authorization header that is not a bearer key', async () => {
     for (const header of ['Basic YWRtaW46YWRtaW4=', 'Bearer', api.adminKey]) {
       const res = await request(api.url).get('/v1/targets').set('Authorization', header).expect(401);

@@ -17,7 +17,7 @@ describe('Idempotency-Key', () => {
   const target = (name: string, extra: Record<string, unknown> = {}) => ({ name, url: `${stack.site.url}/health`, intervalSeconds: 3600, ...extra });
   const targetsNamed = async (name: string) =>
     (await stack.db.pool.query<{ id: string }>('SELECT id FROM targets WHERE name = $1', [name])).rows.map((r) => r.id);
-  const workflows = async () => (await stack.temporal.client.workflow.count()).count;
+  const workflows = async () => (await stack.temporal.client.workflow.count('WorkflowType = "targetWorkflow"')).count;
 
   it('replays the first answer, same status and body, and creates one target', async () => {
     const before = await workflows();

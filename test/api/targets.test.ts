@@ -116,7 +116,7 @@ describe('targets through the API, end to end (real Temporal, real Postgres, a l
       // Only the target of the end-to-end test above exists.
       const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM targets WHERE name <> 'shop'");
       expect(rows[0].n).toBe(0);
-      const running = await temporal.client.workflow.count();
+      const running = await temporal.client.workflow.count('WorkflowType = "targetWorkflow"');
       expect(running.count).toBe(1);
     });
   });
