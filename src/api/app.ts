@@ -9,6 +9,7 @@ import { openApiRoute } from './openapi';
 import { mountOperations, type Operation } from './operations';
 import { notFoundHandler, problemHandler } from './problems';
 import { rateLimiter } from './rate-limit';
+import { requestId } from './request-id';
 import { securityHeaders } from './security-headers';
 import { targetRoutes } from './targets/routes';
 
@@ -22,6 +23,7 @@ export function createApp(deps: ApiDeps): Express {
   app.set('trust proxy', false);
   const metrics = apiMetrics(deps.pool);
   const unauthenticated = rateLimiter({ perMinute: deps.config.publicRateLimitPerMinute });
+  app.use(requestId);
   app.use(securityHeaders);
   app.use(metrics.middleware);
   // Bodies are read per route, after its access checks (operations.ts): a refused caller's body is never parsed.

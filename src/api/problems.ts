@@ -92,7 +92,9 @@ export const notFoundHandler: RequestHandler = (req, res) =>
 export function problemHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const problem = toProblem(err);
-    if (problem.type === 'internal') log.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');
+    if (problem.type === 'internal') {
+      log.error({ err, method: req.method, url: req.originalUrl, requestId: res.locals.requestId }, 'unhandled error');
+    }
     sendProblem(res, problem, req.originalUrl);
   };
 }

@@ -130,7 +130,7 @@ describe('API keys and roles', () => {
     expect(res.body.errors).toEqual([{ field: 'Idempotency-Key', message: 'not accepted here' }]);
   });
 
-  it('answers authenticated requests no-store, and every response with the security headers', async () => {
+  it('answers authenticated requests no-store, and every response with the security headers and a request id', async () => {
     const authed = await api.request().get('/v1/targets').expect(200);
     expect(authed.headers['cache-control']).toBe('no-store');
     for (const res of [authed, await request(api.url).get('/healthz'), await request(api.url).get('/nowhere')]) {
@@ -141,7 +141,10 @@ describe('API keys and roles', () => {
         'referrer-policy': 'no-referrer',
       });
       expect(res.headers).not.toHaveProperty('x-powered-by');
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     }
+    expect((await request(api.url).get('/healthz').set('X-Request-Id', 'lb-1234.5').expect(200)).headers['x-request-id']).toBe('lb-1234.5');
+    expect((await request(api.url).get('/healthz').set('X-Request-Id', 'no spaces <here>').expect(200)).headers['x-request-id']).not.toContain(' ');
   });
 
   it('refuses a body over 64 kB with a problem', async () => {
