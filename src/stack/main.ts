@@ -83,6 +83,7 @@ async function main(): Promise<void> {
   }
   await waitForPort(config.api.host, config.api.port, 60_000);
   say(`API         http://${config.api.host}:${config.api.port}`);
+  say('API key     npm run create-api-key -- --role admin --name <you>   (prints a key, once)');
   say(`Temporal UI ${uiUrl}`);
   say(`Temporal    ${temporalAddress}, namespace ${config.temporal.namespace}`);
   say('Ctrl-C stops everything');
