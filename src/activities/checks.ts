@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { CheckResultRow, CheckResultWriter } from '../db/check-results';
 import { judge, type Judgement, type Thresholds } from '../domain/judge';
-import type { Outcome, Probe } from '../domain/probe';
+import type { ActiveProbe, Outcome } from '../domain/probe';
 import { recordSlot } from '../worker/metrics';
 import type { AddressGuard } from './probes/address-guard';
 import { runProbe } from './probes';
@@ -10,7 +10,7 @@ export interface RunChecksInput {
   targetId: string;
   /** The configuration version this window runs under; results are fenced off once a newer one is saved. */
   version: number;
-  probe: Probe;
+  probe: ActiveProbe;
   intervalMs: number;
   /** Epoch ms of each slot to probe, ascending. */
   slots: number[];

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { CheckResultWriter } from '../db/check-results';
 import { createCheckActivities } from './checks';
 import { createFlipActivities } from './flips';
+import { createHeartbeatActivities } from './heartbeats';
 import type { AddressGuard } from './probes/address-guard';
 import { createTargetActivities } from './targets';
 
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createCheckActivities(deps),
     ...createFlipActivities(deps),
+    ...createHeartbeatActivities(deps),
     ...createTargetActivities(deps),
   };
 }

@@ -9,6 +9,7 @@ import { openApiRoute } from './openapi';
 import { mountOperations, type Operation } from './operations';
 import { notFoundHandler, problemHandler } from './problems';
 import { rateLimiter } from './rate-limit';
+import { pingRoutes } from './pings/routes';
 import { requestId } from './request-id';
 import { securityHeaders } from './security-headers';
 import { targetRoutes } from './targets/routes';
@@ -35,6 +36,7 @@ export function createApp(deps: ApiDeps): Express {
     openApiRoute(() => operations),
     ...targetRoutes(deps),
     ...apiKeyRoutes(deps),
+    ...pingRoutes(deps),
   ];
   mountOperations(app, operations, {
     publicRateLimit: unauthenticated,

@@ -131,8 +131,26 @@ export const DnsProbeSchema = z
   });
 export type DnsProbe = z.infer<typeof DnsProbeSchema>;
 
-export const ProbeSchema = z.discriminatedUnion('kind', [HttpProbeSchema, TcpProbeSchema, DnsProbeSchema]);
+/**
+ * A heartbeat (push) check, for cron jobs and batch work: nothing is probed; the job pings
+ * `/v1/ping/<token>` (also `/start` and `/fail`) and the target is down when no success ping arrives within its interval
+ * plus `graceSeconds`, or when the job reports failure. The token is the job's credential: random, and filled in by
+ * the API when left out.
+ */
+export const HeartbeatProbeSchema = z.strictObject({
+  kind: z.literal('heartbeat'),
+  graceSeconds: z.int().min(0).max(7 * 86_400).default(60),
+  token: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{22,64}$/, 'a ping token is 22 to 64 characters of A-Z, a-z, 0-9, _ and -')
+    .optional(),
+});
+export type HeartbeatProbe = z.infer<typeof HeartbeatProbeSchema>;
+
+export const ProbeSchema = z.discriminatedUnion('kind', [HttpProbeSchema, TcpProbeSchema, DnsProbeSchema, HeartbeatProbeSchema]);
 export type Probe = z.infer<typeof ProbeSchema>;
+/** The kinds a worker goes out and probes; a heartbeat target is judged from the pings it receives instead. */
+export type ActiveProbe = Exclude<Probe, HeartbeatProbe>;
 
 /** What one probe found. A target's failure is an outcome here, never an exception. */
 export type Outcome = 'up' | 'degraded' | 'down';

@@ -6,6 +6,7 @@ import {
   condition,
   continueAsNew,
   defineQuery,
+  defineSignal,
   defineUpdate,
   isCancellation,
   log,
@@ -16,7 +17,7 @@ import {
 import type { Activities } from '../activities';
 import type { CheckedSlot, RunChecksResult } from '../activities/checks';
 import { initialFlapState, noteChange, settle, type FlapState } from '../domain/flapping';
-import { initialJudgement, judge, type Judgement } from '../domain/judge';
+import { initialJudgement, judge, type Judgement, type Thresholds } from '../domain/judge';
 import { maintenanceAt } from '../domain/maintenance';
 import { PROBE_WINDOW_MS, nextSlot, phaseMs, windowFrom } from '../domain/schedule';
 import { shownState, TargetSpecSchema, type ShownState, type TargetSpec } from '../domain/target';
@@ -64,6 +65,11 @@ export const resumeUpdate = defineUpdate<TargetView>('resume');
 /** Probes now, off the grid; the result counts like any other and is returned. */
 export const checkNowUpdate = defineUpdate<CheckedSlot>('checkNow');
 export const deleteTargetUpdate = defineUpdate<void>('deleteTarget');
+/**
+ * A heartbeat target's ping that may change its state (the first success after an outage, or a reported failure):
+ * the workflow checks at once instead of at its next deadline. Ordinary pings never signal.
+ */
+export const pingSignal = defineSignal('ping');
 
 /** Longest probe a target may configure, plus room for the write that follows it. */
 const PROBE_ALLOWANCE_MS = 90_000;
@@ -89,7 +95,7 @@ const { runChecks: probeWindow } = proxyActivities<Activities>({
   retry: probeRetry,
 });
 
-const { saveTarget, deleteTarget, recordFlip, recordFlapping } = proxyActivities<Activities>({
+const { saveTarget, deleteTarget, recordFlip, recordFlapping, checkHeartbeat } = proxyActivities<Activities>({
   // Projection writes: idempotent, so they retry until Postgres takes them.
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
@@ -131,8 +137,14 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
   let judgement = input.carried?.judgement ?? initialJudgement(Date.now());
   let flap = input.carried?.flap ?? initialFlapState();
   let shown: ShownState = input.carried?.shown ?? 'unknown';
-  let next = input.carried?.nextSlot ?? nextSlot(Date.now(), grid().intervalMs, grid().phase);
+  /** When a target is first due: its next slot, or for a heartbeat target the end of its first period and grace. */
+  const firstDue = () =>
+    spec.probe.kind === 'heartbeat'
+      ? Date.now() + spec.intervalSeconds * 1000 + spec.probe.graceSeconds * 1000
+      : nextSlot(Date.now(), grid().intervalMs, grid().phase);
+  let next = input.carried?.nextSlot ?? firstDue();
   let window: CancellationScope | undefined;
+  let pinged = false;
   const pending: Pending[] = [];
 
   const view = (): TargetView => ({ targetId, version, spec, shown, paused, flapping: flap.flapping, judgement, nextSlot: next });
@@ -165,6 +177,9 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     },
   });
   setHandler(deleteTargetUpdate, async () => void (await submit({ kind: 'delete' })));
+  setHandler(pingSignal, () => {
+    pinged = true;
+  });
 
   /** Records a change of the state the target shows (and nothing when it shows the same). */
   const show = async (to: ShownState, at: number, reason: string) => {
@@ -175,10 +190,35 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
 
   const inMaintenance = () => maintenanceAt(spec.maintenance, Date.now()).inside;
 
+  // A heartbeat deadline already includes its grace: one missed deadline is an outage, one ping ends it.
+  const thresholds = (): Thresholds => (spec.probe.kind === 'heartbeat' ? { downAfter: 1, upAfter: 1 } : spec.thresholds);
+
+  /** Judges a heartbeat target from the pings it received up to now, and records the verdict as a result. */
+  const checkPings = async (manual: boolean): Promise<CheckedSlot | undefined> => {
+    if (spec.probe.kind !== 'heartbeat') return undefined;
+    const at = Date.now();
+    const verdict = await checkHeartbeat({
+      targetId,
+      version,
+      at,
+      periodMs: spec.intervalSeconds * 1000,
+      graceMs: spec.probe.graceSeconds * 1000,
+      ...(judgement.state === 'unknown' ? { watchingSince: judgement.since } : {}),
+      manual,
+      judgement,
+      thresholds: thresholds(),
+    });
+    if (verdict.fenced) return undefined;
+    const checked: CheckedSlot = { scheduledAt: at, outcome: verdict.outcome, latencyMs: verdict.latencyMs, error: verdict.error };
+    await judgeResult(checked);
+    next = verdict.nextCheckAt;
+    return checked;
+  };
+
   /** Applies one probe result to the judgement, and what follows from it: flips and flapping. */
   const judgeResult = async (c: CheckedSlot) => {
     if (c.outcome === 'missed') return;
-    const judged = judge(judgement, c.outcome, c.scheduledAt, spec.thresholds);
+    const judged = judge(judgement, c.outcome, c.scheduledAt, thresholds());
     judgement = judged.next;
     if (!judged.flip) return;
     const wasFlapping = flap.flapping;
@@ -196,10 +236,12 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
   const apply = async ({ command }: Pending): Promise<TargetView | CheckedSlot | undefined> => {
     switch (command.kind) {
       case 'update': {
-        const regrid = command.spec.intervalSeconds !== spec.intervalSeconds;
+        const regrid = command.spec.intervalSeconds !== spec.intervalSeconds || command.spec.probe.kind !== spec.probe.kind;
         spec = command.spec;
         await save();
-        if (regrid) next = nextSlot(Date.now(), grid().intervalMs, grid().phase);
+        // A heartbeat target is judged afresh, under its new settings, at once.
+        if (spec.probe.kind === 'heartbeat') next = Date.now();
+        else if (regrid) next = firstDue();
         return view();
       }
       case 'pause':
@@ -214,23 +256,25 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
         await save();
         // What was judged before the pause may no longer hold: start afresh.
         judgement = initialJudgement(Date.now());
-        next = nextSlot(Date.now(), grid().intervalMs, grid().phase);
+        next = firstDue();
         await show(shownState(judgement.state, { paused, inMaintenance: inMaintenance() }), Date.now(), 'resumed by an operator');
         return view();
       case 'checkNow': {
         await save();
+        const { probe } = spec;
+        if (probe.kind === 'heartbeat') return (await checkPings(true)) ?? { scheduledAt: Date.now(), outcome: 'missed' };
         const at = Date.now();
         try {
           const { checked } = await probeSlot({
             targetId,
             version,
-            probe: spec.probe,
+            probe,
             intervalMs: grid().intervalMs,
             slots: [at],
             firstSlotIsDue: true,
             manual: true,
             judgement,
-            thresholds: spec.thresholds,
+            thresholds: thresholds(),
           });
           for (const c of checked) await judgeResult(c);
           return checked[0];
@@ -286,6 +330,20 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     if (settled.flapping !== flap.flapping) await recordFlapping({ targetId, flapping: settled.flapping });
     flap = settled;
 
+    const { probe } = spec;
+    if (probe.kind === 'heartbeat') {
+      // Wake at the deadline, at a maintenance boundary, or when a ping may end or start an outage.
+      const wakeAt = Math.min(next, maintenance.nextChange ?? Infinity);
+      if (wakeAt > now && (await condition(() => pending.length > 0 || pinged, wakeAt - now))) {
+        if (pending.length > 0) continue;
+      } else if (wakeAt < next) {
+        continue;
+      }
+      pinged = false;
+      await checkPings(false);
+      continue;
+    }
+
     const { intervalMs, phase } = grid();
     // Slots more than one window behind (every worker was down) are given up rather than replayed in a burst.
     if (next < now - PROBE_WINDOW_MS) next = nextSlot(now - PROBE_WINDOW_MS, intervalMs, phase);
@@ -303,7 +361,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     try {
       window = new CancellationScope();
       const run = single ? probeSlot : probeWindow;
-      const request = { targetId, version, probe: spec.probe, intervalMs, slots, firstSlotIsDue: single, manual: false, judgement, thresholds: spec.thresholds };
+      const request = { targetId, version, probe, intervalMs, slots, firstSlotIsDue: single, manual: false, judgement, thresholds: thresholds() };
       result = await window.run(() => run(request));
     } catch (err) {
       // Interrupted by an operator command: the loop applies it and plans afresh from the same slot.

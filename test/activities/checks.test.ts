@@ -4,6 +4,7 @@ import { AddressGuard } from '../../src/activities/probes/address-guard';
 import { CheckResultWriter } from '../../src/db/check-results';
 import { upsertTarget } from '../../src/db/targets';
 import { DEFAULT_THRESHOLDS, initialJudgement } from '../../src/domain/judge';
+import type { ActiveProbe } from '../../src/domain/probe';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target';
@@ -30,7 +31,7 @@ describe('runChecks (the probe activity)', () => {
     const targetId = `tgt_TEST${String(++n).padStart(22, '0')}`;
     const spec = TargetSpecSchema.parse({ name: targetId, intervalSeconds: 60, probe: { kind: 'http', url: target.url, ...probe } });
     await upsertTarget(db.pool, { targetId: targetId, spec, version: 1, paused: false });
-    return { targetId, version: 1, probe: spec.probe, intervalMs: 60_000, slots, firstSlotIsDue: false, manual: false, judgement: initialJudgement(0), thresholds: DEFAULT_THRESHOLDS };
+    return { targetId, version: 1, probe: spec.probe as ActiveProbe, intervalMs: 60_000, slots, firstSlotIsDue: false, manual: false, judgement: initialJudgement(0), thresholds: DEFAULT_THRESHOLDS };
   }
 
   /** Runs the activity as a worker would, with an activity context, outside any workflow. */

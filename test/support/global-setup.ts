@@ -1,6 +1,5 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { loadConfig } from '../../src/config';
@@ -9,6 +8,7 @@ import { ensureCheckResultPartitions } from '../../src/db/partitions';
 import { ensureDatabase, startLocalPostgres } from '../../src/stack/postgres';
 import { ensureTimeSkippingServer, resolveTemporalCli } from '../../src/stack/tools';
 import { testEnv, withDatabase } from './env';
+import { freePort } from './ports';
 
 /**
  * Once per test run: the real components every suite uses. A PostgreSQL (DATABASE_URL's server if set, else an
@@ -53,17 +53,6 @@ export default async function globalSetup(): Promise<void> {
   fs.writeFileSync(bundlePath, bundle.code);
 
   Object.assign(process.env, testEnv({ adminUrl, templateDatabase, cli, timeSkipping, bundlePath, runDir: root }));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 const alive = (pid: number): boolean => {

@@ -1,7 +1,9 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { spawn } from 'node:child_process';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { SEARCH_ATTRIBUTES } from '../../src/stack/temporal-dev-server';
+import { SEARCH_ATTRIBUTES, waitForPort } from '../../src/stack/temporal-dev-server';
 import { readTestEnv } from './env';
+import { freePort } from './ports';
 
 const searchAttributes = SEARCH_ATTRIBUTES.map((sa) => {
   const [name, type] = sa.split('=') as [string, string];
@@ -26,9 +28,36 @@ export function startLocalTemporal(): Promise<TestWorkflowEnvironment> {
   });
 }
 
-/** Java's time-skipping test server: timers of hours complete in milliseconds while activities run for real. */
-export function startTimeSkippingTemporal(): Promise<TestWorkflowEnvironment> {
+/**
+ * Java's time-skipping test server: timers of hours complete in milliseconds while activities run for real.
+ * We start the JVM ourselves: the SDK gives it 5 s, and on two busy cores it can take longer. (The SDK's public way to
+ * attach to a running server turns time skipping off, so this attaches through its internal one.)
+ */
+export async function startTimeSkippingTemporal(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const { timeSkipping } = readTestEnv();
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: timeSkipping } } });
+  const port = await freePort();
+  // Without --enable-time-skipping, as the SDK starts it: the SDK's client locks time and unlocks it only while a test
+  // sleeps or awaits a result. With the flag, time also runs ahead while an activity is in flight and times it out.
+  const jvm = spawn(timeSkipping, [String(port)], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => jvm.once('exit', resolve));
+  try {
+    await waitForPort('127.0.0.1', port, 60_000);
+    const attach = (TestWorkflowEnvironment as unknown as { create(opts: object): Promise<TestWorkflowEnvironment> }).create;
+    const env = await attach.call(TestWorkflowEnvironment, {
+      server: { type: 'existing' },
+      address: `127.0.0.1:${port}`,
+      supportsTimeSkipping: true,
+    });
+    const teardown = env.teardown.bind(env);
+    env.teardown = async () => {
+      await teardown();
+      jvm.kill('SIGKILL');
+      await exited;
+    };
+    return env;
+  } catch (err) {
+    jvm.kill('SIGKILL');
+    throw err;
+  }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_FLAPPING, FlappingPolicySchema } from '../../domain/flapping';
 import { DEFAULT_THRESHOLDS } from '../../domain/judge';
@@ -30,9 +31,13 @@ export function createTargetBody(minIntervalSeconds: number) {
       maintenance,
       flapping,
       tags,
-      probe: probe as Probe,
+      probe: withPingToken(probe as Probe),
     }));
 }
+
+/** A heartbeat target's ping URL carries a random token (256 bits) unless the operator chose one. */
+const withPingToken = (probe: Probe): Probe =>
+  probe.kind === 'heartbeat' && !probe.token ? { ...probe, token: randomBytes(32).toString('base64url') } : probe;
 
 /** The flat fields of a target's configuration: the inverse of the create body, for representations and merges. */
 export function targetFields(spec: TargetSpec) {
