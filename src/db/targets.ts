@@ -14,12 +14,12 @@ export async function upsertTarget(
   const { targetId, spec, version, paused } = target;
   await pool.query(
     `WITH saved AS (
-       INSERT INTO targets (id, name, kind, interval_seconds, spec, config_version, paused, tags, ping_token)
+       INSERT INTO targets (id, name, kind, interval_seconds, spec, config_version, paused, ping_token, tags)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (id) DO UPDATE SET
          name = excluded.name, kind = excluded.kind, interval_seconds = excluded.interval_seconds,
          spec = excluded.spec, config_version = excluded.config_version, paused = excluded.paused,
-         tags = excluded.tags, ping_token = excluded.ping_token, updated_at = now()
+         ping_token = excluded.ping_token, tags = excluded.tags, updated_at = now()
        WHERE targets.config_version < excluded.config_version
        RETURNING id)
      INSERT INTO target_status (target_id) SELECT id FROM saved ON CONFLICT DO NOTHING`,
@@ -31,8 +31,8 @@ export async function upsertTarget(
       JSON.stringify(spec),
       version,
       paused,
-      spec.tags ?? [],
       spec.probe.kind === 'heartbeat' ? spec.probe.token : null,
+      spec.tags ?? [],
     ],
   );
 }
