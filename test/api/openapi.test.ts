@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import type { Express } from 'express';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { createApp } from '../../src/api/app';
@@ -6,6 +9,7 @@ import { openApiPath } from '../../src/api/openapi';
 import { createPrisma } from '../../src/db/prisma';
 import { createLogger } from '../../src/log';
 import { unreachableTemporal } from '../support/api';
+import { readTestEnv } from '../support/env';
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -57,7 +61,17 @@ describe('the OpenAPI document', () => {
     expect(documented().filter((route) => !served.includes(route))).toEqual([]);
   });
 
-  it('is OpenAPI 3.1, with unique operation ids, each path parameter declared, and auth on every non-public operation', () => {
+  it('is a valid OpenAPI 3.1 document, by the specification\'s own JSON Schema', async () => {
+    const file = path.join(readTestEnv().runDir, `openapi-${process.pid}.json`);
+    fs.writeFileSync(file, JSON.stringify(document));
+    const cli = path.resolve(__dirname, '..', '..', 'node_modules', '.bin', 'validate-api');
+    const result = await new Promise<{ valid: boolean; errors?: unknown }>((resolve, reject) =>
+      execFile(cli, [file], (err, stdout) => (stdout ? resolve(JSON.parse(stdout)) : reject(err))),
+    );
+    expect(result).toEqual({ valid: true });
+  });
+
+  it('has unique operation ids, each path parameter declared, and auth on every non-public operation', () => {
     expect(document.openapi).toBe('3.1.0');
     const ids = new Set<string>();
     for (const [path, methods] of Object.entries(document.paths)) {
