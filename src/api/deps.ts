@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { PrismaClient } from '../db/prisma';
+import type { ProbeMode } from '../domain/schedule';
 import type { Logger } from '../log';
 
 /** What the API's routes need: its own pool (separate from the workers'), Prisma over it, and a Temporal client. */
@@ -12,6 +13,8 @@ export interface ApiDeps {
     minIntervalSeconds: number;
     /** Unauthenticated requests a minute from one address (public routes, bad keys); 0 turns the limit off. */
     publicRateLimitPerMinute: number;
+    /** How new targets' workflows run their probes (VIGIL_PROBE_MODE); `window` when absent. */
+    probeMode?: ProbeMode;
   };
   log: Logger;
 }

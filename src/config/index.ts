@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { PROBE_MODES, type ProbeMode } from '../domain/schedule';
 
 /**
  * The one place that reads the environment. Every variable has an embedded default, so `npm run up` works
@@ -21,6 +22,8 @@ const EnvSchema = z.object({
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** The shortest probe interval the API accepts. 10 s in production; tests lower it to keep runs short. */
+  /** How new targets' probes run (src/domain/schedule.ts): keep `window` unless comparing designs. */
+  VIGIL_PROBE_MODE: z.enum(PROBE_MODES).default('window'),
   VIGIL_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(10),
   /**
    * An admin API key every API instance makes sure exists at start-up, for automated set-ups (compose, CI). At least
@@ -63,6 +66,7 @@ export interface Config {
   pgPort: number;
   api: { host: string; port: number };
   minIntervalSeconds: number;
+  probeMode: ProbeMode;
   bootstrapAdminKey?: string;
   publicRateLimitPerMinute: number;
   probeAllowCidrs: string[];
@@ -94,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pgPort: e.VIGIL_PG_PORT,
     api: { host: e.API_HOST, port: e.API_PORT },
     minIntervalSeconds: e.VIGIL_MIN_INTERVAL_SECONDS,
+    probeMode: e.VIGIL_PROBE_MODE,
     bootstrapAdminKey: e.VIGIL_BOOTSTRAP_ADMIN_KEY,
     publicRateLimitPerMinute: e.VIGIL_PUBLIC_RATE_LIMIT,
     probeAllowCidrs: e.VIGIL_PROBE_ALLOW_CIDRS.split(',').map((s) => s.trim()).filter(Boolean),

@@ -28,6 +28,14 @@ export function nextSlot(after: number, intervalMs: number, phase: number): numb
  * back as soon as a result changes the target's state, so decisions are not delayed by the window.
  */
 export const PROBE_WINDOW_MS = 120_000;
+
+/**
+ * How probes reach the workers: `window` (the default) as above; `slot`, one activity per probe on a workflow timer;
+ * `local`, one local activity per probe on a workflow timer (no activity task, but the probe holds the workflow task).
+ * The last two are the simple designs `window` is measured against (docs/benchmarks.md).
+ */
+export const PROBE_MODES = ['window', 'slot', 'local'] as const;
+export type ProbeMode = (typeof PROBE_MODES)[number];
 export const MAX_SLOTS_PER_WINDOW = 60;
 
 export const slotsPerWindow = (intervalMs: number): number =>

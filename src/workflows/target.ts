@@ -11,6 +11,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -19,7 +20,7 @@ import type { CheckedSlot, RunChecksResult } from '../activities/checks';
 import { initialFlapState, noteChange, settle, type FlapState } from '../domain/flapping';
 import { initialJudgement, judge, type Judgement, type Thresholds } from '../domain/judge';
 import { maintenanceAt } from '../domain/maintenance';
-import { PROBE_WINDOW_MS, nextSlot, phaseMs, windowFrom } from '../domain/schedule';
+import { PROBE_WINDOW_MS, nextSlot, phaseMs, windowFrom, type ProbeMode } from '../domain/schedule';
 import { shownState, TargetSpecSchema, type ShownState, type TargetSpec } from '../domain/target';
 
 export interface TargetWorkflowInput {
@@ -27,6 +28,8 @@ export interface TargetWorkflowInput {
   spec: TargetSpec;
   /** Version of the configuration (spec and paused); grows with every accepted change. */
   version: number;
+  /** How probes run; `window` when absent. Chosen by the deployment (VIGIL_PROBE_MODE) when the target is created. */
+  probeMode?: ProbeMode;
   /** What a previous run handed over at continue-as-new; absent on the first run. */
   carried?: CarriedState;
 }
@@ -84,6 +87,13 @@ const { runChecks: probeSlot } = proxyActivities<Activities>({
   retry: probeRetry,
 });
 
+/** A single slot as a local activity, in probe mode `local`. */
+const { runChecks: probeSlotLocally } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: PROBE_ALLOWANCE_MS,
+  scheduleToCloseTimeout: 3 * PROBE_ALLOWANCE_MS,
+  retry: probeRetry,
+});
+
 /**
  * A window of slots, waited for inside the activity. It heartbeats so that a lost worker's window moves to another
  * worker within the heartbeat timeout instead of at the end of the window.
@@ -126,7 +136,7 @@ interface Pending {
  * alone, one at a time, so that no two paths ever change the state at once.
  */
 export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> {
-  const { targetId } = input;
+  const { targetId, probeMode = 'window' } = input;
   let spec = input.spec;
   let version = input.version;
   const grid = () => {
@@ -311,7 +321,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
       // Handlers in flight wait on this loop, so a command that arrives now is applied first.
       await condition(() => allHandlersFinished() || pending.length > 0);
       if (pending.length > 0) continue;
-      await continueAsNew<typeof targetWorkflow>({ targetId, spec, version, carried: { judgement, nextSlot: next, paused, shown, flap } });
+      await continueAsNew<typeof targetWorkflow>({ targetId, spec, version, probeMode, carried: { judgement, nextSlot: next, paused, shown, flap } });
     }
 
     if (paused) {
@@ -348,7 +358,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     // Slots more than one window behind (every worker was down) are given up rather than replayed in a burst.
     if (next < now - PROBE_WINDOW_MS) next = nextSlot(now - PROBE_WINDOW_MS, intervalMs, phase);
     // A window ends where maintenance begins or ends, so the state shown changes on time.
-    const slots = windowFrom(next, intervalMs).filter((s, i) => i === 0 || maintenance.nextChange === undefined || s < maintenance.nextChange);
+    const slots = (probeMode === 'window' ? windowFrom(next, intervalMs) : [next]).filter((s, i) => i === 0 || maintenance.nextChange === undefined || s < maintenance.nextChange);
     // A window of one slot waits here, on a timer in the history; a longer window waits inside the activity.
     const single = slots.length === 1;
     if (single) {
@@ -360,7 +370,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     let result: RunChecksResult | undefined;
     try {
       window = new CancellationScope();
-      const run = single ? probeSlot : probeWindow;
+      const run = !single ? probeWindow : probeMode === 'local' ? probeSlotLocally : probeSlot;
       const request = { targetId, version, probe, intervalMs, slots, firstSlotIsDue: single, manual: false, judgement, thresholds: thresholds() };
       result = await window.run(() => run(request));
     } catch (err) {

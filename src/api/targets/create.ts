@@ -20,7 +20,7 @@ export function createTarget(deps: ApiDeps): RequestHandler {
     const spec = parsed.data;
     // With an Idempotency-Key, derived from it: a retry after a crash starts the same workflow, and Temporal keeps it.
     const id = idempotentId(res, 'tgt');
-    await startTargetWorkflow(deps.temporal, id, spec);
+    await startTargetWorkflow(deps.temporal, id, spec, deps.config.probeMode);
     await upsertTarget(deps.pool, { targetId: id, spec, version: 1, paused: false });
     const target = await deps.prisma.target.findUniqueOrThrow({ where: { id }, include: { status: true } });
     res.status(201).location(`/v1/targets/${id}`).json(targetRepresentation(target, target.status));

@@ -1,4 +1,5 @@
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { ProbeMode } from '../../domain/schedule';
 import type { TargetSpec } from '../../domain/target';
 import { TASK_QUEUE, targetWorkflowId } from '../../ids';
 import { targetWorkflow } from '../../workflows/target';
@@ -12,12 +13,13 @@ export function startTargetWorkflow(
   temporal: Client,
   targetId: string,
   spec: TargetSpec,
+  probeMode?: ProbeMode,
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof targetWorkflow>> {
   return temporalCall(temporal, () =>
     temporal.workflow.start(targetWorkflow, {
       workflowId: targetWorkflowId(targetId),
       taskQueue: TASK_QUEUE,
-      args: [{ targetId, spec, version: 1 }],
+      args: [{ targetId, spec, version: 1, ...(probeMode ? { probeMode } : {}) }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       memo: { name: spec.name },
     }),
