@@ -9,6 +9,10 @@ export const TASK_QUEUE = 'vigil-v1';
 
 export const targetWorkflowId = (targetId: string): string => `target-${targetId}`;
 
+/** The Temporal Schedule that runs database maintenance, and the id its runs start with (the schedule adds the time). */
+export const DATABASE_MAINTENANCE_SCHEDULE_ID = 'vigil-database-maintenance';
+export const DATABASE_MAINTENANCE_WORKFLOW_ID = 'database-maintenance';
+
 /**
  * An incident is its target's n-th (sequence from 1): `inc_<target ulid>_<n>`. Derived, not minted, so an open that is
  * retried finds the incident it already opened instead of opening a second.
@@ -39,7 +43,7 @@ export function newId(prefix: IdPrefix, now = Date.now(), random?: Uint8Array): 
   return `${prefix}_${time}${rand}`;
 }
 
-export type IdPrefix = 'tgt' | 'key' | 'chn' | 'esc';
+export type IdPrefix = 'tgt' | 'key' | 'chn' | 'esc' | 'stp';
 
 export const isId = (prefix: IdPrefix, value: string): boolean =>
   value.startsWith(`${prefix}_`) && ID_BODY.test(value.slice(prefix.length + 1));

@@ -3,6 +3,16 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PROBE_MODES, type ProbeMode } from '../domain/schedule';
 
+/** How long results and their rollups are kept, in whole UTC days before today. */
+export interface RetentionPolicy {
+  resultDays: number;
+  hourlyRollupDays: number;
+  dailyRollupDays: number;
+}
+
+/** Raw results for a month; hourly rollups for a quarter (hour-precise ranges); daily ones for two years (uptime bars). */
+export const DEFAULT_RETENTION: RetentionPolicy = { resultDays: 30, hourlyRollupDays: 90, dailyRollupDays: 730 };
+
 /**
  * The one place that reads the environment. Every variable has an embedded default, so `npm run up` works
  * with nothing set; a malformed value stops the process at start-up with a message naming the variable.
@@ -46,6 +56,12 @@ const EnvSchema = z.object({
   VIGIL_WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(10_000),
   VIGIL_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2_000),
   VIGIL_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Days of raw check results kept (whole UTC days before today); older day partitions are dropped. */
+  VIGIL_RESULT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(DEFAULT_RETENTION.resultDays),
+  /** Days of hourly rollups kept: hour-precise ranges reach this far back; longer ones fall back to whole days. */
+  VIGIL_HOURLY_ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(DEFAULT_RETENTION.hourlyRollupDays),
+  /** Days of daily rollups kept: uptime bars and long ranges. */
+  VIGIL_DAILY_ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(DEFAULT_RETENTION.dailyRollupDays),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -72,6 +88,7 @@ export interface Config {
   probeAllowCidrs: string[];
   worker: { maxConcurrentActivities: number; maxCachedWorkflows: number; metrics: { host: string; port: number } };
   dbPoolSize: number;
+  retention: RetentionPolicy;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
@@ -108,6 +125,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       metrics: { host: e.VIGIL_WORKER_METRICS_HOST, port: e.VIGIL_WORKER_METRICS_PORT },
     },
     dbPoolSize: e.VIGIL_DB_POOL_SIZE,
+    retention: {
+      resultDays: e.VIGIL_RESULT_RETENTION_DAYS,
+      hourlyRollupDays: e.VIGIL_HOURLY_ROLLUP_RETENTION_DAYS,
+      dailyRollupDays: e.VIGIL_DAILY_ROLLUP_RETENTION_DAYS,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

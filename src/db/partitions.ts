@@ -48,3 +48,50 @@ export async function ensureCheckResultPartitions(pool: Pool, daysAhead = 7, now
     client.release();
   }
 }
+
+/** The first UTC day kept when results are kept for `retentionDays` whole days before today. */
+export const resultRetentionCutoff = (retentionDays: number, now = new Date()): Date => utcDay(now, -retentionDays);
+
+/**
+ * How long a partition drop waits for its lock. Detaching takes an ACCESS EXCLUSIVE lock on check_results, and while
+ * it waits every writer and reader queues behind it, so it gives up quickly and the maintenance run tries again later.
+ * (DETACH … CONCURRENTLY, which would not block writers, is refused while check_results has a default partition.)
+ */
+const DROP_LOCK_TIMEOUT = '2s';
+
+/**
+ * Drops the day partitions (and deletes the rows of the default partition) older than `cutoff`, a UTC day; returns
+ * the names dropped. Each partition is detached and dropped in a transaction of its own: a catalog change, over in
+ * milliseconds once the lock is held. Idempotent.
+ */
+export async function dropCheckResultPartitions(pool: Pool, cutoff: Date): Promise<string[]> {
+  const { rows } = await pool.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'check_results'::regclass AND c.relname ~ '^check_results_[0-9]{8}$' ORDER BY 1`,
+  );
+  const expired = rows.map((r) => r.name).filter((name) => name < partitionName(cutoff));
+  const client = await pool.connect();
+  try {
+    for (const name of expired) {
+      await client.query('BEGIN');
+      try {
+        await client.query(`SET LOCAL lock_timeout = '${DROP_LOCK_TIMEOUT}'`);
+        await client.query('SELECT pg_advisory_xact_lock($1)', [PARTITION_LOCK]);
+        // Another run may have dropped it since we listed it.
+        const { rows: still } = await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [name]);
+        if (still[0]?.exists) {
+          await client.query(`ALTER TABLE check_results DETACH PARTITION ${name}`);
+          await client.query(`DROP TABLE ${name}`);
+        }
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw err;
+      }
+    }
+    await client.query('DELETE FROM check_results_default WHERE scheduled_at < $1', [cutoff]);
+    return expired;
+  } finally {
+    client.release();
+  }
+}

@@ -174,3 +174,27 @@ export async function readDailyBars(pool: Pool, targetIds: readonly string[], da
     ]),
   );
 }
+
+/**
+ * Deletes hourly rollups older than `hourlyBefore` and daily ones older than `dailyBefore`, a batch at a time so no
+ * statement holds many row locks (the starts_at indexes find them); returns how many of each.
+ */
+export async function deleteExpiredRollups(
+  pool: Pool,
+  { hourlyBefore, dailyBefore }: { hourlyBefore: Date; dailyBefore: Date },
+  batchSize = 5_000,
+): Promise<{ hourly: number; daily: number }> {
+  const deleteBefore = async (table: string, before: Date) => {
+    let deleted = 0;
+    for (;;) {
+      const { rowCount } = await pool.query(
+        `DELETE FROM ${table} WHERE (target_id, starts_at) IN (
+           SELECT target_id, starts_at FROM ${table} WHERE starts_at < $1 LIMIT $2)`,
+        [before, batchSize],
+      );
+      deleted += rowCount ?? 0;
+      if ((rowCount ?? 0) < batchSize) return deleted;
+    }
+  };
+  return { hourly: await deleteBefore('check_rollups_hourly', hourlyBefore), daily: await deleteBefore('check_rollups_daily', dailyBefore) };
+}

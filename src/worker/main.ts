@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
@@ -5,6 +6,7 @@ import { ensureCheckResultPartitions } from '../db/partitions';
 import { createPool } from '../db/pool';
 import { createLogger } from '../log';
 import { startWorkerMetricsServer } from './metrics';
+import { ensureMaintenanceSchedule } from './schedules';
 import { createVigilWorker } from './worker';
 
 /** The worker process: probes, notifications and projection writes. SIGTERM drains it, then it exits. */
@@ -22,7 +24,9 @@ async function main(): Promise<void> {
     probeAllowCidrs: config.probeAllowCidrs,
     maxConcurrentActivities: config.worker.maxConcurrentActivities,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
+    retention: config.retention,
   });
+  await ensureMaintenanceSchedule(new Client({ connection, namespace: config.temporal.namespace }));
   const { host: metricsHost, port: metricsPort } = config.worker.metrics;
   const metrics = metricsPort > 0 ? await startWorkerMetricsServer(metricsHost, metricsPort) : undefined;
   log.info({ temporal: config.temporal.address, namespace: config.temporal.namespace, metrics: metrics?.url }, 'worker started');

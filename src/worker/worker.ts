@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from '../activities';
+import type { RetentionPolicy } from '../config';
 import { AddressGuard } from '../activities/probes/address-guard';
 import { CheckResultWriter } from '../db/check-results';
 import { TASK_QUEUE } from '../ids';
@@ -12,6 +13,7 @@ export interface VigilWorkerOptions {
   probeAllowCidrs: readonly string[];
   maxConcurrentActivities: number;
   maxCachedWorkflows: number;
+  retention?: RetentionPolicy;
   /** A pre-built bundle (tests build one for every suite); otherwise the workflows are bundled at start-up. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   taskQueue?: string;
@@ -23,6 +25,7 @@ export function createVigilWorker(opts: VigilWorkerOptions): Promise<Worker> {
     pool: opts.pool,
     writer: new CheckResultWriter(opts.pool),
     guard: new AddressGuard(opts.probeAllowCidrs),
+    retention: opts.retention,
   });
   return Worker.create({
     connection: opts.connection,
