@@ -91,14 +91,26 @@ describe("a target's history", () => {
       const newer: number[] = [];
       const lateBehind: number[] = [];
       const lateAhead: number[] = [];
+      // From the first page on, new results are recorded all along, as the client pages.
+      let paging = true;
+      let recording: Promise<void> | undefined;
+      const recordNewer = async () => {
+        while (paging) {
+          newer.push(start + 300_000 + newer.length * 1000);
+          await record([result(id, newer.at(-1)!)]);
+        }
+      };
       const seen = await pageThrough(`/v1/targets/${id}/results?limit=25`, async (soFar) => {
+        recording ??= recordNewer();
+        // And after each page, a late result in a gap on either side of where the client stands.
         const cursor = Math.min(...soFar);
-        // After each page: a newer result, and a late one in a gap on either side of where the client stands.
-        newer.push(start + 300_000 + newer.length * 1000);
         if (cursor + 1000 < start + 200_000) lateBehind.push(cursor + 1000);
         if (cursor - 1000 > start) lateAhead.push(cursor - 1000);
-        await record([...newer.slice(-1), ...lateBehind.slice(-1), ...lateAhead.slice(-1)].map((at) => result(id, at)));
+        await record([...lateBehind.slice(-1), ...lateAhead.slice(-1)].map((at) => result(id, at)));
       });
+      paging = false;
+      await recording;
+      expect(newer.length).toBeGreaterThan(1);
       expect(seen).toEqual([...new Set(seen)].sort((a, b) => b - a));
       expect(seen).toEqual([...initial, ...lateAhead].sort((a, b) => b - a));
       expect(lateAhead.length).toBeGreaterThanOrEqual(3);
