@@ -20,7 +20,7 @@ export interface Operation {
   description?: string;
   /** The least role that may call it (viewer < responder < admin), or `public`: no key needed, rate-limited per address. */
   access: Role | 'public';
-  /** The schemas the handler validates with; documented as they are. */
+  /** The schemas the handler validates with; documented as they are. Only an operation with a `body` reads one. */
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
@@ -50,12 +50,13 @@ const noStore: RequestHandler = (_req, res, next) => {
 
 /**
  * Registers each operation on the app behind what its access needs (a role check, or a rate limit when public), then
- * its body parser, then for authenticated POSTs the Idempotency-Key handling.
+ * its body parser if it takes a body, then for authenticated POSTs the Idempotency-Key handling. An operation without
+ * a body ignores whatever was sent (a cron job's ping may carry its log, in any content type).
  */
 export function mountOperations(app: Express, operations: readonly Operation[], guards: Guards): void {
   for (const op of operations) {
-    const before: RequestHandler[] =
-      op.access === 'public' ? [guards.publicRateLimit, ...jsonBody] : [requireRole(op.access), noStore, ...jsonBody];
+    const before: RequestHandler[] = op.access === 'public' ? [guards.publicRateLimit] : [requireRole(op.access), noStore];
+    if (op.body) before.push(...jsonBody);
     if (op.method === 'post' && op.access !== 'public') {
       before.push(op.idempotent === false ? guards.refuseIdempotencyKey : guards.idempotency);
     }

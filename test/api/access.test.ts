@@ -86,6 +86,12 @@ describe('API keys and roles', () => {
     expect((await malformed(api.request().post('/v1/targets'))).status).toBe(400);
   });
 
+  it('reads a body only where the route takes one: elsewhere whatever was sent is ignored', async () => {
+    const res = await api.request().post('/v1/targets/nothing/pause').set('content-type', 'text/plain').send('log line');
+    expect(res.status).toBe(404);
+    await api.request().post('/v1/targets').set('content-type', 'text/plain').send('name=x').expect(415);
+  });
+
   it('refuses an Authorization header that is not a bearer key', async () => {
     for (const header of ['Basic YWRtaW46YWRtaW4=', 'Bearer', api.adminKey]) {
       const res = await request(api.url).get('/v1/targets').set('Authorization', header).expect(401);
