@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { RetentionPolicy } from '../config';
 import type { CheckResultWriter } from '../db/check-results';
@@ -5,6 +6,9 @@ import { createCheckActivities } from './checks';
 import { createFlipActivities } from './flips';
 import { createHeartbeatActivities } from './heartbeats';
 import { createMaintenanceActivities } from './maintenance';
+import { createIncidentActivities } from './incidents';
+import type { Mailer } from './notifications/email';
+import { createNotificationActivities } from './notifications';
 import type { AddressGuard } from './probes/address-guard';
 import { createTargetActivities } from './targets';
 
@@ -14,6 +18,9 @@ export interface ActivityDeps {
   guard: AddressGuard;
   /** How long results and rollups are kept: the defaults when not given. */
   retention?: RetentionPolicy;
+  /** For the activities that open incidents and signal them: a client, not a child of any target's run. */
+  temporal: Client;
+  mailer: Mailer;
 }
 
 /** Every activity Vigil's workers run, built once per worker from its dependencies. */
@@ -23,6 +30,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createFlipActivities(deps),
     ...createHeartbeatActivities(deps),
     ...createMaintenanceActivities(deps),
+    ...createIncidentActivities(deps),
+    ...createNotificationActivities(deps),
     ...createTargetActivities(deps),
   };
 }

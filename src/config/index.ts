@@ -56,6 +56,9 @@ const EnvSchema = z.object({
   VIGIL_WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(10_000),
   VIGIL_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2_000),
   VIGIL_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** The SMTP relay e-mail channels send through: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465. */
+  VIGIL_SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  VIGIL_SMTP_FROM: z.string().min(3).default('Vigil <vigil@localhost>'),
   /** Days of raw check results kept (whole UTC days before today); older day partitions are dropped. */
   VIGIL_RESULT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(DEFAULT_RETENTION.resultDays),
   /** Days of hourly rollups kept: hour-precise ranges reach this far back; longer ones fall back to whole days. */
@@ -88,6 +91,8 @@ export interface Config {
   probeAllowCidrs: string[];
   worker: { maxConcurrentActivities: number; maxCachedWorkflows: number; metrics: { host: string; port: number } };
   dbPoolSize: number;
+  /** E-mail channels; without an SMTP URL their deliveries fail, saying so. */
+  mail: { smtpUrl?: string; from: string };
   retention: RetentionPolicy;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
@@ -125,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       metrics: { host: e.VIGIL_WORKER_METRICS_HOST, port: e.VIGIL_WORKER_METRICS_PORT },
     },
     dbPoolSize: e.VIGIL_DB_POOL_SIZE,
+    mail: { smtpUrl: e.VIGIL_SMTP_URL, from: e.VIGIL_SMTP_FROM },
     retention: {
       resultDays: e.VIGIL_RESULT_RETENTION_DAYS,
       hourlyRollupDays: e.VIGIL_HOURLY_ROLLUP_RETENTION_DAYS,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_FLAPPING, FlappingPolicySchema } from './flapping';
+import { incidentSettingFields } from './incident';
 import { DEFAULT_THRESHOLDS, type TargetState } from './judge';
 import { MaintenanceWindowSchema } from './maintenance';
 import { ProbeSchema } from './probe';
@@ -28,6 +29,7 @@ export const TargetSpecSchema = z.strictObject({
   maintenance: z.array(MaintenanceWindowSchema).max(20).default([]),
   flapping: FlappingPolicySchema.default(DEFAULT_FLAPPING),
   tags: TagsSchema.default([]),
+  ...incidentSettingFields,
 });
 export type TargetSpec = z.infer<typeof TargetSpecSchema>;
 

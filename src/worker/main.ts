@@ -1,4 +1,4 @@
-import { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
@@ -17,10 +17,13 @@ async function main(): Promise<void> {
   await migrate(pool);
   await ensureCheckResultPartitions(pool);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
   const worker = await createVigilWorker({
     connection,
     namespace: config.temporal.namespace,
     pool,
+    temporal: new Client({ connection: clientConnection, namespace: config.temporal.namespace }),
+    mail: config.mail,
     probeAllowCidrs: config.probeAllowCidrs,
     maxConcurrentActivities: config.worker.maxConcurrentActivities,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
   await worker.run();
   await metrics?.close();
   await connection.close();
+  await clientConnection.close();
   await pool.end();
   log.info('worker stopped');
 }

@@ -1,7 +1,9 @@
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from '../activities';
 import type { RetentionPolicy } from '../config';
+import { Mailer, type MailSettings } from '../activities/notifications/email';
 import { AddressGuard } from '../activities/probes/address-guard';
 import { CheckResultWriter } from '../db/check-results';
 import { TASK_QUEUE } from '../ids';
@@ -10,6 +12,9 @@ export interface VigilWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   pool: Pool;
+  /** Opens and signals incident workflows from activities. */
+  temporal: Client;
+  mail: MailSettings;
   probeAllowCidrs: readonly string[];
   maxConcurrentActivities: number;
   maxCachedWorkflows: number;
@@ -25,6 +30,8 @@ export function createVigilWorker(opts: VigilWorkerOptions): Promise<Worker> {
     pool: opts.pool,
     writer: new CheckResultWriter(opts.pool),
     guard: new AddressGuard(opts.probeAllowCidrs),
+    temporal: opts.temporal,
+    mailer: new Mailer(opts.mail),
     retention: opts.retention,
   });
   return Worker.create({

@@ -41,6 +41,8 @@ export interface CarriedState {
   paused: boolean;
   shown: ShownState;
   flap: FlapState;
+  /** The sequence of the target's latest incident (0: none yet); src/workflows/incident.ts decides the rest. */
+  incidentSequence: number;
 }
 
 export interface TargetView {
@@ -105,6 +107,12 @@ const { runChecks: probeWindow } = proxyActivities<Activities>({
   retry: probeRetry,
 });
 
+/** Opening, reopening and clearing the target's incident: retried until they succeed, so no outage goes unpaged. */
+const { reportTargetDown, reportTargetCleared } = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
 const { saveTarget, deleteTarget, recordFlip, recordFlapping, checkHeartbeat } = proxyActivities<Activities>({
   // Projection writes: idempotent, so they retry until Postgres takes them.
   startToCloseTimeout: '30s',
@@ -146,6 +154,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
   let paused = input.carried?.paused ?? false;
   let judgement = input.carried?.judgement ?? initialJudgement(Date.now());
   let flap = input.carried?.flap ?? initialFlapState();
+  let incidentSequence = input.carried?.incidentSequence ?? 0;
   let shown: ShownState = input.carried?.shown ?? 'unknown';
   /** When a target is first due: its next slot, or for a heartbeat target the end of its first period and grace. */
   const firstDue = () =>
@@ -195,6 +204,13 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
   const show = async (to: ShownState, at: number, reason: string) => {
     if (to === shown) return;
     await recordFlip({ targetId, flip: { from: shown, to, at, reason } });
+    if (to === 'down') {
+      const { escalationPolicyId, autoResolve, reopenWindowSeconds } = spec;
+      const report = { targetId, targetName: spec.name, sequence: incidentSequence, at, reason, flapping: flap.flapping, escalationPolicyId, autoResolve, reopenWindowSeconds };
+      incidentSequence = (await reportTargetDown(report)).sequence;
+    } else if (shown === 'down') {
+      await reportTargetCleared({ targetId, sequence: incidentSequence, to, at, reason });
+    }
     shown = to;
   };
 
@@ -294,6 +310,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
         }
       }
       case 'delete':
+        await reportTargetCleared({ targetId, sequence: incidentSequence, to: 'deleted', at: Date.now(), reason: 'deleted by an operator' });
         await deleteTarget({ targetId });
         return undefined;
     }
@@ -321,7 +338,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
       // Handlers in flight wait on this loop, so a command that arrives now is applied first.
       await condition(() => allHandlersFinished() || pending.length > 0);
       if (pending.length > 0) continue;
-      await continueAsNew<typeof targetWorkflow>({ targetId, spec, version, probeMode, carried: { judgement, nextSlot: next, paused, shown, flap } });
+      await continueAsNew<typeof targetWorkflow>({ targetId, spec, version, probeMode, carried: { judgement, nextSlot: next, paused, shown, flap, incidentSequence } });
     }
 
     if (paused) {

@@ -1,3 +1,4 @@
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn } from 'node:child_process';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -48,6 +49,12 @@ export async function startTimeSkippingTemporal(): Promise<TestWorkflowEnvironme
       server: { type: 'existing' },
       address: `127.0.0.1:${port}`,
       supportsTimeSkipping: true,
+    });
+    // Vigil's search attributes, as `npm run up` and deploy/temporal-setup.sh register them in every real namespace.
+    const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: env.namespace ?? 'default',
+      searchAttributes: Object.fromEntries(searchAttributes.map(({ name }) => [name, keyword])),
     });
     const teardown = env.teardown.bind(env);
     env.teardown = async () => {

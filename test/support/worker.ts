@@ -11,11 +11,17 @@ export interface RunningWorker {
 }
 
 /** Vigil's real worker (every workflow and activity) against a test Temporal and a test database, probing loopback. */
-export async function startWorker(env: TestWorkflowEnvironment, pool: Pool, opts: { taskQueue?: string } = {}): Promise<RunningWorker> {
+export async function startWorker(
+  env: TestWorkflowEnvironment,
+  pool: Pool,
+  opts: { taskQueue?: string; smtpUrl?: string } = {},
+): Promise<RunningWorker> {
   const worker = await createVigilWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     pool,
+    temporal: env.client,
+    mail: { smtpUrl: opts.smtpUrl, from: 'Vigil tests <vigil@test.invalid>' },
     probeAllowCidrs: ['127.0.0.0/8', '::1/128'],
     maxConcurrentActivities: 200,
     maxCachedWorkflows: 100,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_FLAPPING, FlappingPolicySchema } from '../../domain/flapping';
+import { incidentSettingFields } from '../../domain/incident';
 import { DEFAULT_THRESHOLDS } from '../../domain/judge';
 import { MaintenanceWindowSchema } from '../../domain/maintenance';
 import { ProbeSchema, type Probe } from '../../domain/probe';
@@ -19,18 +20,22 @@ export function createTargetBody(minIntervalSeconds: number) {
     maintenance: z.array(MaintenanceWindowSchema).max(20).default([]),
     flapping: FlappingPolicySchema.default(DEFAULT_FLAPPING),
     tags: TagsSchema.default([]),
+    ...incidentSettingFields,
   };
   const variants = ProbeSchema.options.map((probe) => probe.extend(common));
   const body = z.discriminatedUnion('kind', variants as unknown as [(typeof variants)[number], ...(typeof variants)[number][]]);
   return z
     .preprocess((raw) => (isObject(raw) && !('kind' in raw) ? { ...raw, kind: 'http' } : raw), body)
-    .transform(({ name, intervalSeconds, downAfter, upAfter, maintenance, flapping, tags, ...probe }): TargetSpec => ({
+    .transform(({ name, intervalSeconds, downAfter, upAfter, maintenance, flapping, tags, escalationPolicyId, autoResolve, reopenWindowSeconds, ...probe }): TargetSpec => ({
       name,
       intervalSeconds,
       thresholds: { downAfter, upAfter },
       maintenance,
       flapping,
       tags,
+      escalationPolicyId,
+      autoResolve,
+      reopenWindowSeconds,
       probe: withPingToken(probe as Probe),
     }));
 }

@@ -1,0 +1,76 @@
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import type { AddressGuard } from '../probes/address-guard';
+import { DeliveryError } from './errors';
+
+/** Long enough for a slow receiver, short enough that one attempt never holds a worker slot for long. */
+const ATTEMPT_TIMEOUT_MS = 10_000;
+const MAX_ANSWER_BYTES = 4096;
+/** Statuses worth another attempt; any other 4xx means the receiver refuses this request as it is. */
+const RETRYABLE_STATUS = new Set([408, 425, 429]);
+
+/**
+ * POSTs a JSON body, through the same address guard as probes (resolved addresses checked, so an admin cannot point a
+ * webhook at the cloud metadata service or the internal network unless allow-listed). Redirects are not followed:
+ * a webhook URL that redirects is misconfigured. Resolves on 2xx; otherwise throws a DeliveryError saying whether
+ * retrying may help.
+ */
+export function postJson(url: string, body: string, headers: Record<string, string>, guard: AddressGuard, signal?: AbortSignal): Promise<void> {
+  const target = new URL(url);
+  const transport = target.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    // An address written as such is never looked up, so it is checked here.
+    const literal = target.hostname.replace(/^\[|\]$/g, '');
+    try {
+      if (net.isIP(literal)) guard.check(literal);
+    } catch (err) {
+      return reject(refusal(err as Error));
+    }
+    const req = transport.request(
+      target,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'Vigil-Notifications/1', ...headers },
+        lookup: guard.lookup,
+        timeout: ATTEMPT_TIMEOUT_MS,
+        signal,
+      },
+      (res) => {
+        let answer = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          if (answer.length < MAX_ANSWER_BYTES) answer += chunk;
+        });
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) return resolve();
+          const retryable = status >= 500 || RETRYABLE_STATUS.has(status);
+          const detail = answer.trim().slice(0, 200);
+          reject(
+            new DeliveryError(`${target.host} answered HTTP ${status}${detail ? `: ${detail}` : ''}`, retryable, retryAfterMs(res.headers['retry-after'])),
+          );
+        });
+        res.on('error', (err) => reject(new DeliveryError(`reading the answer failed: ${err.message}`, true)));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s`)));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // The guard's refusal will not change on retry; network failures may.
+      reject(err.name === 'ProbeRefusedError' ? refusal(err) : new DeliveryError(`${target.host}: ${err.message}`, true));
+    });
+    req.end(body);
+  });
+}
+
+/** The address guard's refusal will not change on retry. */
+const refusal = (err: Error) => new DeliveryError(err.message.replace('refused to probe', 'refused to notify'), false);
+
+/** Retry-After in seconds or as an HTTP date. */
+function retryAfterMs(header: string | undefined): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}

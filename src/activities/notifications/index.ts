@@ -1,0 +1,78 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Pool } from 'pg';
+import { finishDeliveryAttempt, startDeliveryAttempt } from '../../db/deliveries';
+import { readChannel } from '../../db/escalation';
+import type { ChannelKind } from '../../domain/escalation';
+import { NOTIFICATION_RETRY, retryDelayMs, type Notification } from '../../domain/incident';
+import type { AddressGuard } from '../probes/address-guard';
+import type { Mailer } from './email';
+import { DeliveryError } from './errors';
+import { sendSlack } from './slack';
+import { sendWebhook } from './webhook';
+
+export interface NotificationActivityDeps {
+  pool: Pool;
+  guard: AddressGuard;
+  mailer: Mailer;
+}
+
+export interface DeliverNotificationInput {
+  /** The channel as the incident's policy snapshot names it; its settings are read now, as they stand. */
+  channel: { id: string; name: string; kind: ChannelKind };
+  notification: Notification;
+}
+
+export function createNotificationActivities({ pool, guard, mailer }: NotificationActivityDeps) {
+  return {
+    /**
+     * Delivers one notification to one channel: one attempt per activity attempt, each recorded (attempts, last error)
+     * in `notification_deliveries`. A failure that another attempt may cure is retried after a jittered backoff (or
+     * the receiver's Retry-After, capped); one that cannot (a refused address, a 4xx, a deleted channel) fails at
+     * once. Delivered once per delivery id as far as this side can tell: an attempt that finds it delivered sends
+     * nothing.
+     */
+    async deliverNotification({ channel: named, notification: n }: DeliverNotificationInput): Promise<void> {
+      const ctx = Context.current();
+      const { attempt } = ctx.info;
+      const maxAttempts = ctx.info.retryPolicy?.maximumAttempts || NOTIFICATION_RETRY.attempts;
+      const channel = await readChannel(pool, named.id);
+      const { alreadyDelivered } = await startDeliveryAttempt(pool, {
+        id: n.deliveryId,
+        incidentId: n.incident.id,
+        channelId: named.id,
+        channelName: channel?.name ?? named.name,
+        channelKind: channel?.kind ?? named.kind,
+        kind: n.kind,
+        attempt,
+      });
+      if (alreadyDelivered) return;
+      try {
+        if (!channel) throw new DeliveryError(`channel ${named.id} (${named.name}) was deleted`, false);
+        const { config } = channel;
+        switch (config.kind) {
+          case 'webhook':
+            await sendWebhook(config, n, guard, ctx.cancellationSignal);
+            break;
+          case 'slack':
+            await sendSlack(config, n, guard, ctx.cancellationSignal);
+            break;
+          case 'email':
+            await mailer.send(config, n);
+            break;
+        }
+      } catch (err) {
+        const failure = err instanceof DeliveryError ? err : new DeliveryError(String((err as Error)?.message ?? err), true);
+        const final = !failure.retryable || attempt >= maxAttempts;
+        await finishDeliveryAttempt(pool, n.deliveryId, { delivered: false, error: failure.message, final });
+        if (!failure.retryable) throw ApplicationFailure.nonRetryable(failure.message, 'DeliveryRefused');
+        const backoff = retryDelayMs(attempt, Math.random());
+        throw ApplicationFailure.create({
+          message: failure.message,
+          type: 'DeliveryFailed',
+          nextRetryDelay: Math.min(NOTIFICATION_RETRY.maximumMs, Math.max(backoff, failure.retryAfterMs ?? 0)),
+        });
+      }
+      await finishDeliveryAttempt(pool, n.deliveryId, { delivered: true });
+    },
+  };
+}

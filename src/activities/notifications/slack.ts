@@ -1,0 +1,25 @@
+import type { Notification } from '../../domain/incident';
+import type { AddressGuard } from '../probes/address-guard';
+import { postJson } from './http';
+import { lines, title } from './render';
+
+/**
+ * Slack incoming-webhook payload: `text` (what notifications and clients without blocks show) and blocks. Mattermost,
+ * Rocket.Chat and Discord's `/slack` endpoint take the same shape. Slack has no idempotency of its own; the
+ * Idempotency-Key header is sent anyway for proxies and compatible receivers that honour it.
+ */
+export function slackPayload(n: Notification): { text: string; blocks: unknown[] } {
+  const heading = title(n);
+  return {
+    text: heading,
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: heading.slice(0, 150) } },
+      { type: 'section', text: { type: 'mrkdwn', text: lines(n).join('\n') } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `delivery ${n.deliveryId}` }] },
+    ],
+  };
+}
+
+export async function sendSlack(config: { url: string }, n: Notification, guard: AddressGuard, signal?: AbortSignal): Promise<void> {
+  await postJson(config.url, JSON.stringify(slackPayload(n)), { 'idempotency-key': n.deliveryId }, guard, signal);
+}

@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { ChannelConfig, ChannelInput, ChannelKind, EscalationPolicyInput, PolicySnapshot } from '../domain/escalation';
+import type { Prisma, PrismaClient } from './generated/client';
+
+/** Channels and escalation policies: the admin API writes them, incidents read a snapshot of a policy when they open. */
+
+export const newSigningSecret = (): string => `whsec_${randomBytes(32).toString('base64')}`;
+
+/** A channel's stored settings from what an admin wrote; a webhook without a signing secret gets one. */
+export function channelConfig(input: ChannelInput): ChannelConfig {
+  switch (input.kind) {
+    case 'webhook':
+      return { kind: 'webhook', url: input.url, signingSecret: input.signingSecret ?? newSigningSecret() };
+    case 'slack':
+      return { kind: 'slack', url: input.url };
+    case 'email':
+      return { kind: 'email', addresses: input.addresses };
+  }
+}
+
+export interface StoredChannel {
+  id: string;
+  name: string;
+  kind: ChannelKind;
+  config: ChannelConfig;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const toChannel = (row: { id: string; name: string; kind: string; config: Prisma.JsonValue; createdAt: Date; updatedAt: Date }): StoredChannel => ({
+  ...row,
+  kind: row.kind as ChannelKind,
+  config: row.config as unknown as ChannelConfig,
+});
+
+export async function insertChannel(prisma: PrismaClient, id: string, input: ChannelInput): Promise<StoredChannel> {
+  const config = channelConfig(input);
+  return toChannel(await prisma.channel.create({ data: { id, name: input.name, kind: input.kind, config: config as unknown as Prisma.InputJsonValue } }));
+}
+
+export async function findChannel(db: PrismaClient | Prisma.TransactionClient, id: string): Promise<StoredChannel | undefined> {
+  const row = await db.channel.findUnique({ where: { id } });
+  return row ? toChannel(row) : undefined;
+}
+
+/** Read at each delivery, by the worker: the channel as it is now (undefined once deleted). */
+export async function readChannel(pool: Pool, id: string): Promise<StoredChannel | undefined> {
+  const { rows } = await pool.query('SELECT id, name, kind, config, created_at AS "createdAt", updated_at AS "updatedAt" FROM channels WHERE id = $1', [id]);
+  return rows[0] ? toChannel(rows[0]) : undefined;
+}
+
+/** Newest first, ids below `before` (src/api/pagination.ts). */
+export async function listChannels(prisma: PrismaClient, { before, limit }: { before?: string; limit: number }): Promise<StoredChannel[]> {
+  const rows = await prisma.channel.findMany({ where: before ? { id: { lt: before } } : {}, orderBy: { id: 'desc' }, take: limit });
+  return rows.map(toChannel);
+}
+
+export async function replaceChannel(prisma: PrismaClient, id: string, input: ChannelInput): Promise<StoredChannel> {
+  const config = channelConfig(input);
+  return toChannel(
+    await prisma.channel.update({ where: { id }, data: { name: input.name, kind: input.kind, config: config as unknown as Prisma.InputJsonValue, updatedAt: new Date() } }),
+  );
+}
+
+/** The policies whose levels use the channel: a channel in use cannot be deleted. */
+export async function policiesUsingChannel(prisma: PrismaClient, channelId: string): Promise<string[]> {
+  const rows = await prisma.escalationLevelChannel.findMany({ where: { channelId }, select: { policyId: true }, distinct: ['policyId'], orderBy: { policyId: 'asc' } });
+  return rows.map((r) => r.policyId);
+}
+
+export async function deleteChannelRow(prisma: PrismaClient, id: string): Promise<boolean> {
+  return (await prisma.channel.deleteMany({ where: { id } })).count > 0;
+}
+
+const policyInclude = {
+  levels: { orderBy: { position: 'asc' }, include: { channels: { orderBy: { ordinal: 'asc' }, include: { channel: { select: { id: true, name: true, kind: true } } } } } },
+} satisfies Prisma.EscalationPolicyInclude;
+
+export type StoredPolicy = Prisma.EscalationPolicyGetPayload<{ include: typeof policyInclude }>;
+
+const levelRows = (levels: EscalationPolicyInput['levels']) => ({
+  create: levels.map((level, position) => ({
+    position,
+    timeoutSeconds: level.timeoutSeconds,
+    channels: { create: level.channelIds.map((channelId, ordinal) => ({ channelId, ordinal })) },
+  })),
+});
+
+/** The channel ids a policy names that do not exist, with where they appear (`levels.0.channelIds.1`). */
+export async function unknownChannels(prisma: PrismaClient, levels: EscalationPolicyInput['levels']): Promise<{ field: string; id: string }[]> {
+  const ids = [...new Set(levels.flatMap((l) => l.channelIds))];
+  const known = new Set((await prisma.channel.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((c) => c.id));
+  return levels.flatMap((l, i) => l.channelIds.flatMap((id, j) => (known.has(id) ? [] : [{ field: `levels.${i}.channelIds.${j}`, id }])));
+}
+
+export async function insertPolicy(prisma: PrismaClient, id: string, input: EscalationPolicyInput): Promise<StoredPolicy> {
+  return prisma.escalationPolicy.create({
+    data: { id, name: input.name, description: input.description, repeat: input.repeat, levels: levelRows(input.levels) },
+    include: policyInclude,
+  });
+}
+
+export function findPolicy(prisma: PrismaClient, id: string): Promise<StoredPolicy | null> {
+  return prisma.escalationPolicy.findUnique({ where: { id }, include: policyInclude });
+}
+
+export function listPolicies(prisma: PrismaClient, { before, limit }: { before?: string; limit: number }): Promise<StoredPolicy[]> {
+  return prisma.escalationPolicy.findMany({ where: before ? { id: { lt: before } } : {}, orderBy: { id: 'desc' }, take: limit, include: policyInclude });
+}
+
+/** Replaces a policy's settings and levels at once, as a new version; incidents already open keep the one they captured. */
+export async function replacePolicy(prisma: PrismaClient, id: string, input: EscalationPolicyInput): Promise<StoredPolicy | null> {
+  return prisma.$transaction(async (tx) => {
+    const { count } = await tx.escalationPolicy.updateMany({
+      where: { id },
+      data: { name: input.name, description: input.description, repeat: input.repeat, version: { increment: 1 }, updatedAt: new Date() },
+    });
+    if (count === 0) return null;
+    await tx.escalationLevel.deleteMany({ where: { policyId: id } });
+    for (const [position, level] of input.levels.entries()) {
+      await tx.escalationLevel.create({
+        data: { policyId: id, position, timeoutSeconds: level.timeoutSeconds, channels: { create: level.channelIds.map((channelId, ordinal) => ({ channelId, ordinal })) } },
+      });
+    }
+    return tx.escalationPolicy.findUnique({ where: { id }, include: policyInclude });
+  });
+}
+
+/** The targets whose configuration names the policy: a policy in use cannot be deleted. */
+export async function targetsUsingPolicy(pool: Pool, policyId: string): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>(`SELECT id FROM targets WHERE spec->>'escalationPolicyId' = $1 ORDER BY id LIMIT 20`, [policyId]);
+  return rows.map((r) => r.id);
+}
+
+export async function deletePolicyRow(prisma: PrismaClient, id: string): Promise<boolean> {
+  return (await prisma.escalationPolicy.deleteMany({ where: { id } })).count > 0;
+}
+
+export const policySnapshot = (p: StoredPolicy): PolicySnapshot => ({
+  id: p.id,
+  name: p.name,
+  version: p.version,
+  repeat: p.repeat,
+  levels: p.levels.map((l) => ({
+    timeoutSeconds: l.timeoutSeconds,
+    channels: l.channels.map(({ channel }) => ({ id: channel.id, name: channel.name, kind: channel.kind as ChannelKind })),
+  })),
+});
+
+/** The policy as it stands now, for an incident to capture; undefined when it does not exist (any more). */
+export async function readPolicySnapshot(pool: Pool, id: string): Promise<PolicySnapshot | undefined> {
+  const { rows } = await pool.query<{ name: string; version: number; repeat: number; levels: PolicySnapshot['levels'] | null }>(
+    `SELECT p.name, p.version, p.repeat,
+            (SELECT json_agg(json_build_object(
+                      'timeoutSeconds', l.timeout_seconds,
+                      'channels', (SELECT coalesce(json_agg(json_build_object('id', c.id, 'name', c.name, 'kind', c.kind) ORDER BY lc.ordinal), '[]')
+                                   FROM escalation_level_channels lc JOIN channels c ON c.id = lc.channel_id
+                                   WHERE lc.policy_id = l.policy_id AND lc.position = l.position))
+                    ORDER BY l.position)
+             FROM escalation_levels l WHERE l.policy_id = p.id) AS levels
+     FROM escalation_policies p WHERE p.id = $1`,
+    [id],
+  );
+  const row = rows[0];
+  return row ? { id, name: row.name, version: row.version, repeat: row.repeat, levels: row.levels ?? [] } : undefined;
+}

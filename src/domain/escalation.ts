@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { isId } from '../ids';
+
+/**
+ * Notification channels and escalation policies as operators write them. Pure: the API validates with these, and the
+ * incident workflow holds a snapshot of a policy (the one in force when the incident opened).
+ */
+
+export const CHANNEL_KINDS = ['webhook', 'slack', 'email'] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' }).max(2048);
+
+/**
+ * Signing secrets follow Standard Webhooks (`whsec_` and the base64 of 24 to 64 random bytes), so receivers can verify
+ * with any of its libraries. Left out, Vigil makes one.
+ */
+export const SigningSecretSchema = z
+  .string()
+  .regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, 'a signing secret looks like whsec_ followed by 24 to 64 base64-encoded bytes');
+
+export const WebhookConfigSchema = z.strictObject({ url: httpUrl, signingSecret: SigningSecretSchema.optional() });
+export const SlackConfigSchema = z.strictObject({ url: httpUrl });
+export const EmailConfigSchema = z.strictObject({ addresses: z.array(z.email()).min(1).max(20) });
+
+/** A channel as created: its kind beside the kind's own fields. */
+export const ChannelInputSchema = z.discriminatedUnion('kind', [
+  WebhookConfigSchema.extend({ kind: z.literal('webhook'), name: z.string().trim().min(1).max(200) }),
+  SlackConfigSchema.extend({ kind: z.literal('slack'), name: z.string().trim().min(1).max(200) }),
+  EmailConfigSchema.extend({ kind: z.literal('email'), name: z.string().trim().min(1).max(200) }),
+]);
+export type ChannelInput = z.infer<typeof ChannelInputSchema>;
+
+/** What a channel stores beside its name and kind (secrets included: the API never shows them whole). */
+export type ChannelConfig =
+  | { kind: 'webhook'; url: string; signingSecret: string }
+  | { kind: 'slack'; url: string }
+  | { kind: 'email'; addresses: string[] };
+
+export const channelId = z.string().refine((v) => isId('chn', v), 'not a channel id (chn_…)');
+export const escalationPolicyId = z.string().refine((v) => isId('esc', v), 'not an escalation policy id (esc_…)');
+
+export const EscalationLevelSchema = z.strictObject({
+  /** How long this level has to acknowledge before the next one is notified. */
+  timeoutSeconds: z.int().min(60).max(7 * 86_400),
+  channelIds: z
+    .array(channelId)
+    .min(1)
+    .max(20)
+    .refine((ids) => new Set(ids).size === ids.length, 'a channel appears twice in this level'),
+});
+
+export const EscalationPolicyInputSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(2000).default(''),
+  /** How many more times the whole chain runs when nobody acknowledges it; then the incident is exhausted. */
+  repeat: z.int().min(0).max(9).default(0),
+  levels: z.array(EscalationLevelSchema).min(1).max(10),
+});
+export type EscalationPolicyInput = z.infer<typeof EscalationPolicyInputSchema>;
+
+/** A policy as an incident captured it: levels with their channels' ids, names and kinds (never their secrets). */
+export interface PolicySnapshot {
+  id: string;
+  name: string;
+  /** The policy's version when captured; a later change applies to new incidents only. */
+  version: number;
+  repeat: number;
+  levels: { timeoutSeconds: number; channels: { id: string; name: string; kind: ChannelKind }[] }[];
+}
