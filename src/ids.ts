@@ -43,7 +43,8 @@ export function newId(prefix: IdPrefix, now = Date.now(), random?: Uint8Array): 
   return `${prefix}_${time}${rand}`;
 }
 
-export type IdPrefix = 'tgt' | 'key' | 'chn' | 'esc' | 'stp';
+/** Targets, API keys, notification channels, escalation policies, responder actions on incidents, status pages. */
+export type IdPrefix = 'tgt' | 'key' | 'chn' | 'esc' | 'act' | 'stp';
 
 export const isId = (prefix: IdPrefix, value: string): boolean =>
   value.startsWith(`${prefix}_`) && ID_BODY.test(value.slice(prefix.length + 1));

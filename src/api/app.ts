@@ -1,8 +1,11 @@
 import express, { type Express } from 'express';
 import { authenticate } from './auth/middleware';
 import { apiKeyRoutes } from './auth/routes';
+import { channelRoutes } from './channels/routes';
 import type { ApiDeps } from './deps';
+import { escalationPolicyRoutes } from './escalation-policies/routes';
 import { healthRoutes } from './health';
+import { incidentRoutes } from './incidents/routes';
 import { idempotency, refuseIdempotencyKey } from './idempotency';
 import { apiMetrics } from './metrics';
 import { openApiRoute } from './openapi';
@@ -35,6 +38,9 @@ export function createApp(deps: ApiDeps): Express {
     metrics.operation,
     openApiRoute(() => operations),
     ...targetRoutes(deps),
+    ...incidentRoutes(deps),
+    ...escalationPolicyRoutes(deps),
+    ...channelRoutes(deps),
     ...apiKeyRoutes(deps),
     ...pingRoutes(deps),
   ];

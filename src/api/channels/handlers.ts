@@ -1,0 +1,81 @@
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import { deleteChannelRow, findChannel, insertChannel, listChannels, policiesUsingChannel, replaceChannel } from '../../db/escalation';
+import { ChannelInputSchema, type ChannelInput } from '../../domain/escalation';
+import { isId } from '../../ids';
+import type { ApiDeps } from '../deps';
+import { idempotentId } from '../idempotency';
+import { pageQueryFields, sendPage } from '../pagination';
+import { Problem } from '../problems';
+import { channelRepresentation } from './representation';
+
+export const ListChannelsQuery = z.strictObject({ ...pageQueryFields });
+
+const parseBody = (body: unknown): ChannelInput => {
+  const parsed = ChannelInputSchema.safeParse(body);
+  if (!parsed.success) throw Problem.invalid(parsed.error);
+  return parsed.data;
+};
+
+async function existing(deps: ApiDeps, id: string) {
+  const channel = isId('chn', id) ? await findChannel(deps.prisma, id) : undefined;
+  if (!channel) throw new Problem('not-found', `no channel ${id}`);
+  return channel;
+}
+
+/** POST /v1/channels: the answer is the only one that shows a webhook's signing secret whole. */
+export const createChannel =
+  (deps: ApiDeps): RequestHandler =>
+  async (req, res) => {
+    const input = parseBody(req.body);
+    const channel = await insertChannel(deps.prisma, idempotentId(res, 'chn'), input);
+    res.status(201).location(`/v1/channels/${channel.id}`).json(channelRepresentation(channel, { revealSecret: true }));
+  };
+
+export const listChannelsHandler =
+  (deps: ApiDeps): RequestHandler =>
+  async (req, res) => {
+    const query = ListChannelsQuery.safeParse(req.query);
+    if (!query.success) throw Problem.invalid(query.error, 'query');
+    const { limit, cursor } = query.data;
+    sendPage(req, res, await listChannels(deps.prisma, { before: cursor, limit: limit + 1 }), limit, (c) => channelRepresentation(c));
+  };
+
+export const getChannel =
+  (deps: ApiDeps): RequestHandler<{ id: string }> =>
+  async (req, res) => {
+    res.json(channelRepresentation(await existing(deps, req.params.id)));
+  };
+
+/**
+ * PUT /v1/channels/:id: replaces its settings. A webhook written without a signing secret keeps the one it has; with
+ * one, the answer shows it. Deliveries read the channel as it is at each attempt, so a fixed URL helps incidents
+ * already open.
+ */
+export const replaceChannelHandler =
+  (deps: ApiDeps): RequestHandler<{ id: string }> =>
+  async (req, res) => {
+    const current = await existing(deps, req.params.id);
+    const input = parseBody(req.body);
+    const keepsSecret = input.kind === 'webhook' && !input.signingSecret && current.config.kind === 'webhook';
+    const written = keepsSecret && current.config.kind === 'webhook' ? { ...input, signingSecret: current.config.signingSecret } : input;
+    const channel = await replaceChannel(deps.prisma, current.id, written);
+    res.json(channelRepresentation(channel, { revealSecret: input.kind === 'webhook' && !keepsSecret }));
+  };
+
+/** DELETE /v1/channels/:id: refused while an escalation policy uses it, naming them. */
+export const deleteChannel =
+  (deps: ApiDeps): RequestHandler<{ id: string }> =>
+  async (req, res) => {
+    const { id } = await existing(deps, req.params.id);
+    const policies = await policiesUsingChannel(deps.prisma, id);
+    if (policies.length > 0) throw new Problem('conflict', `the channel is used by escalation policies ${policies.join(', ')}: remove it from them first`);
+    try {
+      await deleteChannelRow(deps.prisma, id);
+    } catch (err) {
+      // A policy took it up between the check and the delete: the foreign key refuses.
+      if ((err as { code?: string }).code === 'P2003') throw new Problem('conflict', 'the channel is used by an escalation policy: remove it from it first');
+      throw err;
+    }
+    res.status(204).end();
+  };

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { ChannelInputSchema } from '../../domain/escalation';
+import type { ApiDeps } from '../deps';
+import type { Operation } from '../operations';
+import { pageSchema } from '../pagination';
+import { createChannel, deleteChannel, getChannel, ListChannelsQuery, listChannelsHandler, replaceChannelHandler } from './handlers';
+import { ChannelSchema } from './representation';
+
+const ChannelPath = z.object({ id: z.string().meta({ description: 'The channel id, chn_…' }) });
+const channel = { description: 'The channel', body: ChannelSchema };
+
+/** Channels hold webhook URLs and secrets: admins alone read and change them. */
+export function channelRoutes(deps: ApiDeps): Operation[] {
+  const tag = 'Channels';
+  return [
+    {
+      method: 'post',
+      path: '/v1/channels',
+      tag,
+      access: 'admin',
+      summary: 'Create a notification channel',
+      description:
+        'A signed webhook (`url`, optional `signingSecret` in Standard Webhooks form, made for you when left out and shown ' +
+        'only in this answer), a Slack-compatible incoming webhook (`url`), or e-mail (`addresses`).',
+      body: ChannelInputSchema,
+      responses: { 201: { description: 'Created', body: ChannelSchema, headers: { Location: 'The channel URL' } } },
+      handler: createChannel(deps),
+    },
+    {
+      method: 'get',
+      path: '/v1/channels',
+      tag,
+      access: 'admin',
+      summary: 'List notification channels',
+      description: 'Newest first, with cursor pagination.',
+      query: ListChannelsQuery,
+      responses: { 200: { description: 'A page of channels', body: pageSchema(ChannelSchema), headers: { Link: 'rel="next": the next page' } } },
+      handler: listChannelsHandler(deps),
+    },
+    { method: 'get', path: '/v1/channels/:id', tag, access: 'admin', summary: 'Get a notification channel', params: ChannelPath, responses: { 200: channel }, handler: getChannel(deps) },
+    {
+      method: 'put',
+      path: '/v1/channels/:id',
+      tag,
+      access: 'admin',
+      summary: 'Replace a notification channel',
+      description: 'A webhook written without `signingSecret` keeps its secret. Applies to deliveries from now on, open incidents included.',
+      params: ChannelPath,
+      body: ChannelInputSchema,
+      responses: { 200: channel },
+      handler: replaceChannelHandler(deps),
+    },
+    {
+      method: 'delete',
+      path: '/v1/channels/:id',
+      tag,
+      access: 'admin',
+      summary: 'Delete a notification channel',
+      description: 'Refused (409) while an escalation policy uses it. Its past deliveries stay on their incidents.',
+      params: ChannelPath,
+      responses: { 204: { description: 'Deleted' } },
+      handler: deleteChannel(deps),
+    },
+  ];
+}

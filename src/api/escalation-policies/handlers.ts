@@ -1,0 +1,81 @@
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import { deletePolicyRow, findPolicy, insertPolicy, listPolicies, replacePolicy, targetsUsingPolicy, unknownChannels } from '../../db/escalation';
+import { EscalationPolicyInputSchema, type EscalationPolicyInput } from '../../domain/escalation';
+import { isId } from '../../ids';
+import type { ApiDeps } from '../deps';
+import { idempotentId } from '../idempotency';
+import { pageQueryFields, sendPage } from '../pagination';
+import { Problem } from '../problems';
+import { policyRepresentation } from './representation';
+
+export const ListPoliciesQuery = z.strictObject({ ...pageQueryFields });
+
+/** The body, validated, and every channel it names known: an unknown one is a 422 naming where it appears. */
+async function parseBody(deps: ApiDeps, body: unknown): Promise<EscalationPolicyInput> {
+  const parsed = EscalationPolicyInputSchema.safeParse(body);
+  if (!parsed.success) throw Problem.invalid(parsed.error);
+  const unknown = await unknownChannels(deps.prisma, parsed.data.levels);
+  if (unknown.length > 0) {
+    throw new Problem('unprocessable', `no such channel: ${unknown.map((u) => u.id).join(', ')}`, {
+      errors: unknown.map(({ field, id }) => ({ field, message: `no channel ${id}` })),
+    });
+  }
+  return parsed.data;
+}
+
+/** A channel deleted between the check and the write: the foreign key refuses, and the answer says so. */
+const channelGone = (err: unknown): never => {
+  if ((err as { code?: string }).code === 'P2003') throw new Problem('unprocessable', 'a channel of this policy was just deleted');
+  throw err;
+};
+
+const notFound = (id: string) => new Problem('not-found', `no escalation policy ${id}`);
+
+export const createPolicy =
+  (deps: ApiDeps): RequestHandler =>
+  async (req, res) => {
+    const input = await parseBody(deps, req.body);
+    const policy = await insertPolicy(deps.prisma, idempotentId(res, 'esc'), input).catch(channelGone);
+    res.status(201).location(`/v1/escalation-policies/${policy.id}`).json(policyRepresentation(policy));
+  };
+
+export const listPoliciesHandler =
+  (deps: ApiDeps): RequestHandler =>
+  async (req, res) => {
+    const query = ListPoliciesQuery.safeParse(req.query);
+    if (!query.success) throw Problem.invalid(query.error, 'query');
+    const { limit, cursor } = query.data;
+    sendPage(req, res, await listPolicies(deps.prisma, { before: cursor, limit: limit + 1 }), limit, policyRepresentation);
+  };
+
+export const getPolicy =
+  (deps: ApiDeps): RequestHandler<{ id: string }> =>
+  async (req, res) => {
+    const policy = isId('esc', req.params.id) ? await findPolicy(deps.prisma, req.params.id) : null;
+    if (!policy) throw notFound(req.params.id);
+    res.json(policyRepresentation(policy));
+  };
+
+/** PUT: the whole policy anew, as its next version. Incidents already open keep the version they captured. */
+export const replacePolicyHandler =
+  (deps: ApiDeps): RequestHandler<{ id: string }> =>
+  async (req, res) => {
+    if (!isId('esc', req.params.id)) throw notFound(req.params.id);
+    const input = await parseBody(deps, req.body);
+    const policy = await replacePolicy(deps.prisma, req.params.id, input).catch(channelGone);
+    if (!policy) throw notFound(req.params.id);
+    res.json(policyRepresentation(policy));
+  };
+
+/** DELETE: refused while a target names the policy. Incidents keep the snapshot they captured. */
+export const deletePolicy =
+  (deps: ApiDeps): RequestHandler<{ id: string }> =>
+  async (req, res) => {
+    const { id } = req.params;
+    if (!isId('esc', id) || !(await findPolicy(deps.prisma, id))) throw notFound(id);
+    const targets = await targetsUsingPolicy(deps.pool, id);
+    if (targets.length > 0) throw new Problem('conflict', `targets use this escalation policy: ${targets.join(', ')}; change their escalationPolicyId first`);
+    await deletePolicyRow(deps.prisma, id);
+    res.status(204).end();
+  };

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { policySnapshot, type StoredPolicy } from '../../db/escalation';
+
+const timestamp = z.iso.datetime({ offset: true });
+
+/** A policy as the API shows it: its levels with their channels' names and kinds (never their settings). */
+export function policyRepresentation(p: StoredPolicy) {
+  const { levels } = policySnapshot(p);
+  return { id: p.id, name: p.name, description: p.description, repeat: p.repeat, version: p.version, levels, createdAt: p.createdAt, updatedAt: p.updatedAt };
+}
+
+export const EscalationPolicySchema = z
+  .object({
+    id: z.string().meta({ description: 'esc_ and a ULID' }),
+    name: z.string(),
+    description: z.string(),
+    repeat: z.int().meta({ description: 'How many more times the whole chain runs when nobody acknowledges' }),
+    version: z.int().meta({ description: 'Grows with every change; an incident keeps the version it opened with' }),
+    levels: z.array(
+      z.object({
+        timeoutSeconds: z.int(),
+        channels: z.array(z.object({ id: z.string(), name: z.string(), kind: z.enum(['webhook', 'slack', 'email']) })),
+      }),
+    ),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ description: 'Who is notified, in order, and how long each level has to acknowledge.' });
