@@ -11,10 +11,12 @@ import { apiMetrics } from './metrics';
 import { openApiRoute } from './openapi';
 import { mountOperations, type Operation } from './operations';
 import { pingRoutes } from './pings/routes';
+import { publicRoutes } from './public/status-pages';
 import { notFoundHandler, problemHandler } from './problems';
 import { rateLimiter } from './rate-limit';
 import { requestId } from './request-id';
 import { securityHeaders } from './security-headers';
+import { statusPageRoutes } from './status-pages/routes';
 import { targetRoutes } from './targets/routes';
 
 /**
@@ -43,6 +45,8 @@ export function createApp(deps: ApiDeps): Express {
     ...channelRoutes(deps),
     ...apiKeyRoutes(deps),
     ...pingRoutes(deps),
+    ...statusPageRoutes(deps),
+    ...publicRoutes(deps),
   ];
   mountOperations(app, operations, {
     publicRateLimit: unauthenticated,

@@ -1,0 +1,221 @@
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import {
+  createStatusPage,
+  deleteStatusPage,
+  getStatusPage,
+  listStatusPages,
+  PageFullError,
+  putStatusPageTarget,
+  removeStatusPageTarget,
+  SlugTakenError,
+  UnknownTargetsError,
+  updateStatusPage,
+  type StatusPageRecord,
+} from '../../db/status-pages';
+import { isId } from '../../ids';
+import type { ApiDeps } from '../deps';
+import type { Operation } from '../operations';
+import { pageQueryFields, pageSchema, sendPage } from '../pagination';
+import { Problem } from '../problems';
+import { publicStatusPagePath } from '../public/status-pages';
+
+/** Targets on one page: the public answer stays small, and one page read stays a handful of indexed queries. */
+export const MAX_TARGETS_PER_PAGE = 100;
+
+const Slug = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lowercase letters, digits and single hyphens, e.g. "acme-status"')
+  .meta({ description: 'The public address: /v1/public/status-pages/<slug>' });
+const Title = z.string().trim().min(1).max(200);
+const Description = z.string().trim().max(2000);
+const DisplayName = z.string().trim().min(1).max(200).nullable().meta({ description: "The name the public sees; the target's own when null" });
+const PageTarget = z.strictObject({ targetId: z.string().meta({ description: 'tgt_…' }), displayName: DisplayName.optional() });
+const PageTargets = z
+  .array(PageTarget)
+  .max(MAX_TARGETS_PER_PAGE)
+  .superRefine((targets, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, { targetId }] of targets.entries()) {
+      if (seen.has(targetId)) ctx.addIssue({ code: 'custom', path: [i, 'targetId'], message: 'listed twice' });
+      seen.add(targetId);
+    }
+  })
+  .meta({ description: 'The targets shown, in this order' });
+
+const CreateStatusPageBody = z.strictObject({ slug: Slug, title: Title, description: Description.default(''), targets: PageTargets.default([]) });
+const UpdateStatusPageBody = z
+  .strictObject({ slug: Slug.optional(), title: Title.optional(), description: Description.optional(), targets: PageTargets.optional() })
+  .meta({ description: 'The fields to change; `targets` replaces the whole list' });
+const PutTargetBody = z.strictObject({ displayName: DisplayName.default(null) });
+
+const StatusPagePath = z.object({ id: z.string().meta({ description: 'The status page id, stp_…' }) });
+const StatusPageTargetPath = StatusPagePath.extend({ targetId: z.string().meta({ description: 'The target id, tgt_…' }) });
+const ListStatusPagesQuery = z.strictObject(pageQueryFields);
+
+const timestamp = z.iso.datetime({ offset: true });
+const StatusPageSchema = z.object({
+  id: z.string(),
+  slug: z.string(),
+  title: z.string(),
+  description: z.string(),
+  publicUrl: z.string().meta({ description: 'Where the public reads the page, without a key' }),
+  targets: z.array(z.object({ targetId: z.string(), name: z.string().meta({ description: "The target's own name" }), displayName: z.string().nullable() })),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+const represent = (page: StatusPageRecord) => ({
+  id: page.id,
+  slug: page.slug,
+  title: page.title,
+  description: page.description,
+  publicUrl: publicStatusPagePath(page.slug),
+  targets: page.targets,
+  createdAt: page.createdAt,
+  updatedAt: page.updatedAt,
+});
+
+/** Typed storage errors as the problems a client can act on, naming the field at fault. */
+async function storing<T>(write: Promise<T>, targets?: readonly { targetId: string }[]): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    if (err instanceof SlugTakenError) throw new Problem('conflict', 'another status page has this slug');
+    if (err instanceof PageFullError) throw new Problem('unprocessable', err.message);
+    if (err instanceof UnknownTargetsError) {
+      const errors = err.missing.map((id) => {
+        const i = targets?.findIndex((t) => t.targetId === id) ?? -1;
+        return { field: i >= 0 ? `targets.${i}.targetId` : 'targetId', message: `no target ${id}` };
+      });
+      throw new Problem('unprocessable', errors.length > 0 ? `no such target: ${err.missing.join(', ')}` : 'a target was deleted meanwhile', { errors });
+    }
+    throw err;
+  }
+}
+
+const found = (id: string, page: StatusPageRecord | undefined): StatusPageRecord => {
+  if (!page) throw new Problem('not-found', `no status page ${id}`);
+  return page;
+};
+
+const pageId = (id: string): string => {
+  if (!isId('stp', id)) throw new Problem('not-found', `no status page ${id}`);
+  return id;
+};
+
+const create = (deps: ApiDeps): RequestHandler => async (req, res) => {
+  const body = CreateStatusPageBody.safeParse(req.body);
+  if (!body.success) throw Problem.invalid(body.error);
+  const page = await storing(createStatusPage(deps.pool, body.data), body.data.targets);
+  res.status(201).location(`/v1/status-pages/${page.id}`).json(represent(page));
+};
+
+const list = (deps: ApiDeps): RequestHandler => async (req, res) => {
+  const query = ListStatusPagesQuery.safeParse(req.query);
+  if (!query.success) throw Problem.invalid(query.error, 'query');
+  const rows = await listStatusPages(deps.pool, { before: query.data.cursor, limit: query.data.limit + 1 });
+  sendPage(req, res, rows, query.data.limit, represent);
+};
+
+const get = (deps: ApiDeps): RequestHandler<{ id: string }> => async (req, res) => {
+  const id = pageId(req.params.id);
+  res.json(represent(found(id, await getStatusPage(deps.pool, id))));
+};
+
+const update = (deps: ApiDeps): RequestHandler<{ id: string }> => async (req, res) => {
+  const id = pageId(req.params.id);
+  const body = UpdateStatusPageBody.safeParse(req.body);
+  if (!body.success) throw Problem.invalid(body.error);
+  res.json(represent(found(id, await storing(updateStatusPage(deps.pool, id, body.data), body.data.targets))));
+};
+
+const remove = (deps: ApiDeps): RequestHandler<{ id: string }> => async (req, res) => {
+  const id = pageId(req.params.id);
+  if (!(await deleteStatusPage(deps.pool, id))) throw new Problem('not-found', `no status page ${id}`);
+  res.status(204).end();
+};
+
+const putTarget = (deps: ApiDeps): RequestHandler<{ id: string; targetId: string }> => async (req, res) => {
+  const id = pageId(req.params.id);
+  const body = PutTargetBody.safeParse(req.body ?? {});
+  if (!body.success) throw Problem.invalid(body.error);
+  const { targetId } = req.params;
+  const page = putStatusPageTarget(deps.pool, id, { targetId, displayName: body.data.displayName }, MAX_TARGETS_PER_PAGE);
+  res.json(represent(found(id, await storing(page))));
+};
+
+const removeTarget = (deps: ApiDeps): RequestHandler<{ id: string; targetId: string }> => async (req, res) => {
+  const id = pageId(req.params.id);
+  const outcome = await removeStatusPageTarget(deps.pool, id, req.params.targetId);
+  if (outcome === 'no-page') throw new Problem('not-found', `no status page ${id}`);
+  if (outcome === 'not-on-page') throw new Problem('not-found', `target ${req.params.targetId} is not on status page ${id}`);
+  res.status(204).end();
+};
+
+/** Managing status pages takes an admin's key; reading their configuration a viewer's. The public reads them elsewhere. */
+export function statusPageRoutes(deps: ApiDeps): Operation[] {
+  const tag = 'Status pages';
+  const page = { description: 'The status page', body: StatusPageSchema };
+  return [
+    {
+      method: 'post',
+      path: '/v1/status-pages',
+      tag,
+      access: 'admin',
+      summary: 'Create a status page',
+      description: `A named group of targets (at most ${MAX_TARGETS_PER_PAGE}) that the public reads, without a key, at its publicUrl.`,
+      body: CreateStatusPageBody,
+      responses: { 201: { ...page, headers: { Location: 'The status page URL' } } },
+      handler: create(deps),
+    },
+    {
+      method: 'get',
+      path: '/v1/status-pages',
+      tag,
+      access: 'viewer',
+      summary: 'List status pages',
+      description: 'Newest first, with cursor pagination.',
+      query: ListStatusPagesQuery,
+      responses: { 200: { description: 'A page of status pages', body: pageSchema(StatusPageSchema), headers: { Link: 'rel="next": the next page' } } },
+      handler: list(deps),
+    },
+    { method: 'get', path: '/v1/status-pages/:id', tag, access: 'viewer', summary: 'Get a status page', params: StatusPagePath, responses: { 200: page }, handler: get(deps) },
+    {
+      method: 'patch',
+      path: '/v1/status-pages/:id',
+      tag,
+      access: 'admin',
+      summary: 'Change a status page',
+      params: StatusPagePath,
+      body: UpdateStatusPageBody,
+      responses: { 200: page },
+      handler: update(deps),
+    },
+    { method: 'delete', path: '/v1/status-pages/:id', tag, access: 'admin', summary: 'Delete a status page', params: StatusPagePath, responses: { 204: { description: 'Deleted' } }, handler: remove(deps) },
+    {
+      method: 'put',
+      path: '/v1/status-pages/:id/targets/:targetId',
+      tag,
+      access: 'admin',
+      summary: 'Show a target on a status page',
+      description: 'Adds it last, or changes the name it shows there. Adding it again changes nothing more.',
+      params: StatusPageTargetPath,
+      body: PutTargetBody,
+      responses: { 200: page },
+      handler: putTarget(deps),
+    },
+    {
+      method: 'delete',
+      path: '/v1/status-pages/:id/targets/:targetId',
+      tag,
+      access: 'admin',
+      summary: 'Take a target off a status page',
+      params: StatusPageTargetPath,
+      responses: { 204: { description: 'Removed' } },
+      handler: removeTarget(deps),
+    },
+  ];
+}
