@@ -56,6 +56,16 @@ const EnvSchema = z.object({
   VIGIL_WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(10_000),
   VIGIL_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2_000),
   VIGIL_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /**
+   * The probe-result writer (src/db/check-results.ts): rows per group-commit statement, statements at once, and whether
+   * target_status is rewritten by every result or only when the outcome changes (and at least once a minute). Keep the
+   * defaults; the others are the alternatives docs/benchmarks.md measures them against.
+   */
+  VIGIL_WRITE_MAX_BATCH: z.coerce.number().int().min(1).max(5_000).default(500),
+  VIGIL_WRITE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(200).default(2),
+  VIGIL_STATUS_WRITES: z.enum(['every', 'change']).default('every'),
+  /** Longest a worker holds back a probe window's heartbeat (the SDK's maxHeartbeatThrottleInterval), in seconds. */
+  VIGIL_WORKER_HEARTBEAT_THROTTLE_SECONDS: z.coerce.number().min(0.1).max(3_600).default(60),
   /** The SMTP relay e-mail channels send through: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465. */
   VIGIL_SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   VIGIL_SMTP_FROM: z.string().min(3).default('Vigil <vigil@localhost>'),
@@ -75,6 +85,13 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** How the probe-result writer batches, and when it rewrites a target's status row (src/db/check-results.ts). */
+export interface WriterSettings {
+  maxBatch: number;
+  maxInFlight: number;
+  statusWrites: 'every' | 'change';
+}
+
 export interface Config {
   databaseUrl: string;
   /** True when DATABASE_URL was not given and Vigil runs its own Postgres under the data folder. */
@@ -89,7 +106,13 @@ export interface Config {
   bootstrapAdminKey?: string;
   publicRateLimitPerMinute: number;
   probeAllowCidrs: string[];
-  worker: { maxConcurrentActivities: number; maxCachedWorkflows: number; metrics: { host: string; port: number } };
+  worker: {
+    maxConcurrentActivities: number;
+    maxCachedWorkflows: number;
+    metrics: { host: string; port: number };
+    heartbeatThrottleMs: number;
+    writer: WriterSettings;
+  };
   dbPoolSize: number;
   /** E-mail channels; without an SMTP URL their deliveries fail, saying so. */
   mail: { smtpUrl?: string; from: string };
@@ -128,6 +151,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentActivities: e.VIGIL_WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxCachedWorkflows: e.VIGIL_WORKER_MAX_CACHED_WORKFLOWS,
       metrics: { host: e.VIGIL_WORKER_METRICS_HOST, port: e.VIGIL_WORKER_METRICS_PORT },
+      heartbeatThrottleMs: e.VIGIL_WORKER_HEARTBEAT_THROTTLE_SECONDS * 1000,
+      writer: { maxBatch: e.VIGIL_WRITE_MAX_BATCH, maxInFlight: e.VIGIL_WRITE_MAX_IN_FLIGHT, statusWrites: e.VIGIL_STATUS_WRITES },
     },
     dbPoolSize: e.VIGIL_DB_POOL_SIZE,
     mail: { smtpUrl: e.VIGIL_SMTP_URL, from: e.VIGIL_SMTP_FROM },

@@ -41,7 +41,7 @@ export class CheckResultWriter {
 
   constructor(
     private readonly pool: Pool,
-    private readonly opts: { maxBatch: number; maxInFlight: number } = { maxBatch: 500, maxInFlight: 2 },
+    private readonly opts: { maxBatch: number; maxInFlight: number; statusWrites?: StatusWrites } = { maxBatch: 500, maxInFlight: 2 },
   ) {}
 
   write(row: CheckResultRow): Promise<WriteResult> {
@@ -70,7 +70,7 @@ export class CheckResultWriter {
       // the second is its duplicate, told what the first stored.
       const first = new Map<string, Pending>();
       for (const p of batch) if (!first.has(keyOf(p))) first.set(keyOf(p), p);
-      const results = await insertCheckResults(this.pool, [...first.values()].map((p) => p.row));
+      const results = await insertCheckResults(this.pool, [...first.values()].map((p) => p.row), { rollups: true, statusWrites: this.opts.statusWrites });
       for (const p of batch) {
         const result = results.get(keyOf(p)) ?? { status: 'fenced' };
         const { row: sent } = first.get(keyOf(p))!;
@@ -127,7 +127,14 @@ const rollupUpsert = (table: string, unit: 'hour' | 'day') => `
     latency_max_ms = greatest(r.latency_max_ms, excluded.latency_max_ms),
     latency_histogram = r.latency_histogram + excluded.latency_histogram`;
 
-const insertSql = ({ rollups }: { rollups: boolean }) => `
+/**
+ * When a result rewrites its target's status row: `every` result (the default), or only on a `change` of outcome or
+ * error, and otherwise once the row is a minute old (so `updated_at` still says the target is being probed). `change`
+ * is the alternative docs/benchmarks.md measures: it leaves the consecutive counts up to a minute stale.
+ */
+export type StatusWrites = 'every' | 'change';
+
+const insertSql = ({ rollups, statusWrites = 'every' }: { rollups: boolean; statusWrites?: StatusWrites }) => `
 WITH input AS (
   SELECT DISTINCT ON (target_id, scheduled_at) *
   FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::int[], $6::int[], $7::text[],
@@ -170,7 +177,9 @@ WITH input AS (
     consecutive_failures = excluded.consecutive_failures,
     consecutive_successes = excluded.consecutive_successes,
     updated_at = excluded.updated_at
-  WHERE s.last_scheduled_at IS NULL OR s.last_scheduled_at < excluded.last_scheduled_at
+  WHERE (s.last_scheduled_at IS NULL OR s.last_scheduled_at < excluded.last_scheduled_at)${statusWrites === 'change' ? `
+    AND (s.last_outcome IS DISTINCT FROM excluded.last_outcome OR s.last_error IS DISTINCT FROM excluded.last_error
+         OR s.updated_at < now() - interval '60 seconds')` : ''}
 )${rollups ? `, hourly AS (${rollupUpsert('check_rollups_hourly', 'hour')}
 ), daily AS (${rollupUpsert('check_rollups_daily', 'day')}
 )` : ''}
@@ -181,6 +190,7 @@ LEFT JOIN inserted i USING (target_id, scheduled_at)
 LEFT JOIN existing e USING (target_id, scheduled_at)`;
 
 const INSERT_SQL = insertSql({ rollups: true });
+const ON_CHANGE_SQL = insertSql({ rollups: true, statusWrites: 'change' });
 const WITHOUT_ROLLUPS_SQL = insertSql({ rollups: false });
 
 /** Latency describes the service when it answered acceptably; failures show in uptime instead. */
@@ -194,7 +204,7 @@ const latencyBucketOf = (row: CheckResultRow): number | null =>
 export async function insertCheckResults(
   pool: Pool,
   rows: CheckResultRow[],
-  opts: { rollups: boolean } = { rollups: true },
+  opts: { rollups: boolean; statusWrites?: StatusWrites } = { rollups: true },
 ): Promise<Map<string, WriteResult>> {
   const col = <K extends keyof CheckResultRow>(k: K) => rows.map((r) => r[k]);
   const { rows: answered } = await pool.query<{
@@ -204,7 +214,7 @@ export async function insertCheckResults(
     outcome: CheckResultRow['outcome'] | null;
     latency_ms: number | null;
     error: string | null;
-  }>(opts.rollups ? INSERT_SQL : WITHOUT_ROLLUPS_SQL, [
+  }>(!opts.rollups ? WITHOUT_ROLLUPS_SQL : opts.statusWrites === 'change' ? ON_CHANGE_SQL : INSERT_SQL, [
     col('targetId'),
     rows.map((r) => new Date(r.scheduledAt)),
     rows.map((r) => new Date(r.startedAt)),

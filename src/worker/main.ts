@@ -28,6 +28,8 @@ async function main(): Promise<void> {
     maxConcurrentActivities: config.worker.maxConcurrentActivities,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     retention: config.retention,
+    writer: config.worker.writer,
+    heartbeatThrottleMs: config.worker.heartbeatThrottleMs,
   });
   await ensureMaintenanceSchedule(new Client({ connection, namespace: config.temporal.namespace }));
   const { host: metricsHost, port: metricsPort } = config.worker.metrics;

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from '../activities';
-import type { RetentionPolicy } from '../config';
+import type { RetentionPolicy, WriterSettings } from '../config';
 import { Mailer, type MailSettings } from '../activities/notifications/email';
 import { AddressGuard } from '../activities/probes/address-guard';
 import { CheckResultWriter } from '../db/check-results';
@@ -19,6 +19,10 @@ export interface VigilWorkerOptions {
   maxConcurrentActivities: number;
   maxCachedWorkflows: number;
   retention?: RetentionPolicy;
+  /** How probe results are batched into Postgres; the writer's defaults when absent. */
+  writer?: WriterSettings;
+  /** Longest a probe window's heartbeat is held back (the SDK's default, 60 s, when absent). */
+  heartbeatThrottleMs?: number;
   /** A pre-built bundle (tests build one for every suite); otherwise the workflows are bundled at start-up. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   taskQueue?: string;
@@ -28,7 +32,7 @@ export interface VigilWorkerOptions {
 export function createVigilWorker(opts: VigilWorkerOptions): Promise<Worker> {
   const activities = createActivities({
     pool: opts.pool,
-    writer: new CheckResultWriter(opts.pool),
+    writer: new CheckResultWriter(opts.pool, opts.writer),
     guard: new AddressGuard(opts.probeAllowCidrs),
     temporal: opts.temporal,
     mailer: new Mailer(opts.mail),
@@ -45,5 +49,6 @@ export function createVigilWorker(opts: VigilWorkerOptions): Promise<Worker> {
     maxCachedWorkflows: opts.maxCachedWorkflows,
     // A window hands its remaining slots back at once on shutdown, so draining takes seconds, not a whole window.
     shutdownGraceTime: '5s',
+    ...(opts.heartbeatThrottleMs !== undefined ? { maxHeartbeatThrottleInterval: opts.heartbeatThrottleMs } : {}),
   });
 }

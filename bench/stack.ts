@@ -1,0 +1,212 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { loadConfig } from '../src/config';
+import { migrate } from '../src/db/migrate';
+import { createPool } from '../src/db/pool';
+import { startLocalPostgres } from '../src/stack/postgres';
+import { logTail, startProcess, type ManagedProcess } from '../src/stack/processes';
+import { startProductionLikeStack } from '../src/stack/production-like';
+import { startDevServer, waitForPort } from '../src/stack/temporal-dev-server';
+import { resolveTemporalCli } from '../src/stack/tools';
+import { temporalPorts, type StackPorts } from '../src/stack/topology';
+
+/**
+ * The stack a benchmark runs against, in a throwaway folder on free loopback ports: the embedded dev stack (PostgreSQL,
+ * the Temporal dev server, one worker, the API) or the production-like one (src/stack/production-like.ts: Temporal
+ * 1.32 on PostgreSQL, two workers). Vigil's processes run from the sources (`node --import tsx`), as the tests run them.
+ */
+
+export type StackKind = 'dev' | 'production-like';
+
+/** A process whose CPU and memory the benchmark samples: the root of a process tree (PostgreSQL: its postmaster). */
+export interface Sampled {
+  name: string;
+  pid: number;
+}
+
+export interface BenchStack {
+  kind: StackKind;
+  apiUrl: string;
+  temporalAddress: string;
+  /** Vigil's database, as a role that may read every statistics view. */
+  databaseUrl: string;
+  /** The Temporal server's Prometheus endpoint, where it has one. */
+  temporalMetricsUrl?: string;
+  /** The worker's own metrics (the dev stack's one worker; the production-like workers share an environment). */
+  workerMetricsUrl?: string;
+  processes(): Sampled[];
+  /** Log files of Vigil's workers, scanned for errors. */
+  workerLogs(): string[];
+  startSeconds: number;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  kind: StackKind;
+  dataDir: string;
+  adminKey: string;
+  /** Variables for Vigil's processes on top of the benchmark's own (probe mode, writer knobs...). */
+  env: Record<string, string>;
+  log(line: string): void;
+}
+
+const ROOT = path.resolve(__dirname, '..');
+const vigilCommand = (role: 'api' | 'worker') => ({ command: process.execPath, args: ['--import', 'tsx', path.join(ROOT, 'src', role, 'main.ts')] });
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** The Temporal server's block of ports (fixed offsets from its frontend) below the ephemeral range, all free. */
+async function freeStackPorts(): Promise<StackPorts> {
+  for (;;) {
+    const temporal = 20_400 + Math.floor(Math.random() * 8_000);
+    const free = await Promise.all(Object.values(temporalPorts(temporal)).map(isFree));
+    if (free.every(Boolean)) return { temporal, postgres: await freePort(), ui: await freePort(), api: await freePort() };
+  }
+}
+
+const postmasterPid = (pgDataDir: string): number => Number(fs.readFileSync(path.join(pgDataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+
+/** What every benchmark run gives Vigil: loopback targets allowed, short intervals, the admin key, quiet logs. */
+function benchEnv(opts: StackOptions): Record<string, string> {
+  return {
+    VIGIL_PROBE_ALLOW_CIDRS: '127.0.0.0/8',
+    VIGIL_MIN_INTERVAL_SECONDS: '1',
+    VIGIL_BOOTSTRAP_ADMIN_KEY: opts.adminKey,
+    VIGIL_PUBLIC_RATE_LIMIT: '0',
+    LOG_LEVEL: 'warn',
+    ...opts.env,
+  };
+}
+
+export function startBenchStack(opts: StackOptions): Promise<BenchStack> {
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  return opts.kind === 'dev' ? startDev(opts) : startProductionLike(opts);
+}
+
+async function startDev(opts: StackOptions): Promise<BenchStack> {
+  const began = Date.now();
+  const config = loadConfig();
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.splice(0).reverse()) await s().catch((err) => opts.log(`while stopping: ${String(err)}`));
+  };
+  try {
+    const pgDir = path.join(opts.dataDir, 'postgres');
+    const pg = await startLocalPostgres({ dataDir: pgDir, port: await freePort(), database: 'vigil', log: opts.log });
+    stops.push(pg.stop);
+    const pool = createPool(pg.url, { max: 1, applicationName: 'vigil-bench' });
+    await migrate(pool);
+    await pool.end();
+
+    const cli = await resolveTemporalCli({ cliPath: config.temporal.cliPath, cacheDir: config.cacheDir, log: opts.log });
+    const server = await startDevServer({
+      cli,
+      dataDir: path.join(opts.dataDir, 'temporal'),
+      port: await freePort(),
+      uiPort: await freePort(),
+      logFile: path.join(opts.dataDir, 'temporal.log'),
+    });
+    stops.push(server.stop);
+
+    const [apiPort, metricsPort] = [await freePort(), await freePort()];
+    const env = {
+      ...process.env,
+      ...benchEnv(opts),
+      DATABASE_URL: pg.url,
+      TEMPORAL_ADDRESS: server.address,
+      API_HOST: '127.0.0.1',
+      API_PORT: String(apiPort),
+      VIGIL_WORKER_METRICS_PORT: String(metricsPort),
+    };
+    const launch = (name: string, role: 'api' | 'worker'): ManagedProcess => {
+      const { command, args } = vigilCommand(role);
+      const proc = startProcess({ name, command, args, env, cwd: ROOT, logFile: path.join(opts.dataDir, `${name}.log`) });
+      stops.push(() => proc.stop());
+      return proc;
+    };
+    const worker = launch('vigil-worker', 'worker');
+    const api = launch('vigil-api', 'api');
+    // The worker logs at warn: it is ready once its metrics port answers (after its Temporal worker is created).
+    await Promise.all([
+      waitForPort('127.0.0.1', metricsPort, 180_000, worker.running).catch((err: Error) => {
+        throw new Error(`${err.message}\n${logTail(worker.logFile)}`);
+      }),
+      waitForPort('127.0.0.1', apiPort, 120_000, api.running).catch((err: Error) => {
+        throw new Error(`${err.message}\n${logTail(api.logFile)}`);
+      }),
+    ]);
+    return {
+      kind: 'dev',
+      apiUrl: `http://127.0.0.1:${apiPort}`,
+      temporalAddress: server.address,
+      databaseUrl: pg.url,
+      workerMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+      processes: () => [
+        { name: 'postgres', pid: postmasterPid(pgDir) },
+        { name: 'temporal', pid: server.process.pid ?? 0 },
+        { name: 'vigil-api', pid: api.pid },
+        { name: 'vigil-worker', pid: worker.pid },
+      ],
+      workerLogs: () => [worker.logFile],
+      startSeconds: (Date.now() - began) / 1000,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function startProductionLike(opts: StackOptions): Promise<BenchStack> {
+  const began = Date.now();
+  const config = loadConfig();
+  const ports = await freeStackPorts();
+  const dataDir = path.join(opts.dataDir, 'production-like');
+  const stack = await startProductionLikeStack({
+    dataDir,
+    cacheDir: config.cacheDir,
+    cliPath: config.temporal.cliPath,
+    ports,
+    historyShards: config.temporal.historyShards,
+    namespace: 'default',
+    logLevel: 'warn',
+    vigilCommand,
+    vigilEnv: { ...process.env, ...benchEnv(opts) },
+    log: opts.log,
+    onExit: (name, how, logFile) => opts.log(`${name} exited (${how}); see ${logFile}`),
+  });
+  const secrets = JSON.parse(fs.readFileSync(stack.secretsFile, 'utf8')) as { postgres: string };
+  const pgDir = path.join(dataDir, 'postgres');
+  return {
+    kind: 'production-like',
+    apiUrl: stack.urls.api,
+    temporalAddress: stack.urls.temporal,
+    databaseUrl: `postgresql://postgres:${encodeURIComponent(secrets.postgres)}@127.0.0.1:${ports.postgres}/vigil`,
+    temporalMetricsUrl: stack.urls.metrics,
+    processes: () => [
+      { name: 'postgres', pid: postmasterPid(pgDir) },
+      ...[...stack.processes()].map(([name, proc]) => ({ name, pid: proc.pid })),
+    ],
+    workerLogs: () => [...stack.processes()].filter(([name]) => name.startsWith('vigil-worker')).map(([, p]) => p.logFile),
+    startSeconds: (Date.now() - began) / 1000,
+    stop: () => stack.stop(),
+  };
+}

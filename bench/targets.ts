@@ -1,0 +1,75 @@
+import { quantiles, type BenchTarget, type Quantiles } from './measure';
+import { round } from './procfs';
+
+/**
+ * Creates targets through the API, as an operator's script would: POST /v1/targets with an admin key, a few requests
+ * at a time. A refused request (5xx, 429) is counted as an API error and tried again, so a step always ends with the
+ * number of targets it asked for.
+ */
+export interface CreationReport {
+  created: number;
+  seconds: number;
+  perSecond: number;
+  apiErrors: number;
+  /** Latency of the successful POSTs. */
+  latencyMs: Quantiles;
+  firstErrors: string[];
+}
+
+export interface TargetBody {
+  name: string;
+  url?: string;
+  kind?: 'http' | 'heartbeat';
+  intervalSeconds: number;
+  graceSeconds?: number;
+}
+
+export async function createTargets(
+  opts: { apiUrl: string; adminKey: string; concurrency: number; deadline: number },
+  bodies: TargetBody[],
+): Promise<{ targets: (BenchTarget & { body: Record<string, unknown> })[]; report: CreationReport }> {
+  const began = Date.now();
+  const latencies: number[] = [];
+  const firstErrors: string[] = [];
+  let apiErrors = 0;
+  const created: (BenchTarget & { body: Record<string, unknown> })[] = [];
+  let next = 0;
+  const post = async (body: TargetBody): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      if (Date.now() > opts.deadline) throw new Error(`target creation ran past its deadline after ${created.length} targets`);
+      const sent = Date.now();
+      try {
+        const res = await fetch(`${opts.apiUrl}/v1/targets`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${opts.adminKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(30_000),
+        });
+        const answer = (await res.json()) as Record<string, unknown>;
+        if (res.status === 201) {
+          latencies.push(Date.now() - sent);
+          created.push({ id: String(answer.id), intervalSeconds: body.intervalSeconds, body: answer });
+          return;
+        }
+        apiErrors++;
+        if (firstErrors.length < 5) firstErrors.push(`${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
+        if (res.status < 500 && res.status !== 429) throw new Error(`POST /v1/targets refused: ${res.status} ${JSON.stringify(answer)}`);
+      } catch (err) {
+        if (err instanceof Error && err.message.startsWith('POST /v1/targets refused')) throw err;
+        apiErrors++;
+        if (firstErrors.length < 5) firstErrors.push(String(err));
+      }
+      await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * attempt)));
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(opts.concurrency, bodies.length) }, async () => {
+      while (next < bodies.length) await post(bodies[next++]!);
+    }),
+  );
+  const seconds = (Date.now() - began) / 1000;
+  return {
+    targets: created,
+    report: { created: created.length, seconds: round(seconds, 1), perSecond: round(created.length / Math.max(seconds, 1e-3), 1), apiErrors, latencyMs: quantiles(latencies), firstErrors },
+  };
+}
