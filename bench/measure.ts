@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { phaseMs } from '../src/domain/schedule';
 import { targetWorkflowId } from '../src/ids';
@@ -180,7 +180,7 @@ export async function scrapeByLabel(url: string | undefined, metrics: string[], 
 }
 
 /** Per-second rates of the counters that grew, largest first. */
-export function counterRates(a: Record<string, number>, b: Record<string, number>, seconds: number, top = 12): Record<string, number> {
+export function counterRates(a: Record<string, number>, b: Record<string, number>, seconds: number, top = 30): Record<string, number> {
   return Object.fromEntries(
     Object.entries(b)
       .map(([k, v]): [string, number] => [k, round((v - (a[k] ?? 0)) / seconds, 1)])
@@ -232,24 +232,32 @@ const EVENT_TYPE_NAMES: Record<number, string> = {
 /** Where the sampled workflows' histories stood: run id and the count of each event type. */
 export type HistoryMarks = Map<string, { runId: string; byType: Record<string, number> }>;
 
-/** Reads the current run's history of a spread of the targets' workflows. */
+/**
+ * Reads the current run's history of a spread of the targets' workflows. Raw gRPC, so payloads are never decoded (a
+ * deployment may encrypt them): only event types are counted.
+ */
 export async function markHistories(temporalAddress: string, targets: BenchTarget[], count: number): Promise<HistoryMarks> {
   const marks: HistoryMarks = new Map();
   if (count <= 0 || targets.length === 0) return marks;
   const connection = await Connection.connect({ address: temporalAddress });
-  const client = new Client({ connection, namespace: 'default' });
+  const service = connection.workflowService;
+  const namespace = 'default';
   try {
     const step = Math.max(1, Math.floor(targets.length / count));
     for (let i = 0; i < targets.length && marks.size < count; i += step) {
       const id = targets[i]!.id;
-      const handle = client.workflow.getHandle(targetWorkflowId(id));
-      const { runId } = await handle.describe();
-      const history = await client.workflow.getHandle(targetWorkflowId(id), runId).fetchHistory();
+      const described = await service.describeWorkflowExecution({ namespace, execution: { workflowId: targetWorkflowId(id) } });
+      const runId = described.workflowExecutionInfo?.execution?.runId ?? '';
       const byType: Record<string, number> = {};
-      for (const e of history.events ?? []) {
-        const name = EVENT_TYPE_NAMES[Number(e.eventType)] ?? `type ${String(e.eventType)}`;
-        byType[name] = (byType[name] ?? 0) + 1;
-      }
+      let nextPageToken: Uint8Array | undefined;
+      do {
+        const page = await service.getWorkflowExecutionHistory({ namespace, execution: { workflowId: targetWorkflowId(id), runId }, nextPageToken });
+        for (const e of page.history?.events ?? []) {
+          const name = EVENT_TYPE_NAMES[Number(e.eventType)] ?? `type ${String(e.eventType)}`;
+          byType[name] = (byType[name] ?? 0) + 1;
+        }
+        nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+      } while (nextPageToken);
       marks.set(id, { runId, byType });
     }
   } finally {
