@@ -421,9 +421,14 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     }
   });
 
-  /** Waits until something changes, or until `at`; true if something changed. */
-  const waitForChange = (seen: number, at?: number) =>
-    at === undefined ? condition(() => revision !== seen || continueAsNewDue()) : condition(() => revision !== seen, Math.max(0, at - Date.now()));
+  /**
+   * Waits until something changes, until `at`, or until the history asks for continue-as-new (notes change nothing
+   * else but grow it); true unless `at` came first.
+   */
+  const waitForChange = (seen: number, at?: number) => {
+    const woken = () => revision !== seen || continueAsNewDue();
+    return at === undefined ? condition(woken) : condition(woken, Math.max(0, at - Date.now()));
+  };
   const continueAsNewDue = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > INCIDENT_HISTORY_EVENTS_PER_RUN;
 
   if (!input.carried) {

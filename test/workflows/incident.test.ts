@@ -10,6 +10,7 @@ import {
   acknowledgeUpdate,
   addNoteUpdate,
   escalateUpdate,
+  INCIDENT_HISTORY_EVENTS_PER_RUN,
   INCIDENT_SEARCH_ATTRIBUTES,
   incidentQuery,
   type incidentWorkflow,
@@ -253,6 +254,27 @@ describe('incidentWorkflow', () => {
       { channel_name: 'live-l2', status: 'delivered', attempts: 1, last_error: null },
     ]);
     expect(rows[0].attempts).toBeGreaterThanOrEqual(2);
+  });
+
+  it('continues as new when its history grows, carrying its state, its timeline and its escalation timer on', async () => {
+    const p = await policy([{ minutes: 60, paths: ['/can-l1'] }]);
+    const { id, handle } = await open({ escalationPolicyId: p.id });
+    await eventually(() => expect(types('/can-l1')).toHaveLength(1));
+    const firstRun = (await handle.describe()).runId;
+    // Each note costs about eight history events: enough of them pass the run's limit.
+    const notes = Math.ceil(INCIDENT_HISTORY_EVENTS_PER_RUN / 8) + 20;
+    for (let i = 0; i < notes; i++) await handle.executeUpdate(addNoteUpdate, { args: [{ actionId: `note-${i}`, by: bob, text: `note ${i}` }] });
+    await eventually(async () => expect((await handle.describe()).runId).not.toBe(firstRun));
+    // A note repeated from before the new run is still recognised.
+    await handle.executeUpdate(addNoteUpdate, { args: [{ actionId: `note-${notes - 1}`, by: bob, text: 'again' }] });
+    await env.sleep('61m');
+    await eventually(async () => expect((await row(id)).state).toBe('exhausted'));
+    const kinds = await timeline(id);
+    expect(kinds).toEqual(['opened', 'notified', ...new Array(notes).fill('note'), 'exhausted']);
+    const seqs = (await db.pool.query('SELECT seq FROM incident_events WHERE incident_id = $1 ORDER BY seq', [id])).rows.map((r) => r.seq);
+    expect(seqs).toEqual(kinds.map((_, i) => i + 1));
+    expect((await handle.describe()).typedSearchAttributes.get(INCIDENT_SEARCH_ATTRIBUTES.state)).toBe('exhausted');
+    expect(types('/can-l1')).toEqual(['incident.triggered']);
   });
 
   describe('driven by its target', () => {
