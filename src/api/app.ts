@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { authenticate } from './auth/middleware';
 import { apiKeyRoutes } from './auth/routes';
 import { channelRoutes } from './channels/routes';
+import { CODEC_PATH, codecCors, codecRoutes } from './codec/routes';
 import type { ApiDeps } from './deps';
 import { escalationPolicyRoutes } from './escalation-policies/routes';
 import { healthRoutes } from './health';
@@ -32,6 +33,9 @@ export function createApp(deps: ApiDeps): Express {
   app.use(requestId);
   app.use(securityHeaders);
   app.use(metrics.middleware);
+  const codec = deps.config.codec ?? { corsOrigins: [] };
+  // Before authentication: a browser's CORS preflight carries no key.
+  app.use(CODEC_PATH, codecCors(codec));
   // Bodies are read per route, after its access checks (operations.ts): a refused caller's body is never parsed.
   app.use(authenticate(deps.pool, unauthenticated));
   // Every route is an Operation: documented in /v1/openapi.json, and guarded by the access it declares.
@@ -45,6 +49,7 @@ export function createApp(deps: ApiDeps): Express {
     ...channelRoutes(deps),
     ...apiKeyRoutes(deps),
     ...pingRoutes(deps),
+    ...codecRoutes(codec),
     ...statusPageRoutes(deps),
     ...publicRoutes(deps),
   ];

@@ -2,10 +2,11 @@ import express, { type RequestHandler } from 'express';
 import { Problem } from './problems';
 
 /**
- * Reads a JSON request body, up to 64 kB. Run after the access checks, so a caller without the right key is refused
- * before anything it sent is parsed. A body that is not declared as JSON is refused; no body needs no content type.
+ * Reads a JSON request body, up to 64 kB (or `limit`). Run after the access checks, so a caller without the right key
+ * is refused before anything it sent is parsed. A body that is not declared as JSON is refused; no body needs no
+ * content type.
  */
-export const jsonBody: RequestHandler[] = [
+export const jsonBodyUpTo = (limit: string): RequestHandler[] => [
   (req, _res, next) => {
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is('application/json')) {
@@ -13,5 +14,7 @@ export const jsonBody: RequestHandler[] = [
     }
     next();
   },
-  express.json({ limit: '64kb' }),
+  express.json({ limit }),
 ];
+
+export const jsonBody: RequestHandler[] = jsonBodyUpTo('64kb');

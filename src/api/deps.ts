@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import type { CodecSettings } from './codec/routes';
 import type { PrismaClient } from '../db/prisma';
 import type { ProbeMode } from '../domain/schedule';
 import type { Logger } from '../log';
@@ -15,6 +16,8 @@ export interface ApiDeps {
     publicRateLimitPerMinute: number;
     /** How new targets' workflows run their probes (VIGIL_PROBE_MODE); `window` when absent. */
     probeMode?: ProbeMode;
+    /** The codec endpoint's keys and browser origins (src/api/codec); without keys it decodes nothing. */
+    codec?: CodecSettings;
   };
   log: Logger;
 }

@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { vigilDataConverter } from '../codec/encryption';
 import { loadConfig } from '../config';
 import { countActiveAdminKeys } from '../db/api-keys';
 import { migrate } from '../db/migrate';
@@ -24,7 +25,8 @@ async function main(): Promise<void> {
   }
   // Lazy: the API starts, and serves reads from Postgres, while Temporal is still unreachable.
   const connection = Connection.lazy({ address: config.temporal.address });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: vigilDataConverter(config.codec.keys) });
+  if (!config.codec.keys) log.warn('VIGIL_CODEC_KEYS is not set: payloads go to Temporal unencrypted (see README, Security)');
   const prisma = createPrisma(pool);
   const app = createApp({ pool, prisma, temporal, config, log });
   const server = await startWebServer(app, config.api.host, config.api.port);

@@ -1,7 +1,7 @@
 import type { Express, RequestHandler } from 'express';
 import type { z } from 'zod';
 import { requireRole } from './auth/middleware';
-import { jsonBody } from './body';
+import { jsonBody, jsonBodyUpTo } from './body';
 import type { Role } from './auth/roles';
 
 /**
@@ -24,6 +24,8 @@ export interface Operation {
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
+  /** Largest body it reads, in express's notation; 64 kB when absent. */
+  bodyLimit?: string;
   /**
    * Authenticated POSTs take an Idempotency-Key (src/api/idempotency.ts). `false` refuses one instead, for an answer
    * that must never be stored.
@@ -56,7 +58,7 @@ const noStore: RequestHandler = (_req, res, next) => {
 export function mountOperations(app: Express, operations: readonly Operation[], guards: Guards): void {
   for (const op of operations) {
     const before: RequestHandler[] = op.access === 'public' ? [guards.publicRateLimit] : [requireRole(op.access), noStore];
-    if (op.body) before.push(...jsonBody);
+    if (op.body) before.push(...(op.bodyLimit ? jsonBodyUpTo(op.bodyLimit) : jsonBody));
     if (op.method === 'post' && op.access !== 'public') {
       before.push(op.idempotent === false ? guards.refuseIdempotencyKey : guards.idempotency);
     }

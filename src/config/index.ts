@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseCodecKeys, type CodecKeys } from '../codec/keys';
 import { PROBE_MODES, type ProbeMode } from '../domain/schedule';
 
 /** How long results and their rollups are kept, in whole UTC days before today. */
@@ -53,6 +54,15 @@ const EnvSchema = z.object({
    * checked after DNS resolution. Example: 127.0.0.0/8,::1/128 to monitor services on this host.
    */
   VIGIL_PROBE_ALLOW_CIDRS: z.string().default(''),
+  /**
+   * Keys that encrypt Temporal payloads (src/codec): comma-separated `<id>:<32 bytes in base64>`, from
+   * `npm run create-codec-key`. Every key listed decrypts; VIGIL_CODEC_ACTIVE_KEY (the first listed when unset)
+   * encrypts. Unset: payloads go to Temporal in clear, and the API and workers warn. `npm run up` makes its own.
+   */
+  VIGIL_CODEC_KEYS: z.string().nullish(),
+  VIGIL_CODEC_ACTIVE_KEY: z.string().nullish(),
+  /** Origins (the Temporal Web UI's) that may call the codec endpoint /v1/codec from a browser; comma-separated. */
+  VIGIL_CODEC_CORS_ORIGINS: z.string().optional(),
   VIGIL_WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(10_000),
   VIGIL_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2_000),
   VIGIL_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -106,6 +116,8 @@ export interface Config {
   bootstrapAdminKey?: string;
   publicRateLimitPerMinute: number;
   probeAllowCidrs: string[];
+  /** Payload encryption (src/codec), and who may use the codec endpoint from a browser. */
+  codec: { keys?: CodecKeys; corsOrigins: string[] };
   worker: {
     maxConcurrentActivities: number;
     maxCachedWorkflows: number;
@@ -118,6 +130,21 @@ export interface Config {
   mail: { smtpUrl?: string; from: string };
   retention: RetentionPolicy;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+function codecKeys(keys: string | null | undefined, activeKey: string | null | undefined): CodecKeys | undefined {
+  // Empty (or null, as docker-compose lists a variable passed through from the shell) counts as unset.
+  const active = activeKey?.trim() || undefined;
+  if (!keys?.trim()) {
+    if (active !== undefined) throw new ConfigError('invalid environment: VIGIL_CODEC_ACTIVE_KEY: set, but VIGIL_CODEC_KEYS is not');
+    return undefined;
+  }
+  try {
+    return parseCodecKeys(keys, active);
+  } catch (err) {
+    // The message names entries by position and id, never key material.
+    throw new ConfigError(`invalid environment: VIGIL_CODEC_KEYS: ${(err as Error).message}`);
+  }
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -147,6 +174,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapAdminKey: e.VIGIL_BOOTSTRAP_ADMIN_KEY,
     publicRateLimitPerMinute: e.VIGIL_PUBLIC_RATE_LIMIT,
     probeAllowCidrs: e.VIGIL_PROBE_ALLOW_CIDRS.split(',').map((s) => s.trim()).filter(Boolean),
+    codec: {
+      keys: codecKeys(e.VIGIL_CODEC_KEYS, e.VIGIL_CODEC_ACTIVE_KEY),
+      // The embedded dev server's Web UI, unless told otherwise.
+      corsOrigins: (e.VIGIL_CODEC_CORS_ORIGINS ?? `http://127.0.0.1:${e.VIGIL_TEMPORAL_UI_PORT},http://localhost:${e.VIGIL_TEMPORAL_UI_PORT}`)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    },
     worker: {
       maxConcurrentActivities: e.VIGIL_WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxCachedWorkflows: e.VIGIL_WORKER_MAX_CACHED_WORKFLOWS,

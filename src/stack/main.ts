@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensureStoredCodecKeys } from '../codec/keys';
 import { loadConfig, type Config } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
@@ -65,13 +66,16 @@ async function main(): Promise<void> {
       port: Number(port),
       uiPort: config.temporal.uiPort,
       logFile: path.join(config.dataDir, 'temporal.log'),
+      uiCodecEndpoint: `http://${config.api.host}:${config.api.port}/v1/codec`,
     });
     stops.push(server.stop);
     temporalAddress = server.address;
     uiUrl = server.uiUrl;
   }
 
-  const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress };
+  // Payloads are encrypted with the operator's keys, else with this data folder's own, made once and kept.
+  const codecKeys = config.codec.keys ? {} : ensureStoredCodecKeys(path.join(config.dataDir, 'codec-keys.json'));
+  const env = { ...process.env, ...codecKeys, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress };
   for (const role of ['worker', 'api'] as const) {
     const child = spawn(process.execPath, [path.join(__dirname, '..', role, 'main.js')], { env, stdio: 'inherit' });
     stops.push(() => stopChild(child));

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ensureStoredCodecKeys } from '../codec/keys';
 import { TASK_QUEUE } from '../ids';
 import { ensureDatabase, ensureRole, startLocalPostgres } from './postgres';
 import { finished, logTail, ProcessError, startProcess, type ManagedProcess, type ProcessSpec } from './processes';
@@ -184,6 +185,10 @@ export async function startProductionLikeStack(opts: ProductionLikeOptions): Pro
     logLevel: opts.logLevel,
     dynamicConfigFile: DYNAMIC_CONFIG,
     tools: { sqlTool: serverTools.sqlTool, schemaDir: serverTools.schemaDir, temporalCli },
+    // The operator's payload keys, else this folder's own, made once: histories stay readable across restarts.
+    codecKeys: opts.vigilEnv.VIGIL_CODEC_KEYS
+      ? { VIGIL_CODEC_KEYS: opts.vigilEnv.VIGIL_CODEC_KEYS, VIGIL_CODEC_ACTIVE_KEY: opts.vigilEnv.VIGIL_CODEC_ACTIVE_KEY ?? '' }
+      : ensureStoredCodecKeys(path.join(dataDir, 'codec-keys.json')),
   });
   const temporalAddress = `127.0.0.1:${opts.ports.temporal}`;
   // Temporal's tools read only what the topology gives them: an operator's LOG_LEVEL or DB is not theirs.

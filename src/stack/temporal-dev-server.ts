@@ -37,7 +37,15 @@ export function waitForPort(host: string, port: number, timeoutMs: number, worth
  * `temporal server start-dev` with its state in a SQLite file under the data folder, so workflows survive a
  * restart, and the Web UI on.
  */
-export async function startDevServer(opts: { cli: string; dataDir: string; port: number; uiPort: number; logFile: string }): Promise<DevServer> {
+export async function startDevServer(opts: {
+  cli: string;
+  dataDir: string;
+  port: number;
+  uiPort: number;
+  logFile: string;
+  /** Where the Web UI decodes payloads: the API's codec endpoint (an admin key is needed; README, Security). */
+  uiCodecEndpoint?: string;
+}): Promise<DevServer> {
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const log = fs.openSync(opts.logFile, 'a');
   const child = spawn(
@@ -50,6 +58,7 @@ export async function startDevServer(opts: { cli: string; dataDir: string; port:
       '--db-filename', path.join(opts.dataDir, 'temporal.db'),
       '--namespace', 'default',
       '--log-level', 'warn',
+      ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
       ...SEARCH_ATTRIBUTES.flatMap((sa) => ['--search-attribute', sa]),
     ],
     { stdio: ['ignore', log, log] },

@@ -76,6 +76,8 @@ export interface TopologySettings {
   logLevel: string;
   dynamicConfigFile: string;
   tools: { sqlTool: string; schemaDir: string; temporalCli: string };
+  /** The API's and workers' payload keys (src/codec); empty without them. */
+  codecKeys?: { VIGIL_CODEC_KEYS: string; VIGIL_CODEC_ACTIVE_KEY: string };
 }
 
 const LOOPBACK = '127.0.0.1';
@@ -94,8 +96,11 @@ export function productionTopology(s: TopologySettings): StackService[] {
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: s.namespace,
     LOG_LEVEL: s.logLevel,
+    VIGIL_CODEC_KEYS: s.codecKeys?.VIGIL_CODEC_KEYS ?? '',
+    VIGIL_CODEC_ACTIVE_KEY: s.codecKeys?.VIGIL_CODEC_ACTIVE_KEY ?? '',
   };
   const apiUrl = `http://${LOOPBACK}:${s.ports.api}`;
+  const uiUrl = `http://${LOOPBACK}:${s.ports.ui}`;
   return [
     { name: 'postgres', kind: 'process', replicas: 1, dependsOn: [], env: { POSTGRES_PASSWORD: s.passwords.postgres }, hostEnv: {} },
     {
@@ -141,7 +146,8 @@ export function productionTopology(s: TopologySettings): StackService[] {
       kind: 'process',
       replicas: 1,
       dependsOn: ['temporal'],
-      env: { TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_CORS_ORIGINS: apiUrl },
+      // The UI decodes payloads through the API's codec endpoint (an admin key is needed, see README "Security").
+      env: { TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_CORS_ORIGINS: apiUrl, TEMPORAL_CODEC_ENDPOINT: `${apiUrl}/v1/codec` },
       hostEnv: { TEMPORAL_UI_PORT: String(s.ports.ui) },
     },
     {
@@ -149,7 +155,7 @@ export function productionTopology(s: TopologySettings): StackService[] {
       kind: 'process',
       replicas: 1,
       dependsOn: ['postgres', 'temporal-namespace'],
-      env: { ...vigil, API_HOST: LOOPBACK, API_PORT: String(s.ports.api) },
+      env: { ...vigil, API_HOST: LOOPBACK, API_PORT: String(s.ports.api), VIGIL_CODEC_CORS_ORIGINS: uiUrl },
       hostEnv: {},
     },
     { name: 'vigil-worker', kind: 'process', replicas: 2, dependsOn: ['postgres', 'temporal-namespace'], env: vigil, hostEnv: {} },

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { vigilDataConverter } from '../codec/encryption';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { ensureCheckResultPartitions } from '../db/partitions';
@@ -18,11 +19,14 @@ async function main(): Promise<void> {
   await ensureCheckResultPartitions(pool);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
+  const dataConverter = vigilDataConverter(config.codec.keys);
+  if (!config.codec.keys) log.warn('VIGIL_CODEC_KEYS is not set: payloads go to Temporal unencrypted (see README, Security)');
   const worker = await createVigilWorker({
     connection,
     namespace: config.temporal.namespace,
     pool,
-    temporal: new Client({ connection: clientConnection, namespace: config.temporal.namespace }),
+    temporal: new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter }),
+    dataConverter,
     mail: config.mail,
     probeAllowCidrs: config.probeAllowCidrs,
     maxConcurrentActivities: config.worker.maxConcurrentActivities,
@@ -31,7 +35,7 @@ async function main(): Promise<void> {
     writer: config.worker.writer,
     heartbeatThrottleMs: config.worker.heartbeatThrottleMs,
   });
-  await ensureMaintenanceSchedule(new Client({ connection, namespace: config.temporal.namespace }));
+  await ensureMaintenanceSchedule(new Client({ connection, namespace: config.temporal.namespace, dataConverter }));
   const { host: metricsHost, port: metricsPort } = config.worker.metrics;
   const metrics = metricsPort > 0 ? await startWorkerMetricsServer(metricsHost, metricsPort) : undefined;
   log.info({ temporal: config.temporal.address, namespace: config.temporal.namespace, metrics: metrics?.url }, 'worker started');

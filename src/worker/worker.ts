@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from '../activities';
@@ -23,6 +24,8 @@ export interface VigilWorkerOptions {
   writer?: WriterSettings;
   /** Longest a probe window's heartbeat is held back (the SDK's default, 60 s, when absent). */
   heartbeatThrottleMs?: number;
+  /** Encrypts payloads (src/codec): the same as every client's, or neither side can read the other's. */
+  dataConverter?: DataConverter;
   /** A pre-built bundle (tests build one for every suite); otherwise the workflows are bundled at start-up. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   taskQueue?: string;
@@ -34,15 +37,16 @@ export function createVigilWorker(opts: VigilWorkerOptions): Promise<Worker> {
     pool: opts.pool,
     writer: new CheckResultWriter(opts.pool, opts.writer),
     guard: new AddressGuard(opts.probeAllowCidrs),
+    retention: opts.retention,
     temporal: opts.temporal,
     mailer: new Mailer(opts.mail),
-    retention: opts.retention,
   });
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     activities,
+    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     // Probe windows spend nearly all their time asleep, so one worker holds thousands of them at once.
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities,

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config';
 import { targetWorkflowId } from '../../src/ids';
 import { startProductionLikeStack, type ProductionLikeOptions, type ProductionLikeStack } from '../../src/stack/production-like';
 import { temporalPorts, type StackPorts } from '../../src/stack/topology';
+import { TEST_CODEC_KEYS_ENV, testDataConverter } from '../support/codec';
 import { readTestEnv } from '../support/env';
 import { eventually } from '../support/eventually';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target';
@@ -91,7 +92,13 @@ describe('the production-like stack', () => {
       logLevel: 'info',
       // One process per role, as from a build (`node --import tsx` keeps the pid the worker's identity names).
       vigilCommand: (role) => ({ command: process.execPath, args: ['--import', 'tsx', path.join(ROOT, 'src', role, 'main.ts')] }),
-      vigilEnv: { ...process.env, VIGIL_PROBE_ALLOW_CIDRS: '127.0.0.0/8', VIGIL_MIN_INTERVAL_SECONDS: '1', VIGIL_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY },
+      vigilEnv: {
+        ...process.env,
+        ...TEST_CODEC_KEYS_ENV,
+        VIGIL_PROBE_ALLOW_CIDRS: '127.0.0.0/8',
+        VIGIL_MIN_INTERVAL_SECONDS: '1',
+        VIGIL_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
+      },
       log: (line) => said.push(line),
       onExit: (name, how) => exits.push(`${name} ${how}`),
     };
@@ -182,7 +189,8 @@ describe('the production-like stack', () => {
   it("moves a killed worker's probe windows to the other worker, the slots in between recorded as missed", async () => {
     const connection = await Connection.connect({ address: stack.urls.temporal });
     try {
-      const client = new Client({ connection, namespace: options.namespace });
+      // Payloads (the memo `describe` reads among them) are encrypted with the stack's keys.
+      const client = new Client({ connection, namespace: options.namespace, dataConverter: testDataConverter });
       const windowHolder = async (id: string) => {
         const { raw } = await client.workflow.getHandle(targetWorkflowId(id)).describe();
         return raw.pendingActivities?.[0]?.lastWorkerIdentity ?? '';

@@ -5,7 +5,11 @@ import { issueApiKey } from '../../src/api/auth/keys';
 import type { Role } from '../../src/api/auth/roles';
 import { startWebServer, type RunningServer } from '../../src/api/server';
 import { createLogger } from '../../src/log';
+import { testCodecKeys } from './codec';
 import type { TestDatabase } from './db';
+
+/** The origin the test API lets call its codec endpoint from a browser, as a Temporal Web UI would. */
+export const TEST_UI_ORIGIN = 'http://127.0.0.1:8233';
 
 export interface RunningApi extends RunningServer {
   /** The secret of an admin key made for the suite. */
@@ -26,7 +30,11 @@ export async function startApi(
     pool: db.pool,
     prisma: db.prisma,
     temporal,
-    config: { minIntervalSeconds: opts.minIntervalSeconds ?? 1, publicRateLimitPerMinute: opts.publicRateLimitPerMinute ?? 0 },
+    config: {
+      minIntervalSeconds: opts.minIntervalSeconds ?? 1,
+      publicRateLimitPerMinute: opts.publicRateLimitPerMinute ?? 0,
+      codec: { keys: testCodecKeys, corsOrigins: [TEST_UI_ORIGIN] },
+    },
     log: createLogger('vigil-api-test', 'silent'),
   });
   const server = await startWebServer(app, '127.0.0.1', 0);

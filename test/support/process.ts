@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { TEST_CODEC_KEYS_ENV } from './codec';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -10,13 +11,21 @@ export interface VigilProcess {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Sends the signal and resolves with the exit code (null if it had to be killed after `timeoutMs`). */
   stop(signal: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; afterMs: number }>;
+  /** `kill -9`: resolves once the process is gone. Nothing it held is released but by the OS. */
+  kill(): Promise<void>;
+  /** Resolves when the process has exited, however. */
+  exited: Promise<number | null>;
 }
 
-/** Runs one of Vigil's real entry points (src/<role>/main.ts) as its own process, as `npm run up` does. */
+/**
+ * Runs one of Vigil's real entry points (src/<role>/main.ts) as its own process, as `npm run up` does: one process
+ * (`node --import tsx`, not the tsx launcher, which would put a second process between a signal and Vigil). It gets
+ * the suite's payload keys unless `env` says otherwise, so it reads what the suite's clients write.
+ */
 export function startVigilProcess(role: 'api' | 'worker', env: Record<string, string>): VigilProcess {
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'src', role, 'main.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', role, 'main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...TEST_CODEC_KEYS_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -30,6 +39,7 @@ export function startVigilProcess(role: 'api' | 'worker', env: Record<string, st
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
     child,
+    exited,
     output: () => output,
     waitFor: (pattern, timeoutMs = 60_000) =>
       new Promise((resolve, reject) => {
@@ -54,6 +64,10 @@ export function startVigilProcess(role: 'api' | 'worker', env: Record<string, st
       const code = await exited;
       clearTimeout(timer);
       return { code, afterMs: Date.now() - started };
+    },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
     },
   };
 }

@@ -3,6 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn } from 'node:child_process';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTES, waitForPort } from '../../src/stack/temporal-dev-server';
+import { testDataConverter } from './codec';
 import { readTestEnv } from './env';
 import { freePort } from './ports';
 
@@ -26,6 +27,8 @@ export function startLocalTemporal(): Promise<TestWorkflowEnvironment> {
   const { cli } = readTestEnv();
   return TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path: cli }, searchAttributes, extraArgs: ['--log-level', 'error'] },
+    // Payloads encrypted as in production; startWorker gives its worker the same converter.
+    client: { dataConverter: testDataConverter },
   });
 }
 
@@ -49,6 +52,7 @@ export async function startTimeSkippingTemporal(): Promise<TestWorkflowEnvironme
       server: { type: 'existing' },
       address: `127.0.0.1:${port}`,
       supportsTimeSkipping: true,
+      client: { dataConverter: testDataConverter },
     });
     // Vigil's search attributes, as `npm run up` and deploy/temporal-setup.sh register them in every real namespace.
     const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;

@@ -26,6 +26,8 @@ export async function startWorker(
     maxConcurrentActivities: 200,
     maxCachedWorkflows: 100,
     workflowBundle: { codePath: readTestEnv().bundlePath },
+    // Whatever the suite's client encrypts with (src/codec): both sides must agree.
+    dataConverter: env.client.options.dataConverter,
     taskQueue: opts.taskQueue,
   });
   const running = worker.run();

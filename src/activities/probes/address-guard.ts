@@ -45,11 +45,20 @@ function parseCidr(cidr: string): [string, number, 'ipv4' | 'ipv6'] {
   return [address, prefix, family === 4 ? 'ipv4' : 'ipv6'];
 }
 
+/** Resolves a name to all its addresses, as `dns.lookup` with `all: true` does. */
+export type Resolve = (hostname: string, options: dns.LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void) => void;
+
 export class AddressGuard {
   private readonly allowed = new net.BlockList();
 
-  /** `allowCidrs`: networks probes may reach despite the rules, e.g. `127.0.0.0/8` for services on this host. */
-  constructor(allowCidrs: readonly string[]) {
+  /**
+   * `allowCidrs`: networks probes may reach despite the rules, e.g. `127.0.0.0/8` for services on this host.
+   * `resolve`: the system's resolver (`dns.lookup`) unless a test stands in for DNS.
+   */
+  constructor(
+    allowCidrs: readonly string[],
+    private readonly resolve: Resolve = dns.lookup,
+  ) {
     for (const cidr of allowCidrs) this.allowed.addSubnet(...parseCidr(cidr));
   }
 
@@ -64,9 +73,13 @@ export class AddressGuard {
     }
   }
 
-  /** A `lookup` for net/http/tls that resolves as usual, then refuses if any resolved address is blocked. */
+  /**
+   * A `lookup` for net/http/tls that resolves as usual, then refuses if any resolved address is blocked. The socket
+   * connects to the very address checked here (one resolution per connection), so a name that resolves to a public
+   * address when checked and a private one when connected (DNS rebinding) cannot slip through.
+   */
   readonly lookup: net.LookupFunction = (hostname, options, callback) => {
-    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+    this.resolve(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 4);
       try {
         for (const a of addresses) this.check(a.address);
