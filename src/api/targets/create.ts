@@ -3,7 +3,7 @@ import { upsertTarget } from '../../db/targets';
 import type { ApiDeps } from '../deps';
 import { idempotentId } from '../idempotency';
 import { Problem } from '../problems';
-import { createTargetBody } from './schema';
+import { assertPolicyExists, createTargetBody } from './schema';
 import { targetRepresentation } from './representation';
 import { startTargetWorkflow } from './workflow';
 
@@ -18,6 +18,7 @@ export function createTarget(deps: ApiDeps): RequestHandler {
     const parsed = body.safeParse(req.body);
     if (!parsed.success) throw Problem.invalid(parsed.error);
     const spec = parsed.data;
+    await assertPolicyExists(deps.pool, spec);
     // With an Idempotency-Key, derived from it: a retry after a crash starts the same workflow, and Temporal keeps it.
     const id = idempotentId(res, 'tgt');
     await startTargetWorkflow(deps.temporal, id, spec, deps.config.probeMode);

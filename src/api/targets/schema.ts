@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Pool } from 'pg';
 import { z } from 'zod';
 import { DEFAULT_FLAPPING, FlappingPolicySchema } from '../../domain/flapping';
 import { incidentSettingFields } from '../../domain/incident';
@@ -6,6 +7,7 @@ import { DEFAULT_THRESHOLDS } from '../../domain/judge';
 import { MaintenanceWindowSchema } from '../../domain/maintenance';
 import { ProbeSchema, type Probe } from '../../domain/probe';
 import { TagsSchema, type TargetSpec } from '../../domain/target';
+import { Problem } from '../problems';
 
 /**
  * The target as operators write it: one flat JSON object, the probe's fields beside the target's own, `kind` naming
@@ -43,6 +45,20 @@ export function createTargetBody(minIntervalSeconds: number) {
 /** A heartbeat target's ping URL carries a random token (256 bits) unless the operator chose one. */
 const withPingToken = (probe: Probe): Probe =>
   probe.kind === 'heartbeat' && !probe.token ? { ...probe, token: randomBytes(32).toString('base64url') } : probe;
+
+/**
+ * Refuses a configuration that names an escalation policy that does not exist: its incidents would page nobody.
+ * (Deleting a policy that targets use is refused on the other side.)
+ */
+export async function assertPolicyExists(pool: Pool, spec: TargetSpec): Promise<void> {
+  if (!spec.escalationPolicyId) return;
+  const { rowCount } = await pool.query('SELECT 1 FROM escalation_policies WHERE id = $1', [spec.escalationPolicyId]);
+  if (!rowCount) {
+    throw new Problem('unprocessable', 'the escalation policy does not exist', {
+      errors: [{ field: 'escalationPolicyId', message: `no escalation policy ${spec.escalationPolicyId}` }],
+    });
+  }
+}
 
 /** The flat fields of a target's configuration: the inverse of the create body, for representations and merges. */
 export function targetFields(spec: TargetSpec) {

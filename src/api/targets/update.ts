@@ -6,7 +6,7 @@ import { Problem } from '../problems';
 import { temporalCall } from '../temporal';
 import { readTarget, targetHandle } from './handle';
 import { targetRepresentation } from './representation';
-import { createTargetBody, mergeTargetFields } from './schema';
+import { assertPolicyExists, createTargetBody, mergeTargetFields } from './schema';
 
 const Patch = z.record(z.string(), z.unknown());
 
@@ -32,6 +32,7 @@ export function updateTarget(deps: ApiDeps): RequestHandler<{ id: string }> {
     const current = await temporalCall(deps.temporal, () => handle.query(statusQuery));
     const parsed = body.safeParse(mergeTargetFields(current.spec, patch.data));
     if (!parsed.success) throw Problem.invalid(parsed.error);
+    await assertPolicyExists(deps.pool, parsed.data);
     await temporalCall(deps.temporal, () =>
       handle.executeUpdate(updateTargetUpdate, { args: [{ spec: parsed.data, expectedVersion: ifMatch ?? current.version }] }),
     );
