@@ -1,5 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Mailer } from '../../src/activities/notifications/email';
 import { createNotificationActivities } from '../../src/activities/notifications';
 import { AddressGuard } from '../../src/activities/probes/address-guard';
@@ -128,6 +130,26 @@ describe('deliverNotification', () => {
     await expect(attempt(1, () => activities().deliverNotification(missing.input))).rejects.toMatchObject({ type: 'DeliveryRefused', nonRetryable: true });
     expect(await delivery(missing.input.notification.deliveryId)).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringMatching(/HTTP 404: no such hook/) });
   });
+
+  it('ends an attempt 10 s after it began, even when the receiver trickles its answer to keep the connection busy', async () => {
+    const trickling = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const drip = setInterval(() => res.write('.'), 1_000);
+      res.on('close', () => clearInterval(drip));
+    });
+    await new Promise<void>((resolve) => trickling.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = trickling.address() as AddressInfo;
+      const { input } = await arrange({ kind: 'webhook', name: 'trickle', url: `http://127.0.0.1:${port}/hook`, signingSecret: SECRET });
+      const started = Date.now();
+      await expect(attempt(1, () => activities().deliverNotification(input))).rejects.toMatchObject({ type: 'DeliveryFailed', nonRetryable: false });
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(await delivery(input.notification.deliveryId)).toMatchObject({ status: 'pending', last_error: expect.stringMatching(/no answer within 10 s/) });
+    } finally {
+      trickling.closeAllConnections();
+      await new Promise((resolve) => trickling.close(resolve));
+    }
+  }, 30_000);
 
   it('refuses private addresses, like probes, unless allow-listed', async () => {
     const { input } = await arrange({ kind: 'webhook', name: 'internal', url: `${receiver.url}/internal`, signingSecret: SECRET });

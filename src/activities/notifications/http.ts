@@ -33,7 +33,6 @@ export function postJson(url: string, body: string, headers: Record<string, stri
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'Vigil-Notifications/1', ...headers },
         lookup: guard.lookup,
-        timeout: ATTEMPT_TIMEOUT_MS,
         signal,
       },
       (res) => {
@@ -54,7 +53,13 @@ export function postJson(url: string, body: string, headers: Record<string, stri
         res.on('error', (err) => reject(new DeliveryError(`reading the answer failed: ${err.message}`, true)));
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s`)));
+    // A deadline for the whole attempt, not a socket idle timeout: a receiver trickling bytes resets that one, and we
+    // saw it fail to end a hung request on a reused connection, holding a worker slot (and a test server's clock).
+    const deadline = setTimeout(() => {
+      reject(new DeliveryError(`${target.host}: no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s`, true));
+      req.destroy();
+    }, ATTEMPT_TIMEOUT_MS);
+    req.on('close', () => clearTimeout(deadline));
     req.on('error', (err: NodeJS.ErrnoException) => {
       // The guard's refusal will not change on retry; network failures may.
       reject(err.name === 'ProbeRefusedError' ? refusal(err) : new DeliveryError(`${target.host}: ${err.message}`, true));
