@@ -59,6 +59,7 @@ async function main(): Promise<void> {
           statusCode: 200,
           error: null,
           manual: false,
+          maintenance: false,
           configVersion: 1,
           consecutiveFailures: 0,
           consecutiveSuccesses: 1,

@@ -18,6 +18,8 @@ export interface RunChecksInput {
   firstSlotIsDue: boolean;
   /** An operator's "check now": a slot off the grid. */
   manual: boolean;
+  /** The slots fall in a maintenance window (a window never spans a maintenance boundary). */
+  maintenance: boolean;
   /** The workflow's judgement before the first slot, so this activity knows when the state would change. */
   judgement: Judgement;
   thresholds: Thresholds;
@@ -74,6 +76,7 @@ export function createCheckActivities({ writer, guard }: CheckActivityDeps) {
         targetId,
         scheduledAt: slot,
         manual: input.manual,
+        maintenance: input.maintenance,
         configVersion: input.version,
         consecutiveFailures: counts.consecutiveFailures,
         consecutiveSuccesses: counts.consecutiveSuccesses,

@@ -13,6 +13,8 @@ export interface CheckHeartbeatInput {
   graceMs: number;
   watchingSince?: number;
   manual: boolean;
+  /** The check falls in a maintenance window of the target. */
+  maintenance: boolean;
   judgement: Judgement;
   thresholds: Thresholds;
 }
@@ -42,6 +44,7 @@ export function createHeartbeatActivities({ pool, writer }: { pool: Pool; writer
         statusCode: null,
         error: verdict.error ?? null,
         manual: input.manual,
+        maintenance: input.maintenance,
         configVersion: input.version,
         consecutiveFailures: counts.consecutiveFailures,
         consecutiveSuccesses: counts.consecutiveSuccesses,

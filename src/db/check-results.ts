@@ -13,6 +13,8 @@ export interface CheckResultRow {
   statusCode: number | null;
   error: string | null;
   manual: boolean;
+  /** The slot fell in a maintenance window: rollups count it apart, neither up nor down. */
+  maintenance: boolean;
   /** The target's configuration version the probe ran under: a newer one in `targets` fences this write off. */
   configVersion: number;
   consecutiveFailures: number;
@@ -105,11 +107,13 @@ const isDataError = (err: unknown): boolean => /^2[23]/.test(String((err as { co
  * Rows that were duplicates or fenced off never reach `fresh`, so nothing is counted twice.
  */
 const rollupUpsert = (table: string, unit: 'hour' | 'day') => `
-  INSERT INTO ${table} AS r (target_id, starts_at, probes, down, degraded, missed, latency_count, latency_sum_ms,
+  INSERT INTO ${table} AS r (target_id, starts_at, probes, down, degraded, missed, maintenance, latency_count, latency_sum_ms,
                              latency_min_ms, latency_max_ms, latency_histogram)
   SELECT target_id, date_trunc('${unit}', scheduled_at, 'UTC'), count(*),
-         count(*) FILTER (WHERE outcome = 'down'), count(*) FILTER (WHERE outcome = 'degraded'),
-         count(*) FILTER (WHERE outcome = 'missed'), count(latency_bucket),
+         count(*) FILTER (WHERE outcome = 'down' AND NOT maintenance),
+         count(*) FILTER (WHERE outcome = 'degraded' AND NOT maintenance),
+         count(*) FILTER (WHERE outcome = 'missed' AND NOT maintenance), count(*) FILTER (WHERE maintenance),
+         count(latency_bucket),
          coalesce(sum(latency_ms) FILTER (WHERE latency_bucket IS NOT NULL), 0),
          min(latency_ms) FILTER (WHERE latency_bucket IS NOT NULL), max(latency_ms) FILTER (WHERE latency_bucket IS NOT NULL),
          coalesce(sum(${histogramDigitSql('latency_bucket')}), 0)
@@ -121,6 +125,7 @@ const rollupUpsert = (table: string, unit: 'hour' | 'day') => `
     down = r.down + excluded.down,
     degraded = r.degraded + excluded.degraded,
     missed = r.missed + excluded.missed,
+    maintenance = r.maintenance + excluded.maintenance,
     latency_count = r.latency_count + excluded.latency_count,
     latency_sum_ms = r.latency_sum_ms + excluded.latency_sum_ms,
     latency_min_ms = least(r.latency_min_ms, excluded.latency_min_ms),
@@ -138,9 +143,9 @@ const insertSql = ({ rollups, statusWrites = 'every' }: { rollups: boolean; stat
 WITH input AS (
   SELECT DISTINCT ON (target_id, scheduled_at) *
   FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::int[], $6::int[], $7::text[],
-              $8::bool[], $9::int[], $10::int[], $11::int[], $12::int[])
+              $8::bool[], $9::int[], $10::int[], $11::int[], $12::int[], $13::bool[])
     AS t(target_id, scheduled_at, started_at, outcome, latency_ms, status_code, error, manual, config_version,
-         consecutive_failures, consecutive_successes, latency_bucket)
+         consecutive_failures, consecutive_successes, latency_bucket, maintenance)
 ), accepted AS (
   -- Checked row by row (one primary-key lookup each) rather than joined: the planner estimates a join like this at
   -- one row, and would then loop over every later join of the batch (quadratic); this one it estimates at half.
@@ -150,8 +155,10 @@ WITH input AS (
   SELECT c.target_id, c.scheduled_at, c.outcome, c.latency_ms, c.error
   FROM check_results c JOIN accepted a USING (target_id, scheduled_at)
 ), inserted AS (
-  INSERT INTO check_results (target_id, scheduled_at, started_at, outcome, latency_ms, status_code, error, manual)
-  SELECT target_id, scheduled_at, started_at, outcome, latency_ms, status_code, error, manual FROM accepted a
+  INSERT INTO check_results (target_id, scheduled_at, started_at, outcome, latency_ms, status_code, error, manual,
+                             maintenance)
+  SELECT target_id, scheduled_at, started_at, outcome, latency_ms, status_code, error, manual, maintenance
+  FROM accepted a
   WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.target_id = a.target_id AND e.scheduled_at = a.scheduled_at)
   ON CONFLICT DO NOTHING
   RETURNING target_id, scheduled_at
@@ -227,6 +234,7 @@ export async function insertCheckResults(
     col('consecutiveFailures'),
     col('consecutiveSuccesses'),
     rows.map(latencyBucketOf),
+    col('maintenance'),
   ]);
   return new Map(
     answered.map((r): [string, WriteResult] => [

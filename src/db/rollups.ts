@@ -5,8 +5,9 @@ import { decodeHistogram, HISTOGRAM_DIGIT, percentile, type LatencySummary } fro
  * Reads of the hourly and daily rollups that the result writer keeps (src/db/check-results.ts). Every answer is a
  * primary-key range scan of at most a few dozen hourly rows plus one row per whole day: never raw results.
  *
- * Uptime is judged probes that were not down: (probes − missed − down) / (probes − missed). Degraded counts as up;
- * missed slots (Vigil itself could not probe) count neither way; none judged means no uptime (null).
+ * Uptime is judged probes that were not down: (probes − missed − maintenance − down) / (probes − missed − maintenance).
+ * Degraded counts as up; missed slots (Vigil itself could not probe) and slots in a maintenance window count neither
+ * way (down, degraded and missed count only slots outside maintenance); none judged means no uptime (null).
  */
 
 /**
@@ -20,6 +21,7 @@ export interface RollupTotals {
   down: number;
   degraded: number;
   missed: number;
+  maintenance: number;
   latency: LatencySummary;
 }
 
@@ -29,8 +31,8 @@ const floorTo = (at: number, unit: number) => Math.floor(at / unit) * unit;
 const ceilTo = (at: number, unit: number) => Math.ceil(at / unit) * unit;
 
 /** Uptime in percent, truncated (not rounded) to 3 decimals, so that any failure shows below 100. */
-export function uptimePercent(t: Pick<RollupTotals, 'probes' | 'down' | 'missed'>): number | null {
-  const judged = t.probes - t.missed;
+export function uptimePercent(t: Pick<RollupTotals, 'probes' | 'down' | 'missed' | 'maintenance'>): number | null {
+  const judged = t.probes - t.missed - t.maintenance;
   if (judged <= 0) return null;
   return Math.floor(((judged - t.down) * 100_000) / judged) / 1000;
 }
@@ -69,13 +71,14 @@ export function planRange(from: Date, to: Date, hourlyFrom: Date | null): RangeP
   };
 }
 
-const COUNTERS = `probes, down, degraded, missed, latency_count, latency_sum_ms, latency_min_ms, latency_max_ms, latency_histogram`;
+const COUNTERS = `probes, down, degraded, missed, maintenance, latency_count, latency_sum_ms, latency_min_ms, latency_max_ms, latency_histogram`;
 
 interface TotalsRow {
   probes: string;
   down: string;
   degraded: string;
   missed: string;
+  maintenance: string;
   latency_count: string;
   latency_sum_ms: string;
   latency_min_ms: number | null;
@@ -90,7 +93,8 @@ export async function readRangeTotals(pool: Pool, targetId: string, from: Date, 
   const plan = planRange(from, to, horizon[0]?.starts_at ?? null);
   const { rows } = await pool.query<TotalsRow>(
     `SELECT coalesce(sum(probes), 0) AS probes, coalesce(sum(down), 0) AS down, coalesce(sum(degraded), 0) AS degraded,
-            coalesce(sum(missed), 0) AS missed, coalesce(sum(latency_count), 0) AS latency_count,
+            coalesce(sum(missed), 0) AS missed, coalesce(sum(maintenance), 0) AS maintenance,
+            coalesce(sum(latency_count), 0) AS latency_count,
             coalesce(sum(latency_sum_ms), 0) AS latency_sum_ms, min(latency_min_ms) AS latency_min_ms,
             max(latency_max_ms) AS latency_max_ms, coalesce(sum(latency_histogram), 0) AS latency_histogram
      FROM (SELECT ${COUNTERS} FROM check_rollups_daily WHERE target_id = $1 AND starts_at >= $2 AND starts_at < $3
@@ -107,6 +111,7 @@ export async function readRangeTotals(pool: Pool, targetId: string, from: Date, 
       down: Number(r.down),
       degraded: Number(r.degraded),
       missed: Number(r.missed),
+      maintenance: Number(r.maintenance),
       latency: {
         count: Number(r.latency_count),
         sumMs: Number(r.latency_sum_ms),
@@ -148,6 +153,7 @@ export interface DailyBar {
   down: number;
   degraded: number;
   missed: number;
+  maintenance: number;
 }
 
 /**
@@ -156,8 +162,8 @@ export interface DailyBar {
  */
 export async function readDailyBars(pool: Pool, targetIds: readonly string[], days: number, now = new Date()): Promise<Map<string, DailyBar[]>> {
   const first = floorTo(now.getTime(), DAY) - (days - 1) * DAY;
-  const { rows } = await pool.query<{ target_id: string; starts_at: Date; probes: number; down: number; degraded: number; missed: number }>(
-    `SELECT target_id, starts_at, probes, down, degraded, missed FROM check_rollups_daily
+  const { rows } = await pool.query<{ target_id: string; starts_at: Date; probes: number; down: number; degraded: number; missed: number; maintenance: number }>(
+    `SELECT target_id, starts_at, probes, down, degraded, missed, maintenance FROM check_rollups_daily
      WHERE target_id = ANY($1) AND starts_at >= $2`,
     [targetIds, new Date(first)],
   );
@@ -168,7 +174,7 @@ export async function readDailyBars(pool: Pool, targetIds: readonly string[], da
       Array.from({ length: days }, (_, i): DailyBar => {
         const at = first + i * DAY;
         const r = found.get(`${id}@${at}`);
-        const counts = { probes: r?.probes ?? 0, down: r?.down ?? 0, degraded: r?.degraded ?? 0, missed: r?.missed ?? 0 };
+        const counts = { probes: r?.probes ?? 0, down: r?.down ?? 0, degraded: r?.degraded ?? 0, missed: r?.missed ?? 0, maintenance: r?.maintenance ?? 0 };
         return { date: new Date(at).toISOString().slice(0, 10), uptimePercent: uptimePercent(counts), ...counts };
       }),
     ]),

@@ -231,6 +231,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
       graceMs: spec.probe.graceSeconds * 1000,
       ...(judgement.state === 'unknown' ? { watchingSince: judgement.since } : {}),
       manual,
+      maintenance: inMaintenance(),
       judgement,
       thresholds: thresholds(),
     });
@@ -299,6 +300,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
             slots: [at],
             firstSlotIsDue: true,
             manual: true,
+            maintenance: inMaintenance(),
             judgement,
             thresholds: thresholds(),
           });
@@ -388,7 +390,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     try {
       window = new CancellationScope();
       const run = !single ? probeWindow : probeMode === 'local' ? probeSlotLocally : probeSlot;
-      const request = { targetId, version, probe, intervalMs, slots, firstSlotIsDue: single, manual: false, judgement, thresholds: thresholds() };
+      const request = { targetId, version, probe, intervalMs, slots, firstSlotIsDue: single, manual: false, maintenance: maintenance.inside, judgement, thresholds: thresholds() };
       result = await window.run(() => run(request));
     } catch (err) {
       // Interrupted by an operator command: the loop applies it and plans afresh from the same slot.

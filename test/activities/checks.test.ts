@@ -31,7 +31,7 @@ describe('runChecks (the probe activity)', () => {
     const targetId = `tgt_TEST${String(++n).padStart(22, '0')}`;
     const spec = TargetSpecSchema.parse({ name: targetId, intervalSeconds: 60, probe: { kind: 'http', url: target.url, ...probe } });
     await upsertTarget(db.pool, { targetId: targetId, spec, version: 1, paused: false });
-    return { targetId, version: 1, probe: spec.probe as ActiveProbe, intervalMs: 60_000, slots, firstSlotIsDue: false, manual: false, judgement: initialJudgement(0), thresholds: DEFAULT_THRESHOLDS };
+    return { targetId, version: 1, probe: spec.probe as ActiveProbe, intervalMs: 60_000, slots, firstSlotIsDue: false, manual: false, maintenance: false, judgement: initialJudgement(0), thresholds: DEFAULT_THRESHOLDS };
   }
 
   /** Runs the activity as a worker would, with an activity context, outside any workflow. */

@@ -40,6 +40,7 @@ describe('status pages', () => {
     statusCode: null,
     error: null,
     manual: false,
+    maintenance: false,
     configVersion: 1,
     consecutiveFailures: 0,
     consecutiveSuccesses: 0,

@@ -39,6 +39,7 @@ describe("a target's history", () => {
     statusCode: outcome === 'missed' ? null : 200,
     error: outcome === 'up' ? null : `it was ${outcome}`,
     manual: false,
+    maintenance: false,
     configVersion: 1,
     consecutiveFailures: 0,
     consecutiveSuccesses: 1,
@@ -76,6 +77,7 @@ describe("a target's history", () => {
         statusCode: 200,
         error: null,
         manual: false,
+        maintenance: false,
       });
       expect(all.body.data.map((r: { outcome: string }) => r.outcome)).toEqual(['up', 'missed', 'down', 'up']);
       const ranged = await api.request().get(`/v1/targets/${id}/results?from=2026-03-01T12:00:10Z&to=2026-03-01T12:00:30Z`).expect(200);

@@ -25,6 +25,7 @@ describe('the group-commit result writer', () => {
     statusCode: null,
     error: null,
     manual: false,
+    maintenance: false,
     configVersion: 1,
     consecutiveFailures: 0,
     consecutiveSuccesses: 0,

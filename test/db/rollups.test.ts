@@ -9,7 +9,14 @@ import { responseTime, seeded } from '../support/random';
 const HOUR = 3_600_000;
 const at = (iso: string) => Date.parse(iso);
 
-function row(targetId: string, scheduledAt: number, outcome: CheckResultRow['outcome'], latencyMs: number | null, configVersion = 1): CheckResultRow {
+function row(
+  targetId: string,
+  scheduledAt: number,
+  outcome: CheckResultRow['outcome'],
+  latencyMs: number | null,
+  configVersion = 1,
+  maintenance = false,
+): CheckResultRow {
   return {
     targetId,
     scheduledAt,
@@ -19,6 +26,7 @@ function row(targetId: string, scheduledAt: number, outcome: CheckResultRow['out
     statusCode: null,
     error: outcome === 'up' ? null : outcome,
     manual: false,
+    maintenance,
     configVersion,
     consecutiveFailures: 0,
     consecutiveSuccesses: 0,
@@ -48,7 +56,7 @@ describe('rollups kept by the result writer', () => {
 
   const rollup = async (table: 'hourly' | 'daily', targetId: string, startsAt: string) => {
     const { rows } = await db.pool.query(
-      `SELECT probes, down, degraded, missed, latency_count, latency_sum_ms::int AS latency_sum_ms, latency_min_ms,
+      `SELECT probes, down, degraded, missed, maintenance, latency_count, latency_sum_ms::int AS latency_sum_ms, latency_min_ms,
               latency_max_ms, latency_histogram
        FROM check_rollups_${table} WHERE target_id = $1 AND starts_at = $2`,
       [targetId, new Date(startsAt)],
@@ -83,6 +91,7 @@ describe('rollups kept by the result writer', () => {
       down: 1,
       degraded: 1,
       missed: 1,
+      maintenance: 0,
       latency_count: 3,
       latency_sum_ms: 600,
       latency_min_ms: 100,
@@ -95,6 +104,7 @@ describe('rollups kept by the result writer', () => {
       down: 1,
       degraded: 1,
       missed: 1,
+      maintenance: 0,
       latency_count: 4,
       latency_sum_ms: 650,
       latency_min_ms: 50,
@@ -104,6 +114,20 @@ describe('rollups kept by the result writer', () => {
     expect(await rollup('hourly', 'tgt_ROLLB', '2026-01-10T10:00:00Z')).toMatchObject({ probes: 1, down: 0, latency_count: 1 });
     expect(await rollup('hourly', 'tgt_ROLLC', '2026-01-10T10:00:00Z')).toBeUndefined();
     expect(await rollup('hourly', 'tgt_ROLLD', '2026-01-10T10:00:00Z')).toBeUndefined();
+  });
+
+  it('counts the slots of a maintenance window apart, whatever their outcome: neither up nor down', async () => {
+    await addTarget('tgt_ROLLM');
+    const t = at('2026-01-12T10:00:00Z');
+    await insertCheckResults(db.pool, [
+      row('tgt_ROLLM', t, 'up', 10),
+      row('tgt_ROLLM', t + 30_000, 'down', 10, 1, true),
+      row('tgt_ROLLM', t + 60_000, 'missed', null, 1, true),
+      row('tgt_ROLLM', t + 90_000, 'down', 10),
+    ]);
+    expect(await rollup('hourly', 'tgt_ROLLM', '2026-01-12T10:00:00Z')).toMatchObject({ probes: 4, down: 1, missed: 0, maintenance: 2 });
+    const { totals } = await readRangeTotals(db.pool, 'tgt_ROLLM', new Date(t), new Date(t + 3_600_000));
+    expect(uptimePercent(totals)).toBe(50);
   });
 
   it('leaves the histogram empty for an hour of failures and missed slots only', async () => {
@@ -213,10 +237,11 @@ describe('rollups kept by the result writer', () => {
   });
 
   it('reports no uptime, rather than 0 or 100 %, when nothing was judged', () => {
-    expect(uptimePercent({ probes: 3, missed: 3, down: 0 })).toBeNull();
-    expect(uptimePercent({ probes: 0, missed: 0, down: 0 })).toBeNull();
-    expect(uptimePercent({ probes: 100_000, missed: 0, down: 1 })).toBe(99.999);
-    expect(uptimePercent({ probes: 1_000_000, missed: 0, down: 1 })).toBe(99.999); // truncated, never shown as 100
+    expect(uptimePercent({ probes: 3, missed: 3, down: 0, maintenance: 0 })).toBeNull();
+    expect(uptimePercent({ probes: 0, missed: 0, down: 0, maintenance: 0 })).toBeNull();
+    expect(uptimePercent({ probes: 100_000, missed: 0, down: 1, maintenance: 0 })).toBe(99.999);
+    expect(uptimePercent({ probes: 1_000_000, missed: 0, down: 1, maintenance: 0 })).toBe(99.999); // truncated, never shown as 100
+    expect(uptimePercent({ probes: 4, missed: 0, down: 0, maintenance: 4 })).toBeNull();
   });
 });
 

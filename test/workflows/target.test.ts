@@ -67,12 +67,12 @@ describe('targetWorkflow', () => {
 
   const results = async (targetId: string) =>
     (
-      await db.pool.query<{ ms: string; outcome: string; manual: boolean }>(
-        `SELECT (extract(epoch FROM scheduled_at) * 1000)::bigint AS ms, outcome, manual FROM check_results
+      await db.pool.query<{ ms: string; outcome: string; manual: boolean; maintenance: boolean }>(
+        `SELECT (extract(epoch FROM scheduled_at) * 1000)::bigint AS ms, outcome, manual, maintenance FROM check_results
          WHERE target_id = $1 ORDER BY scheduled_at`,
         [targetId],
       )
-    ).rows.map((r) => ({ at: Number(r.ms), outcome: r.outcome, manual: r.manual }));
+    ).rows.map((r) => ({ at: Number(r.ms), outcome: r.outcome, manual: r.manual, maintenance: r.maintenance }));
 
   const flips = async (targetId: string) =>
     (await db.pool.query('SELECT from_state, to_state, reason FROM flips WHERE target_id = $1 ORDER BY at', [targetId])).rows.map(
@@ -213,6 +213,11 @@ describe('targetWorkflow', () => {
     const during = (await results(targetId)).filter((r) => r.at >= Date.parse(start_) && r.at < Date.parse(end));
     expect(during.length).toBeGreaterThanOrEqual(11);
     expect(during.some((r) => r.outcome === 'down')).toBe(true);
+    // Flagged, so uptime counts them neither way; the slots around the window are not.
+    expect(during.every((r) => r.maintenance)).toBe(true);
+    const outside = (await results(targetId)).filter((r) => r.at < Date.parse(start_) || r.at >= Date.parse(end));
+    expect(outside.length).toBeGreaterThan(0);
+    expect(outside.some((r) => r.maintenance)).toBe(false);
     expect(await flips(targetId)).toEqual(['unknown->up', 'up->maintenance', 'maintenance->down']);
   });
 

@@ -80,12 +80,12 @@ function readStatusPage(deps: ApiDeps): RequestHandler<{ slug: string }> {
       status: overallStatus(page.targets.map((t) => t.state)),
       targets: page.targets.map((t) => {
         const days = bars.get(t.targetId) ?? [];
-        const sum = (k: 'probes' | 'down' | 'missed') => days.reduce((n, d) => n + d[k], 0);
+        const sum = (k: 'probes' | 'down' | 'missed' | 'maintenance') => days.reduce((n, d) => n + d[k], 0);
         return {
           name: t.name,
           state: t.state as (typeof SHOWN_STATES)[number],
           since: t.since?.toISOString() ?? null,
-          uptimePercent: uptimePercent({ probes: sum('probes'), down: sum('down'), missed: sum('missed') }),
+          uptimePercent: uptimePercent({ probes: sum('probes'), down: sum('down'), missed: sum('missed'), maintenance: sum('maintenance') }),
           days: days.map(({ date, uptimePercent: uptime, down, degraded }) => ({ date, uptimePercent: uptime, down, degraded })),
         };
       }),

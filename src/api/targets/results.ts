@@ -11,6 +11,7 @@ interface ResultRow {
   status_code: number | null;
   error: string | null;
   manual: boolean;
+  maintenance: boolean;
 }
 
 const timestamp = z.iso.datetime({ offset: true });
@@ -23,6 +24,7 @@ export const CheckResultSchema = z.object({
   statusCode: z.number().nullable(),
   error: z.string().nullable(),
   manual: z.boolean().meta({ description: 'Run on an operator\'s "check now", off the schedule' }),
+  maintenance: z.boolean().meta({ description: 'In a maintenance window of the target: counted neither up nor down in uptime' }),
 });
 
 /** GET /v1/targets/:id/results: the target's probe results, newest first, one range scan of their primary key. */
@@ -30,7 +32,7 @@ export function listResults(deps: ApiDeps): RequestHandler<{ id: string }> {
   return async (req, res) => {
     const { from, before, limit } = await historyWindow(deps, req);
     const { rows } = await deps.pool.query<ResultRow>(
-      `SELECT scheduled_at, started_at, outcome, latency_ms, status_code, error, manual FROM check_results
+      `SELECT scheduled_at, started_at, outcome, latency_ms, status_code, error, manual, maintenance FROM check_results
        WHERE target_id = $1 AND scheduled_at >= $2 AND scheduled_at < $3
        ORDER BY scheduled_at DESC LIMIT $4`,
       [req.params.id, from, before, limit + 1],
@@ -43,6 +45,7 @@ export function listResults(deps: ApiDeps): RequestHandler<{ id: string }> {
       statusCode: r.status_code,
       error: r.error,
       manual: r.manual,
+      maintenance: r.maintenance,
     }));
   };
 }

@@ -42,7 +42,8 @@ export const StatsSchema = z.object({
   down: z.int(),
   degraded: z.int(),
   missed: z.int().meta({ description: 'Slots no worker could probe in time: counted neither up nor down' }),
-  uptimePercent: z.number().nullable().meta({ description: '(probes − missed − down) / (probes − missed) × 100, truncated to 3 decimals; null when nothing was judged' }),
+  maintenance: z.int().meta({ description: 'Slots in a maintenance window, whatever their outcome: counted neither up nor down (down, degraded and missed count only slots outside maintenance)' }),
+  uptimePercent: z.number().nullable().meta({ description: '(probes − missed − maintenance − down) / (probes − missed − maintenance) × 100, truncated to 3 decimals; null when nothing was judged' }),
   latency: z
     .object({ count: z.int(), meanMs: ms, minMs: ms, maxMs: ms, p50Ms: ms, p95Ms: ms, p99Ms: ms })
     .meta({ description: 'Of up and degraded results. Percentiles are within 9.1 % (+0.5 ms) of the exact values; min, max and mean are exact' }),
@@ -72,6 +73,7 @@ export function targetStats(deps: ApiDeps): RequestHandler<{ id: string }> {
       down: totals.down,
       degraded: totals.degraded,
       missed: totals.missed,
+      maintenance: totals.maintenance,
       uptimePercent: uptimePercent(totals),
       latency: latencyStats(totals.latency),
     });
