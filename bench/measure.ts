@@ -165,14 +165,14 @@ export function pgRates(a: PgCounters, b: PgCounters, seconds: number) {
 }
 
 /** A Prometheus text endpoint's counters, summed by one label (e.g. Temporal's `service_requests` by `operation`). */
-export async function scrapeByLabel(url: string | undefined, metrics: string[], label: string): Promise<Record<string, Record<string, number>>> {
+export async function scrapeByLabel(url: string | undefined, metrics: string[], label: string, where = ''): Promise<Record<string, Record<string, number>>> {
   const out: Record<string, Record<string, number>> = Object.fromEntries(metrics.map((m) => [m, {}]));
   if (!url) return out;
   const text = await fetch(url).then((r) => r.text()).catch(() => '');
   for (const line of text.split('\n')) {
     if (line.startsWith('#')) continue;
     const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+([^\s]+)/.exec(line);
-    if (!m || !metrics.includes(m[1]!)) continue;
+    if (!m || !metrics.includes(m[1]!) || !(m[2] ?? '').includes(where)) continue;
     const value = new RegExp(`${label}="([^"]*)"`).exec(m[2] ?? '')?.[1] ?? '';
     out[m[1]!]![value] = (out[m[1]!]![value] ?? 0) + Number(m[3]);
   }

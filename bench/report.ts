@@ -42,9 +42,9 @@ export function markdownTable(reports: BenchReport[]): string {
 
 /** Target creation through the API, per step. */
 export function creationTable(reports: BenchReport[]): string {
-  const head = '| run | targets created | seconds | per second | POST p50 / p99 (ms) | API errors |\n|---|---|---|---|---|---|';
+  const head = '| run | targets created | seconds | per second | POST p50 / p99 (ms) | API errors | every target probed after (s) |\n|---|---|---|---|---|---|---|';
   const rows = reports.flatMap((r) =>
-    r.steps.map((s) => `| ${r.label} | ${s.creation.created} (to ${s.targets}) | ${s.creation.seconds} | ${s.creation.perSecond} | ${ms(s.creation.latencyMs.p50)} / ${ms(s.creation.latencyMs.p99)} | ${s.creation.apiErrors} |`),
+    r.steps.map((s) => `| ${r.label} | ${s.creation.created} (to ${s.targets}) | ${s.creation.seconds} | ${s.creation.perSecond} | ${ms(s.creation.latencyMs.p50)} / ${ms(s.creation.latencyMs.p99)} | ${s.creation.apiErrors} | ${s.creation.allProbingSeconds ?? '–'} |`),
   );
   return [head, ...rows].join('\n');
 }

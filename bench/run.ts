@@ -62,7 +62,8 @@ export interface BenchOptions {
 export interface StepReport {
   targets: number;
   intervalSeconds: number;
-  creation: CreationReport;
+  /** `allProbingSeconds`: from the first POST until every target had a result. */
+  creation: CreationReport & { allProbingSeconds: number };
   window: { from: string; to: string; seconds: number };
   slots: SlotReport;
   projectionLagMs: Quantiles;
@@ -73,7 +74,11 @@ export interface StepReport {
   /** CPU time of Vigil's stack (every sampled process but the benchmark itself) per probed slot. */
   cpuMsPerProbe: number | null;
   postgres: ReturnType<typeof pgRates>;
-  temporal?: { requestsPerSecond: Record<string, number>; persistenceRequestsPerSecond: Record<string, number> };
+  /**
+   * The Temporal server's requests by operation: `requestsPerSecond` as every service counts them (a request the
+   * frontend passes to the history service is counted by both), `frontendRequestsPerSecond` as clients made them.
+   */
+  temporal?: { requestsPerSecond: Record<string, number>; frontendRequestsPerSecond?: Record<string, number>; persistenceRequestsPerSecond: Record<string, number> };
   errors: { apiErrors: number; workerLogErrors: number; workerLogWarnings: number; missedRows: number; absentSlots: number; firstWorkerErrors: string[] };
   broken: string[];
 }
@@ -95,6 +100,15 @@ export interface BenchReport {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until every target has a status row with a probed slot; returns when (epoch ms), or the deadline. */
+async function allProbed(pool: Pool, targets: BenchTarget[], deadline: number): Promise<number> {
+  for (;;) {
+    const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM target_status WHERE target_id = ANY($1) AND last_scheduled_at IS NOT NULL', [targets.map((t) => t.id)]);
+    if (Number(rows[0]?.n ?? 0) >= targets.length || Date.now() > deadline) return Date.now();
+    await sleep(1_000);
+  }
+}
 
 function gitCommit(): string {
   try {
@@ -160,15 +174,15 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   let farm: Farm | undefined;
   let stack: BenchStack | undefined;
   let pool: Pool | undefined;
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    await pool?.end().catch(() => undefined);
-    await stack?.stop().catch((err) => opts.log(`stopping the stack: ${String(err)}`));
-    await farm?.close();
-    if (!opts.keepData) fs.rmSync(opts.dataDir, { recursive: true, force: true });
-  };
+  // One clean-up however many ways the run ends (finished, failed, signalled, out of time): each waits for it.
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      await stack?.stop().catch((err) => opts.log(`stopping the stack: ${String(err)}`));
+      await pool?.end().catch(() => undefined);
+      await farm?.close();
+      if (!opts.keepData) fs.rmSync(opts.dataDir, { recursive: true, force: true });
+    })());
   const deadline = Date.now() + opts.maxMinutes * 60_000;
   const watchdog = setTimeout(() => {
     opts.log(`watchdog: ${opts.maxMinutes} minutes passed, stopping`);
@@ -200,7 +214,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       opts.log(`step ${goal}: creating ${bodies.length} targets`);
       const created = await createTargets({ apiUrl: stack.apiUrl, adminKey, concurrency: opts.createConcurrency, deadline }, bodies);
       targets.push(...created.targets.map(({ id, intervalSeconds }) => ({ id, intervalSeconds })));
-      opts.log(`step ${goal}: created ${created.report.created} in ${created.report.seconds} s (${created.report.perSecond}/s, ${created.report.apiErrors} API errors); warming up ${opts.warmupSeconds} s`);
+      // The API answers once a workflow is started; its worker takes the first workflow task later. Measuring starts
+      // once every target has been probed, plus the warm-up, so the tail of creation does not count as steady state.
+      // Bounded: a design that cannot keep up never gets there, and is measured anyway (that is the finding).
+      const probing = await allProbed(pool, targets, Math.min(deadline - (opts.warmupSeconds + opts.durationSeconds + 120) * 1000, Date.now() + 180_000));
+      const allProbingSeconds = round((probing - created.startedAt) / 1000, 1);
+      opts.log(`step ${goal}: created ${created.report.created} in ${created.report.seconds} s (${created.report.perSecond}/s, ${created.report.apiErrors} API errors), all probed after ${allProbingSeconds} s; warming up ${opts.warmupSeconds} s`);
       await sleep(opts.warmupSeconds * 1000);
 
       const marks0 = await markHistories(stack.temporalAddress, targets, opts.historySamples).catch(() => new Map() as Awaited<ReturnType<typeof markHistories>>);
@@ -214,6 +233,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         await workerHistogram(stack.workerMetricsUrl, 'vigil_worker_schedule_lag_seconds'),
         await workerHistogram(stack.workerMetricsUrl, 'vigil_worker_write_batch_size'),
       ];
+      const f0 = await scrapeByLabel(stack.temporalMetricsUrl, ['service_requests'], 'operation', 'service_name="frontend"');
       scanLogs(stack.workerLogs(), logOffsets);
       const from = p0.at;
       opts.log(`step ${goal}: measuring ${opts.durationSeconds} s`);
@@ -221,6 +241,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       const p1 = sample(roots());
       const to = p1.at;
       const seconds = (to - from) / 1000;
+      const f1 = await scrapeByLabel(stack.temporalMetricsUrl, ['service_requests'], 'operation', 'service_name="frontend"');
       const [pg1, t1m, wl1, wb1] = [
         await pgCounters(pool),
         await scrapeByLabel(stack.temporalMetricsUrl, temporalMetrics, 'operation'),
@@ -239,7 +260,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       const step: StepReport = {
         targets: targets.length,
         intervalSeconds: opts.intervalSeconds,
-        creation: created.report,
+        creation: { ...created.report, allProbingSeconds },
         window: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), seconds: round(seconds, 1) },
         slots,
         projectionLagMs,
@@ -258,6 +279,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         temporal: stack.temporalMetricsUrl
           ? {
               requestsPerSecond: counterRates(t0m.service_requests ?? {}, t1m.service_requests ?? {}, seconds),
+              frontendRequestsPerSecond: counterRates(f0.service_requests ?? {}, f1.service_requests ?? {}, seconds),
               persistenceRequestsPerSecond: counterRates(t0m.persistence_requests ?? {}, t1m.persistence_requests ?? {}, seconds),
             }
           : undefined,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { apiMarkdown } from './api-load';
 import { cpuByPart, creationTable, markdownTable } from './report';
+import { round } from './procfs';
 import type { BenchReport } from './run';
 
 /**
@@ -65,11 +66,14 @@ export function comparisonTable(reports: BenchReport[]): string {
   const rows = reports.flatMap((r) =>
     r.steps.map((s) => {
       const cpu = cpuByPart(s);
-      const requests = s.temporal ? Object.entries(s.temporal.requestsPerSecond).filter(([op]) => !op.startsWith('Poll')).reduce((a, [, v]) => a + v, 0) : null;
-      const heartbeats = s.temporal?.requestsPerSecond.RecordActivityTaskHeartbeat ?? 0;
+      // Client requests as the frontend counted them; runs recorded before that was kept counted each twice (frontend
+      // and history service), which the events of the same runs confirm.
+      const frontend = s.temporal?.frontendRequestsPerSecond ?? (s.temporal ? Object.fromEntries(Object.entries(s.temporal.requestsPerSecond).map(([k, v]) => [k, v / 2])) : undefined);
+      const requests = frontend ? Object.entries(frontend).filter(([op]) => !op.startsWith('Poll')).reduce((a, [, v]) => a + v, 0) : null;
+      const heartbeats = frontend ? round(frontend.RecordActivityTaskHeartbeat ?? 0, 1) : '–';
       const perProbe = requests !== null && s.slots.achievedPerSecond > 0 ? (requests / s.slots.achievedPerSecond).toFixed(2) : '–';
       const db = s.postgres.databases;
-      return `| ${r.label}${s.broken.length ? ' **✗**' : ''} | ${s.slots.scheduledPerSecond} → ${s.slots.achievedPerSecond} | ${s.slots.scheduleLagMs.p50 ?? '–'} / ${s.slots.scheduleLagMs.p99 ?? '–'} | ${s.slots.missedRows} + ${s.slots.absent} | ${s.history?.eventsPerProbe ?? '–'} | ${perProbe} | ${s.temporal ? heartbeats : '–'} | ${s.cpuMsPerProbe ?? '–'} | ${cpu.postgres} / ${cpu.temporal} / ${cpu.workers} | ${db.vigil?.commitsPerSecond ?? '–'} / ${db.temporal?.commitsPerSecond ?? '–'} | ${s.usage.machine.loadavgStart[0]} → ${s.usage.machine.loadavgEnd[0]} |`;
+      return `| ${r.label}${s.broken.length ? ' **✗**' : ''} | ${s.slots.scheduledPerSecond} → ${s.slots.achievedPerSecond} | ${s.slots.scheduleLagMs.p50 ?? '–'} / ${s.slots.scheduleLagMs.p99 ?? '–'} | ${s.slots.missedRows} + ${s.slots.absent} | ${s.history?.eventsPerProbe ?? '–'} | ${perProbe} | ${heartbeats} | ${s.cpuMsPerProbe ?? '–'} | ${cpu.postgres} / ${cpu.temporal} / ${cpu.workers} | ${db.vigil?.commitsPerSecond ?? '–'} / ${db.temporal?.commitsPerSecond ?? '–'} | ${s.usage.machine.loadavgStart[0]} → ${s.usage.machine.loadavgEnd[0]} |`;
     }),
   );
   return [head, ...rows].join('\n');

@@ -27,7 +27,7 @@ export interface TargetBody {
 export async function createTargets(
   opts: { apiUrl: string; adminKey: string; concurrency: number; deadline: number },
   bodies: TargetBody[],
-): Promise<{ targets: (BenchTarget & { body: Record<string, unknown> })[]; report: CreationReport }> {
+): Promise<{ targets: (BenchTarget & { body: Record<string, unknown> })[]; report: CreationReport; startedAt: number }> {
   const began = Date.now();
   const latencies: number[] = [];
   const firstErrors: string[] = [];
@@ -69,6 +69,7 @@ export async function createTargets(
   );
   const seconds = (Date.now() - began) / 1000;
   return {
+    startedAt: began,
     targets: created,
     report: { created: created.length, seconds: round(seconds, 1), perSecond: round(created.length / Math.max(seconds, 1e-3), 1), apiErrors, latencyMs: quantiles(latencies), firstErrors },
   };
