@@ -41,3 +41,24 @@ export async function latestPings(pool: Pool, targetId: string, at: number): Pro
   );
   return Object.fromEntries(rows.map((r) => [r.kind, Number(r.at_ms)]));
 }
+
+/**
+ * Deletes pings received before `before`, a batch at a time, except the latest of each kind of a target that still
+ * exists: a job that stopped pinging months ago still shows when it last did. Returns how many were deleted.
+ */
+export async function deleteExpiredPings(pool: Pool, before: Date, batchSize = 5_000): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const { rowCount } = await pool.query(
+      `DELETE FROM pings WHERE id IN (
+         SELECT p.id FROM pings p
+         WHERE p.received_at < $1
+           AND (EXISTS (SELECT 1 FROM pings n WHERE n.target_id = p.target_id AND n.kind = p.kind AND n.received_at > p.received_at)
+                OR NOT EXISTS (SELECT 1 FROM targets t WHERE t.id = p.target_id))
+         LIMIT $2)`,
+      [before, batchSize],
+    );
+    deleted += rowCount ?? 0;
+    if ((rowCount ?? 0) < batchSize) return deleted;
+  }
+}

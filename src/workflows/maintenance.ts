@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 
 // Dropping a partition gives up after a short lock wait rather than stall writers (src/db/partitions.ts): retried
 // with backoff, it finds a quiet moment.
-const { createResultPartitions, dropExpiredResultPartitions, deleteExpiredRollups, deleteExpiredIdempotencyKeys } = proxyActivities<Activities>({
+const { createResultPartitions, dropExpiredResultPartitions, deleteExpiredRollups, deleteExpiredIdempotencyKeys, deleteExpiredPings } = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
   retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 10 },
 });
@@ -13,6 +13,7 @@ export interface MaintenanceReport {
   partitionsDropped: string[];
   rollupsDeleted: { hourly: number; daily: number };
   idempotencyKeysDeleted: number;
+  pingsDeleted: number;
 }
 
 /**
@@ -25,5 +26,7 @@ export async function databaseMaintenanceWorkflow(): Promise<MaintenanceReport> 
   const partitionsDropped = await dropExpiredResultPartitions();
   const rollupsDeleted = await deleteExpiredRollups();
   const idempotencyKeysDeleted = await deleteExpiredIdempotencyKeys();
-  return { partitionsCreated, partitionsDropped, rollupsDeleted, idempotencyKeysDeleted };
+  // Last: a run in flight when this step was added replays its recorded steps unchanged.
+  const pingsDeleted = await deleteExpiredPings();
+  return { partitionsCreated, partitionsDropped, rollupsDeleted, idempotencyKeysDeleted, pingsDeleted };
 }
