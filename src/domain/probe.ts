@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RE2JS } from 're2js';
 
 /**
  * What a probe is told to do, per kind. Shared by the API (validation), the workflow (carried in its input and
@@ -15,9 +16,14 @@ const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not a vali
 /** `$.data.items[0].status`: dotted keys and array indexes; the leading `$.` is optional. */
 export const JSON_PATH = /^(\$\.?)?([A-Za-z_][\w-]*|\[\d+\])(\.?([A-Za-z_][\w-]*)|\[\d+\])*$/;
 
-const isRegex = (source: string): boolean => {
+/**
+ * Body patterns are RE2 syntax, matched in time linear in the body (src/activities/probes/http.ts): a pattern such as
+ * `(a+)+$` cannot stall a worker's event loop, and with it every probe that worker runs. RE2 has no lookarounds or
+ * backreferences.
+ */
+const isRe2 = (source: string): boolean => {
   try {
-    new RegExp(source);
+    RE2JS.compile(source);
     return true;
   } catch {
     return false;
@@ -73,7 +79,7 @@ export const HttpProbeSchema = z.strictObject({
   /** Status codes and ranges that count as success. */
   expectedStatus: z.array(z.union([z.int().min(100).max(599), statusRange])).min(1).max(50).default(['200-299']),
   bodyContains: z.string().min(1).max(4096).optional(),
-  bodyMatches: z.string().min(1).max(1024).refine(isRegex, 'not a valid regular expression').optional(),
+  bodyMatches: z.string().min(1).max(1024).refine(isRe2, 'not a regular expression in RE2 syntax (no lookarounds or backreferences)').optional(),
   jsonPath: z
     .strictObject({
       path: z.string().regex(JSON_PATH, 'a JSON path looks like $.data.items[0].status'),

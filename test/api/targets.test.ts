@@ -92,6 +92,7 @@ describe('targets through the API, end to end (real Temporal, real Postgres, a l
       ['a dns query that is not a name', { name: 'mx', kind: 'dns', query: 'https://example.com', intervalSeconds: 60 }, 'query'],
       ['a dns record type it cannot check', { name: 'mx', kind: 'dns', query: 'example.com', recordType: 'SRV', intervalSeconds: 60 }, 'recordType'],
       ['a dns expectation that no record of the type can be', { name: 'mx', kind: 'dns', query: 'example.com', recordType: 'A', expect: 'mail.example.com', intervalSeconds: 60 }, 'expect'],
+      ['a body pattern RE2 cannot match in linear time (a lookahead)', { ...valid, bodyMatches: 'ok(?=!)' }, 'bodyMatches'],
       ['a dns resolver that is not an address', { name: 'mx', kind: 'dns', query: 'example.com', resolver: 'dns.google', intervalSeconds: 60 }, 'resolver'],
     ];
 

@@ -182,7 +182,7 @@ describe('targetWorkflow', () => {
     expect((await handle.query(statusQuery)).shown).toBe('up');
     await handle.terminate('test done');
     const manual = (await results(targetId)).filter((r) => r.manual);
-    expect(manual).toEqual([{ at: checked.scheduledAt, outcome: 'up', manual: true }]);
+    expect(manual).toEqual([{ at: checked.scheduledAt, outcome: 'up', manual: true, maintenance: false }]);
   });
 
   it('marks a target flapping when it keeps changing, and clears the mark once it settles', async () => {

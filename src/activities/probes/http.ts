@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { RE2JS } from 're2js';
 import type { HttpProbe, ProbeResult } from '../../domain/probe';
 import type { AddressGuard } from './address-guard';
 import { Deadline } from './deadline';
@@ -91,7 +92,7 @@ function judgeResponse(probe: HttpProbe, res: Response, latencyMs: number, certi
   if (probe.bodyContains !== undefined && !res.body.includes(probe.bodyContains)) {
     return down(`body does not contain ${JSON.stringify(probe.bodyContains)}`);
   }
-  if (probe.bodyMatches !== undefined && !new RegExp(probe.bodyMatches).test(res.body)) {
+  if (probe.bodyMatches !== undefined && !RE2JS.compile(probe.bodyMatches).matcher(res.body).find()) {
     return down(`body does not match /${probe.bodyMatches}/`);
   }
   if (probe.jsonPath) {

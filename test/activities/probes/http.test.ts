@@ -33,6 +33,8 @@ describe('the HTTP probe, against a local server', () => {
           return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { items: [{ status: 'ok', n: 3 }] } }));
         case '/text':
           return res.end('<html><title>Shop</title><p>All systems operational, build 4711</p></html>');
+        case '/aaa':
+          return res.end(`${'a'.repeat(64)}!`);
         case '/slow':
           return setTimeout(() => res.end('late'), wait);
         case '/stall':
@@ -165,6 +167,11 @@ describe('the HTTP probe, against a local server', () => {
       [{ bodyMatches: '^build' }, 'down: body does not match /^build/'],
     ])('%o on an HTML page: %s', async (check, expected) => {
       expect(judged(await probeHttp(http(`${server.url}/text`, check), { guard }))).toBe(expected);
+    });
+
+    it('matches a pattern in time linear in the body: one that backtracks exponentially in JavaScript is judged at once', async () => {
+      const result = await probeHttp(http(`${server.url}/aaa`, { bodyMatches: '^(a+)+$' }), { guard });
+      expect(judged(result)).toBe('down: body does not match /^(a+)+$/');
     });
 
     it.each([
