@@ -123,7 +123,7 @@ const { saveTarget, deleteTarget, recordFlip, recordFlapping, checkHeartbeat } =
 export const HISTORY_EVENTS_PER_RUN = 2_000;
 
 type Command =
-  | { kind: 'update'; spec: TargetSpec }
+  | { kind: 'update'; spec: TargetSpec; expectedVersion?: number }
   | { kind: 'pause' }
   | { kind: 'resume' }
   | { kind: 'checkNow' }
@@ -178,16 +178,25 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     return p.result;
   };
 
+  /** An update made against a version the target has moved on from would undo the change made since. */
+  const versionConflict = (expectedVersion: number | undefined) =>
+    expectedVersion !== undefined && expectedVersion !== version
+      ? ApplicationFailure.nonRetryable(`the target is at version ${version}, not ${expectedVersion}`, 'VersionConflict', version)
+      : undefined;
+
   setHandler(statusQuery, view);
-  setHandler(updateTargetUpdate, async ({ spec: requested }) => (await submit({ kind: 'update', spec: TargetSpecSchema.parse(requested) })) as TargetView, {
-    validator: ({ spec: requested, expectedVersion }) => {
-      const parsed = TargetSpecSchema.safeParse(requested);
-      if (!parsed.success) throw ApplicationFailure.nonRetryable('invalid target configuration', 'InvalidTargetSpec', parsed.error.issues);
-      if (expectedVersion !== undefined && expectedVersion !== version) {
-        throw ApplicationFailure.nonRetryable(`the target is at version ${version}, not ${expectedVersion}`, 'VersionConflict', version);
-      }
+  setHandler(
+    updateTargetUpdate,
+    async ({ spec: requested, expectedVersion }) => (await submit({ kind: 'update', spec: TargetSpecSchema.parse(requested), expectedVersion })) as TargetView,
+    {
+      validator: ({ spec: requested, expectedVersion }) => {
+        const parsed = TargetSpecSchema.safeParse(requested);
+        if (!parsed.success) throw ApplicationFailure.nonRetryable('invalid target configuration', 'InvalidTargetSpec', parsed.error.issues);
+        const conflict = versionConflict(expectedVersion);
+        if (conflict) throw conflict;
+      },
     },
-  });
+  );
   setHandler(pauseUpdate, async () => (await submit({ kind: 'pause' })) as TargetView);
   setHandler(resumeUpdate, async () => (await submit({ kind: 'resume' })) as TargetView);
   setHandler(checkNowUpdate, async () => (await submit({ kind: 'checkNow' })) as CheckedSlot, {
@@ -323,7 +332,9 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
   for (;;) {
     while (pending.length > 0) {
       const p = pending.shift()!;
-      p.result = await apply(p);
+      // Checked again when applied: two updates of one version may both pass the validator before either is applied.
+      p.refusal = p.command.kind === 'update' ? versionConflict(p.command.expectedVersion) : undefined;
+      if (!p.refusal) p.result = await apply(p);
       p.done = true;
       if (p.command.kind === 'delete') {
         for (const q of pending.splice(0)) {

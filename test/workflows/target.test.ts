@@ -1,5 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Client as PgClient } from 'pg';
 import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { TASK_QUEUE, targetWorkflowId } from '../../src/ids';
@@ -169,6 +170,41 @@ describe('targetWorkflow', () => {
     expect(gaps(after)).toEqual(new Array(after.length - 1).fill(300_000));
     const row = await db.pool.query('SELECT config_version, interval_seconds FROM targets WHERE id = $1', [targetId]);
     expect(row.rows[0]).toEqual({ config_version: current.version + 1, interval_seconds: 300 });
+  });
+
+  it('of two updates made against the same version, applies one and refuses the other, even when both were accepted before either was applied', async () => {
+    const { handle } = await start();
+    // Holds the workflow in the middle of applying a pause (its saveTarget waits on this lock), so the two updates
+    // below are both accepted, at the version the pause made, while it is busy.
+    const lock = new PgClient({ connectionString: db.url });
+    await lock.connect();
+    await lock.query('BEGIN');
+    await lock.query('LOCK TABLE targets IN SHARE ROW EXCLUSIVE MODE');
+    const pausing = handle.executeUpdate(pauseUpdate);
+    const version = await eventually(async () => {
+      const view = await handle.query(statusQuery);
+      expect(view.paused).toBe(true);
+      return view.version;
+    }, 30_000);
+    const current = await handle.query(statusQuery);
+    const rename = (name: string) =>
+      handle.executeUpdate(updateTargetUpdate, { args: [{ spec: { ...current.spec, name }, expectedVersion: version }] }).then(
+        (view) => view.spec.name,
+        (err: WorkflowUpdateFailedError) => String((err.cause as { type?: string }).type),
+      );
+    const renames = [rename('renamed once'), rename('renamed twice')];
+    await eventually(async () => {
+      const { events } = await handle.fetchHistory();
+      expect(events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toHaveLength(3);
+    }, 30_000);
+    await lock.query('ROLLBACK');
+    await lock.end();
+
+    await pausing;
+    const outcomes = await Promise.all(renames);
+    const winner = outcomes.find((o) => /^renamed (once|twice)$/.test(o));
+    expect(outcomes.filter((o) => o !== winner)).toEqual(['VersionConflict']);
+    expect(await handle.query(statusQuery)).toMatchObject({ version: version + 1, spec: { name: winner } });
   });
 
   it('checks now on request, off the grid, and the result counts toward the state', async () => {
