@@ -104,5 +104,7 @@ describe('kill -9 of the worker in the middle of a notification', () => {
     }
     expect(requestsTo('/level-1').length).toBeGreaterThanOrEqual(2);
     expect(await duplicateViolations(db.pool)).toEqual([]);
+    // For docs/reliability.md: what this run saw.
+    console.log(JSON.stringify({ requests: { level1: requestsTo('/level-1').length, level2: requestsTo('/level-2').length }, attempts: deliveries.map((d) => d.attempts) }));
   }, 900_000);
 });
