@@ -101,9 +101,13 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
 
 function toProblem(err: unknown): Problem {
   if (err instanceof Problem) return err;
-  const e = err as { type?: string; code?: string };
+  const e = err as { type?: string; code?: string; status?: unknown; message?: string };
   if (e?.type === 'entity.parse.failed') return new Problem('malformed-json');
   if (e?.type === 'entity.too.large') return new Problem('payload-too-large');
+  // What Express and body-parser refuse by themselves: a body in a charset or Content-Encoding they cannot read (415),
+  // a path that is not valid percent-encoding or a compressed body that does not decompress (400).
+  if (e?.status === 415) return new Problem('unsupported-media-type', e.message);
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new Problem('invalid-request', e.message);
   if (isDatabaseUnavailable(e)) return new Problem('database-unavailable', undefined, { retryAfterSeconds: 5 });
   return new Problem('internal');
 }
