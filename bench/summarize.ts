@@ -7,20 +7,22 @@ import type { BenchReport } from './run';
 
 /**
  * `npx tsx bench/summarize.ts bench/results/*.json [--plot docs/benchmarks-lag.svg]`: the Markdown tables of the given
- * reports, and a plot of p99 schedule lag against targets for the ramps (an SVG written from the data, no plotting
- * library needed).
+ * reports, and a plot of p99 schedule lag against targets of every run given (an SVG written from the data, no plotting
+ * library needed): give it the ramps and the goal runs only, e.g.
+ * `npx tsx bench/summarize.ts bench/results/{ramp,goal}-*.json --plot docs/benchmarks-lag.svg`. A file given as
+ * `file.json@1000` stands for its step at 1,000 targets only.
  */
 
 type AnyReport = BenchReport | (Parameters<typeof apiMarkdown>[0] & { levels: unknown[] });
 
 const isBench = (r: AnyReport): r is BenchReport => 'steps' in r;
 
-/** p99 lag (log scale) against targets (log scale), one line per report with two or more steps. */
+/** p99 lag (log scale) against targets (log scale), one line per report (a lone point for a one-step run). */
 export function lagPlot(reports: BenchReport[]): string {
   const W = 720;
   const H = 420;
   const m = { l: 70, r: 190, t: 40, b: 55 };
-  const series = reports.filter((r) => r.steps.length >= 2);
+  const series = reports.filter((r) => r.steps.length >= 1);
   const xs = series.flatMap((r) => r.steps.map((s) => s.targets));
   const ys = series.flatMap((r) => r.steps.map((s) => Math.max(1, s.slots.scheduleLagMs.p99 ?? 1)));
   const [x0, x1] = [Math.min(...xs, 100), Math.max(...xs, 10_000)];
@@ -83,7 +85,12 @@ if (require.main === module) {
   const args = process.argv.slice(2);
   const plotAt = args.indexOf('--plot');
   const plot = plotAt >= 0 ? args.splice(plotAt, 2)[1] : undefined;
-  const reports = args.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as AnyReport);
+  // `file.json@1000` keeps only that run's step at 1,000 targets (e.g. a ramp's step as the baseline of a comparison).
+  const reports = args.map((arg) => {
+    const [, f, at] = /^(.*?)(?:@(\d+))?$/.exec(arg)!;
+    const r = JSON.parse(fs.readFileSync(f!, 'utf8')) as AnyReport;
+    return at && isBench(r) ? { ...r, label: `${r.label} @${at}`, steps: r.steps.filter((s) => s.targets === Number(at)) } : r;
+  });
   const bench = reports.filter(isBench);
   const out: string[] = [];
   if (bench.length) {
