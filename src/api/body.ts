@@ -15,6 +15,30 @@ export const jsonBodyUpTo = (limit: string): RequestHandler[] => [
     next();
   },
   express.json({ limit }),
+  (req, _res, next) => {
+    const field = illFormedString(req.body);
+    if (field === undefined) return next();
+    next(new Problem('invalid-request', `${field} is not valid Unicode`, { errors: [{ field, message: 'holds a lone UTF-16 surrogate' }] }));
+  },
 ];
+
+/**
+ * Where the body holds a string (or key) that is not valid Unicode: JSON allows a lone surrogate (`"\ud800"`), but
+ * Postgres would store U+FFFD in its place, and a projection would differ from what its workflow holds. Walked without
+ * recursion: a 64 kB body can nest thousands deep.
+ */
+function illFormedString(body: unknown): string | undefined {
+  const stack: [unknown, string[]][] = [[body, []]];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === 'string' && /\p{Cs}/u.test(value)) return path.join('.') || '(root)';
+    if (value === null || typeof value !== 'object') continue;
+    for (const [key, child] of Object.entries(value)) {
+      if (/\p{Cs}/u.test(key)) return [...path, key].join('.');
+      stack.push([child, [...path, key]]);
+    }
+  }
+  return undefined;
+}
 
 export const jsonBody: RequestHandler[] = jsonBodyUpTo('64kb');

@@ -157,6 +157,11 @@ describe('API keys and roles', () => {
     const res = await api.request().post('/v1/api-keys').send({ name: 'x'.repeat(70_000), role: 'viewer' }).expect(413);
     expect(res.body.type).toBe('https://vigil.dev/problems/payload-too-large');
   });
+
+  it('refuses a string that is not valid Unicode (a lone surrogate), naming the field: Postgres would store another', async () => {
+    const res = await api.request().post('/v1/api-keys').set('content-type', 'application/json').send('{"name": "a\\ud800b", "role": "viewer"}').expect(400);
+    expect(res.body.errors).toEqual([{ field: 'name', message: 'holds a lone UTF-16 surrogate' }]);
+  });
 });
 
 describe('rate limits on unauthenticated traffic', () => {
