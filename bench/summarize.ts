@@ -64,10 +64,13 @@ export function lagPlot(reports: BenchReport[]): string {
 /** One row per run: CPU per probe and where it went, for comparing designs at one load. */
 export function comparisonTable(reports: BenchReport[]): string {
   const head =
-    '| run | probes/s scheduled → done | lag p50 / p99 (ms) | missed + absent | events / probe | Temporal requests / probe | heartbeats / s | CPU ms / probe | CPU % of a core: pg / temporal / workers | commits/s vigil / temporal | load avg (1 min) |\n|---|---|---|---|---|---|---|---|---|---|---|';
+    '| run | probes/s scheduled → done | lag p50 / p99 (ms) | p99 by quarter of the window (ms) | missed + absent | events / probe | Temporal requests / probe | heartbeats / s | CPU ms / probe | CPU % of a core: pg / temporal / workers | commits/s vigil / temporal | load avg (1 min) |\n|---|---|---|---|---|---|---|---|---|---|---|---|';
   const rows = reports.flatMap((r) =>
     r.steps.map((s) => {
       const cpu = cpuByPart(s);
+      // The lag's p99 quarter by quarter shows a start-up tail draining (high, then low) apart from a design that
+      // cannot keep up (high throughout).
+      const trend = s.slots.lagP99Trend?.map((q) => q.p99 ?? '–').join(' · ') ?? '–';
       // Client requests as the frontend counted them; runs recorded before that was kept counted each twice (frontend
       // and history service), which the events of the same runs confirm.
       const frontend = s.temporal?.frontendRequestsPerSecond ?? (s.temporal ? Object.fromEntries(Object.entries(s.temporal.requestsPerSecond).map(([k, v]) => [k, v / 2])) : undefined);
@@ -75,7 +78,7 @@ export function comparisonTable(reports: BenchReport[]): string {
       const heartbeats = frontend ? round(frontend.RecordActivityTaskHeartbeat ?? 0, 1) : '–';
       const perProbe = requests !== null && s.slots.achievedPerSecond > 0 ? (requests / s.slots.achievedPerSecond).toFixed(2) : '–';
       const db = s.postgres.databases;
-      return `| ${r.label}${s.broken.length ? ' **✗**' : ''} | ${s.slots.scheduledPerSecond} → ${s.slots.achievedPerSecond} | ${s.slots.scheduleLagMs.p50 ?? '–'} / ${s.slots.scheduleLagMs.p99 ?? '–'} | ${s.slots.missedRows} + ${s.slots.absent} | ${s.history?.eventsPerProbe ?? '–'} | ${perProbe} | ${heartbeats} | ${s.cpuMsPerProbe ?? '–'} | ${cpu.postgres} / ${cpu.temporal} / ${cpu.workers} | ${db.vigil?.commitsPerSecond ?? '–'} / ${db.temporal?.commitsPerSecond ?? '–'} | ${s.usage.machine.loadavgStart[0]} → ${s.usage.machine.loadavgEnd[0]} |`;
+      return `| ${r.label}${s.broken.length ? ' **✗**' : ''} | ${s.slots.scheduledPerSecond} → ${s.slots.achievedPerSecond} | ${s.slots.scheduleLagMs.p50 ?? '–'} / ${s.slots.scheduleLagMs.p99 ?? '–'} | ${trend} | ${s.slots.missedRows} + ${s.slots.absent} | ${s.history?.eventsPerProbe ?? '–'} | ${perProbe} | ${heartbeats} | ${s.cpuMsPerProbe ?? '–'} | ${cpu.postgres} / ${cpu.temporal} / ${cpu.workers} | ${db.vigil?.commitsPerSecond ?? '–'} / ${db.temporal?.commitsPerSecond ?? '–'} | ${s.usage.machine.loadavgStart[0]} → ${s.usage.machine.loadavgEnd[0]} |`;
     }),
   );
   return [head, ...rows].join('\n');
