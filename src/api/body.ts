@@ -25,17 +25,29 @@ export const jsonBodyUpTo = (limit: string): RequestHandler[] => [
 /**
  * Where the body holds a string (or key) that is not valid Unicode: JSON allows a lone surrogate (`"\ud800"`), but
  * Postgres would store U+FFFD in its place, and a projection would differ from what its workflow holds. Walked without
- * recursion: a 64 kB body can nest thousands deep.
+ * recursion, and each value keeps only a link to its parent, since a 64 kB body can nest thousands deep.
  */
 function illFormedString(body: unknown): string | undefined {
-  const stack: [unknown, string[]][] = [[body, []]];
+  interface Node {
+    value: unknown;
+    key?: string;
+    parent?: Node;
+  }
+  const pathOf = (node: Node): string => {
+    const keys: string[] = [];
+    for (let n: Node | undefined = node; n?.key !== undefined; n = n.parent) keys.push(n.key);
+    return keys.reverse().join('.') || '(root)';
+  };
+  const stack: Node[] = [{ value: body }];
   while (stack.length > 0) {
-    const [value, path] = stack.pop()!;
-    if (typeof value === 'string' && /\p{Cs}/u.test(value)) return path.join('.') || '(root)';
+    const node = stack.pop()!;
+    const { value } = node;
+    if (typeof value === 'string' && /\p{Cs}/u.test(value)) return pathOf(node);
     if (value === null || typeof value !== 'object') continue;
     for (const [key, child] of Object.entries(value)) {
-      if (/\p{Cs}/u.test(key)) return [...path, key].join('.');
-      stack.push([child, [...path, key]]);
+      const childNode = { value: child, key, parent: node };
+      if (/\p{Cs}/u.test(key)) return pathOf(childNode);
+      stack.push(childNode);
     }
   }
   return undefined;
