@@ -57,7 +57,7 @@ export function lagPlot(reports: BenchReport[]): string {
     const interval = r.steps[0]?.intervalSeconds;
     parts.push(`<text x="${W - m.r + 4}" y="${m.t + 40 + i * 18}" fill="${c}">${r.label} (${interval} s)</text>`);
   });
-  parts.push(`<text x="${W - m.r + 4}" y="${m.t + 40 + series.length * 18 + 10}" fill="#555">open circle: step broke</text>`, '</svg>');
+  parts.push(`<text x="${W - m.r + 4}" y="${H - m.b}" fill="#555">open circle: step broke</text>`, '</svg>');
   return `${parts.join('\n')}\n`;
 }
 
