@@ -19,9 +19,9 @@ const isBench = (r: AnyReport): r is BenchReport => 'steps' in r;
 
 /** p99 lag (log scale) against targets (log scale), one line per report (a lone point for a one-step run). */
 export function lagPlot(reports: BenchReport[]): string {
-  const W = 720;
+  const W = 800;
   const H = 420;
-  const m = { l: 70, r: 190, t: 40, b: 55 };
+  const m = { l: 70, r: 250, t: 40, b: 55 };
   const series = reports.filter((r) => r.steps.length >= 1);
   const xs = series.flatMap((r) => r.steps.map((s) => s.targets));
   const ys = series.flatMap((r) => r.steps.map((s) => Math.max(1, s.slots.scheduleLagMs.p99 ?? 1)));
