@@ -27,6 +27,12 @@ export function noteChange(s: FlapState, at: number, policy: FlappingPolicy): Fl
   return { changes, flapping: s.flapping || changes.length >= policy.changes };
 }
 
+/** When flapping ends if nothing changes before: a whole window after the last change. Undefined when not flapping. */
+export function settlesAt(s: FlapState, policy: FlappingPolicy): number | undefined {
+  const last = s.changes.at(-1);
+  return s.flapping && last !== undefined ? last + policy.windowSeconds * 1000 : undefined;
+}
+
 /** Ends flapping once a whole window passed since the last change. */
 export function settle(s: FlapState, now: number, policy: FlappingPolicy): FlapState {
   const last = s.changes.at(-1);

@@ -10,6 +10,7 @@ import {
   defineUpdate,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -17,10 +18,10 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CheckedSlot, RunChecksResult } from '../activities/checks';
-import { initialFlapState, noteChange, settle, type FlapState } from '../domain/flapping';
+import { initialFlapState, noteChange, settle, settlesAt, type FlapState } from '../domain/flapping';
 import { initialJudgement, judge, type Judgement, type Thresholds } from '../domain/judge';
 import { maintenanceAt } from '../domain/maintenance';
-import { PROBE_WINDOW_MS, nextSlot, phaseMs, windowFrom, type ProbeMode } from '../domain/schedule';
+import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, PROBE_WINDOW_PATCH, nextSlot, phaseMs, windowFrom, type ProbeMode } from '../domain/schedule';
 import { shownState, TargetSpecSchema, type ShownState, type TargetSpec } from '../domain/target';
 
 export interface TargetWorkflowInput {
@@ -385,14 +386,17 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     }
 
     const { intervalMs, phase } = grid();
+    const longWindows = patched(PROBE_WINDOW_PATCH);
+    const windowMs = longWindows ? PROBE_WINDOW_MS : FIRST_PROBE_WINDOW_MS;
     // Slots more than one window behind (every worker was down) are given up rather than replayed in a burst.
-    if (next < now - PROBE_WINDOW_MS) next = nextSlot(now - PROBE_WINDOW_MS, intervalMs, phase);
-    // A window ends where maintenance begins or ends, so the state shown changes on time.
-    const slots = (probeMode === 'window' ? windowFrom(next, intervalMs) : [next]).filter((s, i) => i === 0 || maintenance.nextChange === undefined || s < maintenance.nextChange);
+    if (next < now - windowMs) next = nextSlot(now - windowMs, intervalMs, phase);
+    const settling = longWindows ? settlesAt(flap, spec.flapping) : undefined;
+    const endsBy = Math.min(maintenance.nextChange ?? Infinity, settling ?? Infinity);
+    const slots = probeMode === 'window' ? windowFrom(next, intervalMs, windowMs, endsBy) : [next];
     // A window of one slot waits here, on a timer in the history; a longer window waits inside the activity.
     const single = slots.length === 1;
     if (single) {
-      const wakeAt = Math.min(slots[0]!, maintenance.nextChange ?? Infinity);
+      const wakeAt = Math.min(slots[0]!, endsBy);
       if (wakeAt > now && (await condition(() => pending.length > 0, wakeAt - now))) continue;
       if (wakeAt < slots[0]!) continue;
     }

@@ -1,4 +1,4 @@
-import { initialFlapState, noteChange, settle } from '../../src/domain/flapping';
+import { initialFlapState, noteChange, settle, settlesAt } from '../../src/domain/flapping';
 
 const policy = { changes: 3, windowSeconds: 600 };
 
@@ -23,5 +23,13 @@ describe('flapping', () => {
     for (const t of [0, 10_000, 20_000]) s = noteChange(s, t, policy);
     expect(settle(s, 619_999, policy).flapping).toBe(true);
     expect(settle(s, 620_000, policy).flapping).toBe(false);
+  });
+
+  it('says when it will settle, so a probe window can end then', () => {
+    let s = initialFlapState();
+    for (const t of [0, 10_000]) s = noteChange(s, t, policy);
+    expect(settlesAt(s, policy)).toBeUndefined();
+    s = noteChange(s, 20_000, policy);
+    expect(settlesAt(s, policy)).toBe(620_000);
   });
 });

@@ -100,7 +100,7 @@ describe('record workflow histories', () => {
       await handle.executeUpdate(resumeUpdate);
       await env.sleep('30m');
       const { spec } = await handle.query(statusQuery);
-      await handle.executeUpdate(updateTargetUpdate, { args: [{ spec: { ...spec, intervalSeconds: 300 } }] });
+      await handle.executeUpdate(updateTargetUpdate, { args: [{ spec: { ...spec, intervalSeconds: 900 } }] });
       await env.sleep('30m');
       await handle.executeUpdate(checkNowUpdate);
       await env.sleep('30m');

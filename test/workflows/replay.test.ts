@@ -7,7 +7,8 @@ import { readTestEnv } from '../support/env';
 /**
  * Histories recorded from real runs (npm run record:histories), replayed against today's workflow code: a change that
  * would break the workflows already running in production fails here, with a non-determinism error. They were
- * recorded with payloads encrypted, as production keeps them, so they replay through the same codec.
+ * recorded with payloads encrypted, as production keeps them, so they replay through the same codec. Those named
+ * `*.before-<patch>.json` were recorded before a workflow patch (`patched()`): they keep its old branch replaying.
  */
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 const histories = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));

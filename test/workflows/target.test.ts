@@ -103,14 +103,15 @@ describe('targetWorkflow', () => {
   });
 
   it('opens no gap and repeats no slot across continue-as-new, and carries its state over exactly', async () => {
-    // Two-minute slots on timers cost about 11 history events each: the run continues as new within ~180 probes.
-    const { targetId, handle } = await start({ intervalSeconds: 120, thresholds: { downAfter: 3, upAfter: 2 } });
+    // Six-minute slots on timers (too long for a probe window) cost about 11 history events each: the run continues
+    // as new within ~180 probes, 18 hours.
+    const { targetId, handle } = await start({ intervalSeconds: 360, thresholds: { downAfter: 3, upAfter: 2 } });
     const firstRun = (await handle.describe()).runId;
-    await env.sleep(5 * HOUR);
+    await env.sleep(20 * HOUR);
     site.behave({ status: 500 });
     // Just past the second failing slot: two failures, not yet down.
     const { nextSlot } = await handle.query(statusQuery);
-    await env.sleep(nextSlot + 120_000 + 1_000 - (await env.currentTimeMs()));
+    await env.sleep(nextSlot + 360_000 + 1_000 - (await env.currentTimeMs()));
     const before = await handle.query(statusQuery);
     expect(before.judgement).toMatchObject({ state: 'up', consecutiveFailures: 2 });
     await env.sleep(2 * HOUR);
@@ -122,7 +123,7 @@ describe('targetWorkflow', () => {
     expect(await flips(targetId)).toEqual(['unknown->up', 'up->down']);
     const slots = await results(targetId);
     expect(slots.length).toBeGreaterThan(HISTORY_EVENTS_PER_RUN / 11);
-    expect(gaps(slots)).toEqual(new Array(slots.length - 1).fill(120_000));
+    expect(gaps(slots)).toEqual(new Array(slots.length - 1).fill(360_000));
   });
 
   it('stops probing while paused, shows paused, and starts afresh on resume', async () => {
@@ -159,17 +160,17 @@ describe('targetWorkflow', () => {
     expect((await handle.query(statusQuery)).spec).toEqual(current.spec);
 
     const updated = await handle.executeUpdate(updateTargetUpdate, {
-      args: [{ spec: { ...current.spec, intervalSeconds: 300 }, expectedVersion: current.version }],
+      args: [{ spec: { ...current.spec, intervalSeconds: 900 }, expectedVersion: current.version }],
     });
     expect(updated.version).toBe(current.version + 1);
     const changedAt = await env.currentTimeMs();
-    await env.sleep('1h');
+    await env.sleep('3h');
     await handle.terminate('test done');
     const after = (await results(targetId)).filter((s) => s.at > changedAt);
     expect(after.length).toBeGreaterThanOrEqual(11);
-    expect(gaps(after)).toEqual(new Array(after.length - 1).fill(300_000));
+    expect(gaps(after)).toEqual(new Array(after.length - 1).fill(900_000));
     const row = await db.pool.query('SELECT config_version, interval_seconds FROM targets WHERE id = $1', [targetId]);
-    expect(row.rows[0]).toEqual({ config_version: current.version + 1, interval_seconds: 300 });
+    expect(row.rows[0]).toEqual({ config_version: current.version + 1, interval_seconds: 900 });
   });
 
   it('of two updates made against the same version, applies one and refuses the other, even when both were accepted before either was applied', async () => {
