@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { listTargetsQuery, type TargetFilter } from '../../src/db/target-list';
+import { listTargetsQuery, type TargetFilter } from '../../src/db/target-reads';
 import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { newId } from '../../src/ids';

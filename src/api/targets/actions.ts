@@ -12,7 +12,7 @@ export function pauseOrResume(deps: ApiDeps, action: 'pause' | 'resume'): Reques
     const handle = targetHandle(deps, req.params.id);
     await temporalCall(deps.temporal, () => handle.executeUpdate(update));
     const target = await readTarget(deps, req.params.id);
-    res.set('ETag', `"${target.configVersion}"`).json(targetRepresentation(target, target.status));
+    res.set('ETag', `"${target.configVersion}"`).json(targetRepresentation(target));
   };
 }
 

@@ -6,6 +6,7 @@ import { Problem } from '../problems';
 import { assertPolicyExists, createTargetBody } from './schema';
 import { targetRepresentation } from './representation';
 import { startTargetWorkflow } from './workflow';
+import { readTarget } from './handle';
 
 /**
  * POST /v1/targets. The target's workflow is started first; it projects the target into Postgres itself, so a crash
@@ -23,7 +24,7 @@ export function createTarget(deps: ApiDeps): RequestHandler {
     const id = idempotentId(res, 'tgt');
     await startTargetWorkflow(deps.temporal, id, spec, deps.config.probeMode);
     await upsertTarget(deps.pool, { targetId: id, spec, version: 1, paused: false });
-    const target = await deps.prisma.target.findUniqueOrThrow({ where: { id }, include: { status: true } });
-    res.status(201).location(`/v1/targets/${id}`).json(targetRepresentation(target, target.status));
+    const target = await readTarget(deps, id);
+    res.status(201).location(`/v1/targets/${id}`).json(targetRepresentation(target));
   };
 }

@@ -1,4 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
+import { findTarget, type TargetRow } from '../../db/target-reads';
 import { isId, targetWorkflowId } from '../../ids';
 import type { targetWorkflow } from '../../workflows/target';
 import type { ApiDeps } from '../deps';
@@ -10,9 +11,9 @@ export function targetHandle(deps: ApiDeps, id: string): WorkflowHandle<typeof t
   return deps.temporal.workflow.getHandle(targetWorkflowId(id));
 }
 
-/** Reads the target's projection after a change the workflow has applied, for the response. */
-export async function readTarget(deps: ApiDeps, id: string) {
-  const target = await deps.prisma.target.findUnique({ where: { id }, include: { status: true } });
+/** Reads the target's projection (after a change the workflow has applied, for the response); 404 when absent. */
+export async function readTarget(deps: ApiDeps, id: string): Promise<TargetRow> {
+  const target = isId('tgt', id) ? await findTarget(deps.pool, id) : undefined;
   if (!target) throw new Problem('not-found', `no target ${id}`);
   return target;
 }

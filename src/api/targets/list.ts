@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { listTargets } from '../../db/target-list';
+import { listTargets } from '../../db/target-reads';
 import { ProbeSchema } from '../../domain/probe';
 import { TagSchema } from '../../domain/target';
 import type { ApiDeps } from '../deps';
@@ -27,6 +27,6 @@ export function listTargetsHandler(deps: ApiDeps): RequestHandler {
     if (!query.success) throw Problem.invalid(query.error, 'query');
     const { state, kind, tag, limit, cursor } = query.data;
     const rows = await listTargets(deps.pool, { state, kind, tags: tag, before: cursor, limit: limit + 1 });
-    sendPage(req, res, rows, limit, (row) => targetRepresentation(row, row.status));
+    sendPage(req, res, rows, limit, targetRepresentation);
   };
 }

@@ -1,16 +1,11 @@
 import { z } from 'zod';
-import type { Target, TargetStatus } from '../../db/generated/client';
+import type { TargetRow } from '../../db/target-reads';
 import { TagsSchema, type TargetSpec } from '../../domain/target';
 import { targetFields } from './schema';
 
-type StoredTarget = Pick<Target, 'id' | 'configVersion' | 'paused' | 'createdAt' | 'updatedAt'> & { spec: unknown };
-type StoredStatus = Pick<
-  TargetStatus,
-  'state' | 'stateSince' | 'flapping' | 'lastCheckedAt' | 'lastOutcome' | 'lastLatencyMs' | 'lastError' | 'consecutiveFailures'
->;
-
 /** A target as the API shows it: its configuration in the shape it was written, and its current status. */
-export function targetRepresentation(target: StoredTarget, status: StoredStatus | null) {
+export function targetRepresentation(target: TargetRow) {
+  const { status } = target;
   return {
     id: target.id,
     ...targetFields(target.spec as TargetSpec),

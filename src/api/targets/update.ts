@@ -37,6 +37,6 @@ export function updateTarget(deps: ApiDeps): RequestHandler<{ id: string }> {
       handle.executeUpdate(updateTargetUpdate, { args: [{ spec: parsed.data, expectedVersion: ifMatch ?? current.version }] }),
     );
     const target = await readTarget(deps, req.params.id);
-    res.set('ETag', `"${target.configVersion}"`).json(targetRepresentation(target, target.status));
+    res.set('ETag', `"${target.configVersion}"`).json(targetRepresentation(target));
   };
 }
