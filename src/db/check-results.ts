@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { workerMetrics } from '../worker/metrics';
 import { latencyBucket } from '../domain/latency-histogram';
+import { GroupCommit } from './group-commit';
 import { histogramDigitSql } from './rollups';
 
 /** One probe slot's result as written to check_results, with the counters the target_status projection shows. */
@@ -31,75 +32,41 @@ export type StoredOutcome = Pick<CheckResultRow, 'outcome' | 'latencyMs' | 'erro
 export type WriteResult = { status: 'recorded' } | { status: 'duplicate'; stored?: StoredOutcome } | { status: 'fenced' };
 
 /**
- * Group commit for probe results. Concurrent activities each call `write` and wait; rows that arrive while a batch is
- * in flight go together in the next one, as a single statement that appends the results (once per (target, slot)),
- * advances each target's status row, and adds the rows it appended to their hourly and daily rollups. Every promise
- * resolves only after its own row is committed, so there is no buffer a crash can lose; when idle a write goes out at
- * once, unbatched.
+ * Group commit (group-commit.ts) for probe results: one statement per batch appends the results (once per (target,
+ * slot)), advances each target's status row, and adds the rows it appended to their hourly and daily rollups.
  */
 export class CheckResultWriter {
-  private readonly queue: Pending[] = [];
-  private inFlight = 0;
+  private readonly batches: GroupCommit<CheckResultRow, WriteResult>;
 
   constructor(
     private readonly pool: Pool,
     private readonly opts: { maxBatch: number; maxInFlight: number; statusWrites?: StatusWrites } = { maxBatch: 500, maxInFlight: 2 },
-  ) {}
+  ) {
+    this.batches = new GroupCommit((rows) => this.commit(rows), { ...opts, onBatch: (size) => workerMetrics.writeBatchSize.observe(size) });
+  }
 
   write(row: CheckResultRow): Promise<WriteResult> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ row, resolve, reject });
-      if (this.inFlight < this.opts.maxInFlight) void this.drain();
+    return this.batches.submit(row);
+  }
+
+  private async commit(rows: CheckResultRow[]): Promise<WriteResult[]> {
+    // One slot written twice in a batch (a retry racing its first attempt): the first write is the one sent, and
+    // the second is its duplicate, told what the first stored.
+    const first = new Map<string, number>();
+    rows.forEach((row, i) => first.has(keyOf(row)) || first.set(keyOf(row), i));
+    const results = await insertCheckResults(this.pool, [...first.values()].map((i) => rows[i]!), { rollups: true, statusWrites: this.opts.statusWrites });
+    return rows.map((row, i) => {
+      const result = results.get(keyOf(row)) ?? { status: 'fenced' };
+      const sent = first.get(keyOf(row))!;
+      const repeat = sent !== i && result.status === 'recorded';
+      const { outcome, latencyMs, error } = rows[sent]!;
+      return repeat ? { status: 'duplicate', stored: { outcome, latencyMs, error } } : result;
     });
   }
-
-  private async drain(): Promise<void> {
-    this.inFlight++;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.opts.maxBatch);
-        await this.commit(batch);
-      }
-    } finally {
-      this.inFlight--;
-    }
-  }
-
-  private async commit(batch: Pending[]): Promise<void> {
-    workerMetrics.writeBatchSize.observe(batch.length);
-    try {
-      // One slot written twice in a batch (a retry racing its first attempt): the first write is the one sent, and
-      // the second is its duplicate, told what the first stored.
-      const first = new Map<string, Pending>();
-      for (const p of batch) if (!first.has(keyOf(p))) first.set(keyOf(p), p);
-      const results = await insertCheckResults(this.pool, [...first.values()].map((p) => p.row), { rollups: true, statusWrites: this.opts.statusWrites });
-      for (const p of batch) {
-        const result = results.get(keyOf(p)) ?? { status: 'fenced' };
-        const { row: sent } = first.get(keyOf(p))!;
-        const repeat = first.get(keyOf(p)) !== p && result.status === 'recorded';
-        p.resolve(repeat ? { status: 'duplicate', stored: { outcome: sent.outcome, latencyMs: sent.latencyMs, error: sent.error } } : result);
-      }
-    } catch (err) {
-      // A row the database rejects (SQLSTATE classes 22, 23) must not fail its neighbours: retry them one by one.
-      if (batch.length > 1 && isDataError(err)) {
-        for (const p of batch) await this.commit([p]);
-      } else {
-        for (const p of batch) p.reject(err);
-      }
-    }
-  }
-}
-
-interface Pending {
-  row: CheckResultRow;
-  resolve: (result: WriteResult) => void;
-  reject: (err: unknown) => void;
 }
 
 const slotKey = (targetId: string, scheduledAt: number) => `${targetId}@${scheduledAt}`;
-const keyOf = ({ row }: Pending) => slotKey(row.targetId, row.scheduledAt);
-
-const isDataError = (err: unknown): boolean => /^2[23]/.test(String((err as { code?: unknown }).code ?? ''));
+const keyOf = (row: CheckResultRow) => slotKey(row.targetId, row.scheduledAt);
 
 /**
  * Adds the rows this statement appended (`fresh`) to their (target, UTC hour or day) rollup. Rows of one target and

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { LatestPings } from '../domain/heartbeat';
+import { GroupCommit } from './group-commit';
 
 export type PingKind = 'success' | 'start' | 'fail';
 
@@ -10,22 +11,45 @@ export interface RecordedPing {
   state: string;
 }
 
+export interface Ping {
+  token: string;
+  kind: PingKind;
+  source: string | null;
+}
+
 /**
- * Appends a ping for the target whose token it carries, in one round trip that also answers what the target shows
- * now (so the API can tell whether this ping ends or starts an outage). Undefined for an unknown token.
+ * Records pings by group commit (group-commit.ts): a burst of cron jobs costs one statement and one commit per batch,
+ * not per ping. Each ping is answered with the target its token names and what that target showed before it
+ * (so the API can tell whether it ends or starts an outage), or undefined for an unknown token.
  */
-export async function recordPing(pool: Pool, token: string, kind: PingKind, source: string | null): Promise<RecordedPing | undefined> {
-  const { rows } = await pool.query<{ id: string; paused: boolean; state: string | null }>(
-    `WITH target AS (
-       SELECT t.id, t.paused, s.state FROM targets t LEFT JOIN target_status s ON s.target_id = t.id
-       WHERE t.ping_token = $1),
-     ping AS (
-       INSERT INTO pings (target_id, kind, source) SELECT id, $2, $3 FROM target RETURNING target_id)
-     SELECT target.id, target.paused, target.state FROM target JOIN ping ON ping.target_id = target.id`,
-    [token, kind, source],
+export class PingRecorder {
+  private readonly batches: GroupCommit<Ping, RecordedPing | undefined>;
+
+  constructor(pool: Pool, opts = { maxBatch: 500, maxInFlight: 2 }) {
+    this.batches = new GroupCommit((pings) => insertPings(pool, pings), opts);
+  }
+
+  record(ping: Ping): Promise<RecordedPing | undefined> {
+    return this.batches.submit(ping);
+  }
+}
+
+/** Appends the pings whose tokens name a target, each stamped when inserted (a job's start stays before its end). */
+async function insertPings(pool: Pool, pings: Ping[]): Promise<(RecordedPing | undefined)[]> {
+  const { rows } = await pool.query<{ n: string; id: string; paused: boolean; state: string | null }>(
+    `WITH incoming AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS p(token, kind, source, n)),
+     matched AS (
+       SELECT p.n, p.kind, p.source, t.id, t.paused, s.state
+       FROM incoming p JOIN targets t ON t.ping_token = p.token LEFT JOIN target_status s ON s.target_id = t.id),
+     inserted AS (
+       INSERT INTO pings (target_id, kind, source, received_at)
+       SELECT id, kind, source, clock_timestamp() FROM matched ORDER BY n)
+     SELECT n, id, paused, state FROM matched`,
+    [pings.map((p) => p.token), pings.map((p) => p.kind), pings.map((p) => p.source)],
   );
-  const row = rows[0];
-  return row && { targetId: row.id, paused: row.paused, state: row.state ?? 'unknown' };
+  const found = new Map(rows.map((r) => [Number(r.n), { targetId: r.id, paused: r.paused, state: r.state ?? 'unknown' }]));
+  return pings.map((_, i) => found.get(i + 1));
 }
 
 /** The latest ping of each kind a target received up to `at`: three index lookups. */

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { recordPing, type PingKind } from '../../db/pings';
+import { PingRecorder, type PingKind } from '../../db/pings';
 import { targetWorkflowId } from '../../ids';
 import { pingSignal } from '../../workflows/target';
 import type { ApiDeps } from '../deps';
@@ -18,12 +18,13 @@ function changesState(kind: PingKind, state: string): boolean {
 }
 
 /**
- * A ping is one indexed insert; it wakes the target's workflow only when it may end or start an outage. Should that
- * signal fail, the ping is still recorded and the workflow reads it at its next deadline.
+ * A ping is one indexed insert (group-committed with its concurrent neighbours); it wakes the target's workflow only
+ * when it may end or start an outage. Should that signal fail, the ping is still recorded and the workflow reads it at
+ * its next deadline.
  */
-function ping(deps: ApiDeps, kind: PingKind): RequestHandler<{ token: string }> {
+function ping(deps: ApiDeps, pings: PingRecorder, kind: PingKind): RequestHandler<{ token: string }> {
   return async (req, res) => {
-    const recorded = await recordPing(deps.pool, req.params.token, kind, req.ip ?? null);
+    const recorded = await pings.record({ token: req.params.token, kind, source: req.ip ?? null });
     if (!recorded) throw new Problem('not-found', 'no heartbeat target has this ping token');
     if (!recorded.paused && changesState(kind, recorded.state)) {
       const workflow = deps.temporal.workflow.getHandle(targetWorkflowId(recorded.targetId));
@@ -48,6 +49,7 @@ const EVENTS: { suffix: string; kind: PingKind; summary: string }[] = [
  * the token is the credential.
  */
 export function pingRoutes(deps: ApiDeps): Operation[] {
+  const pings = new PingRecorder(deps.pool);
   return EVENTS.flatMap(({ suffix, kind, summary }) =>
     (['get', 'post'] as const).map(
       (method): Operation => ({
@@ -58,7 +60,7 @@ export function pingRoutes(deps: ApiDeps): Operation[] {
         summary,
         params: PingPath,
         responses: { 200: { description: 'Recorded' }, 404: { description: 'No heartbeat target has this token' } },
-        handler: ping(deps, kind),
+        handler: ping(deps, pings, kind),
       }),
     ),
   );
