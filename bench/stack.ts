@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '../src/config';
 import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
+import { freePort, isFree } from '../src/stack/ports';
 import { startLocalPostgres } from '../src/stack/postgres';
 import { logTail, startProcess, type ManagedProcess } from '../src/stack/processes';
 import { startProductionLikeStack } from '../src/stack/production-like';
@@ -53,25 +53,6 @@ export interface StackOptions {
 
 const ROOT = path.resolve(__dirname, '..');
 const vigilCommand = (role: 'api' | 'worker') => ({ command: process.execPath, args: ['--import', 'tsx', path.join(ROOT, 'src', role, 'main.ts')] });
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
 /** The Temporal server's block of ports (fixed offsets from its frontend) below the ephemeral range, all free. */
 async function freeStackPorts(): Promise<StackPorts> {

@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target';
 import { call, duplicateViolations, slotRows } from '../support/faults';
-import { freePort } from '../support/ports';
+import { freePort } from '../../src/stack/ports';
 import { startVigilProcess, type VigilProcess } from '../support/process';
 import { startLocalTemporal } from '../support/temporal';
 import { startWorker, type RunningWorker } from '../support/worker';

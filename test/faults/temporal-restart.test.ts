@@ -8,7 +8,7 @@ import { readTestEnv } from '../support/env';
 import { eventually } from '../support/eventually';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target';
 import { call, duplicateViolations, projectionViolations, slotGridViolations, slotRows } from '../support/faults';
-import { freePort } from '../support/ports';
+import { freePort } from '../../src/stack/ports';
 import { startVigilProcess, type VigilProcess } from '../support/process';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 

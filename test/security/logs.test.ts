@@ -6,7 +6,7 @@ import { createLogger } from '../../src/log';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target';
-import { freePort } from '../support/ports';
+import { freePort } from '../../src/stack/ports';
 import { startVigilProcess, type VigilProcess } from '../support/process';
 import { startLocalTemporal } from '../support/temporal';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';

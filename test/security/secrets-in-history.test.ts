@@ -9,7 +9,7 @@ import { startDevServer } from '../../src/stack/temporal-dev-server';
 import { testDataConverter } from '../support/codec';
 import { readTestEnv } from '../support/env';
 import { eventually } from '../support/eventually';
-import { freePort } from '../support/ports';
+import { freePort } from '../../src/stack/ports';
 import { startStack, type TestStack } from '../support/stack';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 

@@ -8,7 +8,7 @@ import { ensureCheckResultPartitions } from '../../src/db/partitions';
 import { ensureDatabase, startLocalPostgres } from '../../src/stack/postgres';
 import { ensureTimeSkippingServer, resolveTemporalCli } from '../../src/stack/tools';
 import { testEnv, withDatabase } from './env';
-import { freePort } from './ports';
+import { freePort } from '../../src/stack/ports';
 
 /**
  * Once per test run: the real components every suite uses. A PostgreSQL (DATABASE_URL's server if set, else an

@@ -5,7 +5,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTES, waitForPort } from '../../src/stack/temporal-dev-server';
 import { testDataConverter } from './codec';
 import { readTestEnv } from './env';
-import { freePort } from './ports';
+import { freePort } from '../../src/stack/ports';
 
 const searchAttributes = SEARCH_ATTRIBUTES.map((sa) => {
   const [name, type] = sa.split('=') as [string, string];

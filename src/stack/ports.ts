@@ -11,3 +11,12 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
   });
 }
+
+/** Whether nothing listens on this loopback port right now. */
+export function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
