@@ -131,3 +131,10 @@ function isDatabaseUnavailable(e: { code?: string; message?: string; meta?: unkn
     /timeout exceeded when trying to connect|Connection terminated/.test(e?.message ?? '')
   );
 }
+
+/** `value` as `schema` parses it, or a 400 problem naming every field that is wrong. */
+export function validated<S extends z.ZodType>(schema: S, value: unknown, location: 'body' | 'query' | 'path' = 'body'): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw Problem.invalid(result.error, location);
+  return result.data;
+}

@@ -5,7 +5,7 @@ import { isId } from '../../ids';
 import type { ApiDeps } from '../deps';
 import type { Operation } from '../operations';
 import { pageQueryFields, pageSchema, sendPage } from '../pagination';
-import { Problem } from '../problems';
+import { Problem, validated } from '../problems';
 import { issueApiKey } from './keys';
 import { ROLES } from './roles';
 
@@ -40,17 +40,15 @@ const represent = (key: ApiKeyRecord) => ({
 });
 
 const createApiKey = (deps: ApiDeps): RequestHandler => async (req, res) => {
-  const body = CreateApiKeyBody.safeParse(req.body);
-  if (!body.success) throw Problem.invalid(body.error);
-  const { record, secret } = await issueApiKey(deps.pool, body.data);
+  const body = validated(CreateApiKeyBody, req.body);
+  const { record, secret } = await issueApiKey(deps.pool, body);
   res.status(201).location(`/v1/api-keys/${record.id}`).json({ ...represent(record), key: secret });
 };
 
 const listKeys = (deps: ApiDeps): RequestHandler => async (req, res) => {
-  const query = ListApiKeysQuery.safeParse(req.query);
-  if (!query.success) throw Problem.invalid(query.error, 'query');
-  const rows = await listApiKeys(deps.pool, { before: query.data.cursor, limit: query.data.limit + 1 });
-  sendPage(req, res, rows, query.data.limit, represent);
+  const query = validated(ListApiKeysQuery, req.query, 'query');
+  const rows = await listApiKeys(deps.pool, { before: query.cursor, limit: query.limit + 1 });
+  sendPage(req, res, rows, query.limit, represent);
 };
 
 const findKey = async (deps: ApiDeps, id: string, find: typeof getApiKey): Promise<ApiKeyRecord> => {

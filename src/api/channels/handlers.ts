@@ -6,16 +6,12 @@ import { isId } from '../../ids';
 import type { ApiDeps } from '../deps';
 import { idempotentId } from '../idempotency';
 import { pageQueryFields, sendPage } from '../pagination';
-import { Problem } from '../problems';
+import { Problem, validated } from '../problems';
 import { channelRepresentation } from './representation';
 
 export const ListChannelsQuery = z.strictObject({ ...pageQueryFields });
 
-const parseBody = (body: unknown): ChannelInput => {
-  const parsed = ChannelInputSchema.safeParse(body);
-  if (!parsed.success) throw Problem.invalid(parsed.error);
-  return parsed.data;
-};
+const parseBody = (body: unknown): ChannelInput => validated(ChannelInputSchema, body);
 
 async function existing(deps: ApiDeps, id: string) {
   const channel = isId('chn', id) ? await findChannel(deps.prisma, id) : undefined;
@@ -35,9 +31,7 @@ export const createChannel =
 export const listChannelsHandler =
   (deps: ApiDeps): RequestHandler =>
   async (req, res) => {
-    const query = ListChannelsQuery.safeParse(req.query);
-    if (!query.success) throw Problem.invalid(query.error, 'query');
-    const { limit, cursor } = query.data;
+    const { limit, cursor } = validated(ListChannelsQuery, req.query, 'query');
     sendPage(req, res, await listChannels(deps.prisma, { before: cursor, limit: limit + 1 }), limit, (c) => channelRepresentation(c));
   };
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { EncryptionCodec, PayloadDecryptionError } from '../../codec/encryption';
 import type { CodecKeys } from '../../codec/keys';
 import type { Operation } from '../operations';
-import { Problem } from '../problems';
+import { Problem, validated } from '../problems';
 
 /**
  * The Temporal "remote codec" protocol (what the Web UI's codec endpoint setting and the CLI's `--codec-endpoint` call):
@@ -32,9 +32,8 @@ function transform(settings: CodecSettings, direction: 'encode' | 'decode'): Req
   const codec = settings.keys ? new EncryptionCodec(settings.keys) : undefined;
   return async (req, res) => {
     if (!codec) throw new Problem('not-found', 'this API has no payload keys (VIGIL_CODEC_KEYS), so it has nothing to encode or decode with');
-    const body = CodecBody.safeParse(req.body);
-    if (!body.success) throw Problem.invalid(body.error);
-    const payloads = body.data.payloads.map((p) => Payload.fromObject(p));
+    const body = validated(CodecBody, req.body);
+    const payloads = body.payloads.map((p) => Payload.fromObject(p));
     let out: temporal.api.common.v1.IPayload[];
     if (direction === 'encode') {
       out = await codec.encode(payloads);

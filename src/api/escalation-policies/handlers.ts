@@ -6,22 +6,21 @@ import { isId } from '../../ids';
 import type { ApiDeps } from '../deps';
 import { idempotentId } from '../idempotency';
 import { pageQueryFields, sendPage } from '../pagination';
-import { Problem } from '../problems';
+import { Problem, validated } from '../problems';
 import { policyRepresentation } from './representation';
 
 export const ListPoliciesQuery = z.strictObject({ ...pageQueryFields });
 
 /** The body, validated, and every channel it names known: an unknown one is a 422 naming where it appears. */
 async function parseBody(deps: ApiDeps, body: unknown): Promise<EscalationPolicyInput> {
-  const parsed = EscalationPolicyInputSchema.safeParse(body);
-  if (!parsed.success) throw Problem.invalid(parsed.error);
-  const unknown = await unknownChannels(deps.prisma, parsed.data.levels);
+  const parsed = validated(EscalationPolicyInputSchema, body);
+  const unknown = await unknownChannels(deps.prisma, parsed.levels);
   if (unknown.length > 0) {
     throw new Problem('unprocessable', `no such channel: ${unknown.map((u) => u.id).join(', ')}`, {
       errors: unknown.map(({ field, id }) => ({ field, message: `no channel ${id}` })),
     });
   }
-  return parsed.data;
+  return parsed;
 }
 
 /** A channel deleted between the check and the write: the foreign key refuses, and the answer says so. */
@@ -43,9 +42,7 @@ export const createPolicy =
 export const listPoliciesHandler =
   (deps: ApiDeps): RequestHandler =>
   async (req, res) => {
-    const query = ListPoliciesQuery.safeParse(req.query);
-    if (!query.success) throw Problem.invalid(query.error, 'query');
-    const { limit, cursor } = query.data;
+    const { limit, cursor } = validated(ListPoliciesQuery, req.query, 'query');
     sendPage(req, res, await listPolicies(deps.prisma, { before: cursor, limit: limit + 1 }), limit, policyRepresentation);
   };
 

@@ -13,7 +13,7 @@ import { principalOf } from '../auth/middleware';
 import type { ApiDeps } from '../deps';
 import { idempotentId } from '../idempotency';
 import { MAX_PAGE_SIZE } from '../pagination';
-import { Problem } from '../problems';
+import { Problem, validated } from '../problems';
 import { temporalCall } from '../temporal';
 import { incidentDetail, incidentRepresentation } from './representation';
 
@@ -46,9 +46,7 @@ export const ListIncidentsQuery = z.strictObject({
 export const listIncidentsHandler =
   (deps: ApiDeps): RequestHandler =>
   async (req, res) => {
-    const query = ListIncidentsQuery.safeParse(req.query);
-    if (!query.success) throw Problem.invalid(query.error, 'query');
-    const { state, target, limit, cursor } = query.data;
+    const { state, target, limit, cursor } = validated(ListIncidentsQuery, req.query, 'query');
     const states = state?.flatMap((s) => (s === 'open' ? (['triggered', 'acknowledged', 'exhausted'] as const) : [s]));
     const rows = await listIncidents(deps.pool, { states, targetId: target, after: cursor, limit: limit + 1 });
     const page = rows.slice(0, limit);
@@ -107,13 +105,12 @@ export function incidentAction<B extends z.ZodType>(
 ): RequestHandler<{ id: string }> {
   return async (req, res) => {
     const incident = await existing(deps, req.params.id);
-    const parsed = body.safeParse(req.body ?? {});
-    if (!parsed.success) throw Problem.invalid(parsed.error);
+    const parsed = validated(body, req.body ?? {});
     if (incident.closedAt) throw new Problem('conflict', 'the incident is closed: its reopen window passed');
     const actionId = idempotentId(res, 'act');
     const handle: IncidentHandle = deps.temporal.workflow.getHandle(incidentWorkflowId(incident.id));
     try {
-      await temporalCall(deps.temporal, () => apply(handle, { actionId, by: actorOf(res) }, parsed.data, actionId));
+      await temporalCall(deps.temporal, () => apply(handle, { actionId, by: actorOf(res) }, parsed, actionId));
     } catch (err) {
       const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
       if (cause instanceof ApplicationFailure && cause.type && REFUSALS[cause.type]) throw REFUSALS[cause.type]!(cause);

@@ -17,7 +17,7 @@ import { isId } from '../../ids';
 import type { ApiDeps } from '../deps';
 import type { Operation } from '../operations';
 import { pageQueryFields, pageSchema, sendPage } from '../pagination';
-import { Problem } from '../problems';
+import { Problem, validated } from '../problems';
 import { publicStatusPagePath } from '../public/status-pages';
 
 /** Targets on one page: the public answer stays small, and one page read stays a handful of indexed queries. */
@@ -107,17 +107,15 @@ const pageId = (id: string): string => {
 };
 
 const create = (deps: ApiDeps): RequestHandler => async (req, res) => {
-  const body = CreateStatusPageBody.safeParse(req.body);
-  if (!body.success) throw Problem.invalid(body.error);
-  const page = await storing(createStatusPage(deps.pool, body.data), body.data.targets);
+  const body = validated(CreateStatusPageBody, req.body);
+  const page = await storing(createStatusPage(deps.pool, body), body.targets);
   res.status(201).location(`/v1/status-pages/${page.id}`).json(represent(page));
 };
 
 const list = (deps: ApiDeps): RequestHandler => async (req, res) => {
-  const query = ListStatusPagesQuery.safeParse(req.query);
-  if (!query.success) throw Problem.invalid(query.error, 'query');
-  const rows = await listStatusPages(deps.pool, { before: query.data.cursor, limit: query.data.limit + 1 });
-  sendPage(req, res, rows, query.data.limit, represent);
+  const query = validated(ListStatusPagesQuery, req.query, 'query');
+  const rows = await listStatusPages(deps.pool, { before: query.cursor, limit: query.limit + 1 });
+  sendPage(req, res, rows, query.limit, represent);
 };
 
 const get = (deps: ApiDeps): RequestHandler<{ id: string }> => async (req, res) => {
@@ -127,9 +125,8 @@ const get = (deps: ApiDeps): RequestHandler<{ id: string }> => async (req, res) 
 
 const update = (deps: ApiDeps): RequestHandler<{ id: string }> => async (req, res) => {
   const id = pageId(req.params.id);
-  const body = UpdateStatusPageBody.safeParse(req.body);
-  if (!body.success) throw Problem.invalid(body.error);
-  res.json(represent(found(id, await storing(updateStatusPage(deps.pool, id, body.data), body.data.targets))));
+  const body = validated(UpdateStatusPageBody, req.body);
+  res.json(represent(found(id, await storing(updateStatusPage(deps.pool, id, body), body.targets))));
 };
 
 const remove = (deps: ApiDeps): RequestHandler<{ id: string }> => async (req, res) => {
@@ -140,10 +137,9 @@ const remove = (deps: ApiDeps): RequestHandler<{ id: string }> => async (req, re
 
 const putTarget = (deps: ApiDeps): RequestHandler<{ id: string; targetId: string }> => async (req, res) => {
   const id = pageId(req.params.id);
-  const body = PutTargetBody.safeParse(req.body ?? {});
-  if (!body.success) throw Problem.invalid(body.error);
+  const body = validated(PutTargetBody, req.body ?? {});
   const { targetId } = req.params;
-  const page = putStatusPageTarget(deps.pool, id, { targetId, displayName: body.data.displayName }, MAX_TARGETS_PER_PAGE);
+  const page = putStatusPageTarget(deps.pool, id, { targetId, displayName: body.displayName }, MAX_TARGETS_PER_PAGE);
   res.json(represent(found(id, await storing(page))));
 };
 

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { upsertTarget } from '../../db/targets';
 import type { ApiDeps } from '../deps';
 import { idempotentId } from '../idempotency';
-import { Problem } from '../problems';
+import { validated } from '../problems';
 import { assertPolicyExists, createTargetBody } from './schema';
 import { targetRepresentation } from './representation';
 import { startTargetWorkflow } from './workflow';
@@ -16,9 +16,7 @@ import { readTarget } from './handle';
 export function createTarget(deps: ApiDeps): RequestHandler {
   const body = createTargetBody(deps.config.minIntervalSeconds);
   return async (req, res) => {
-    const parsed = body.safeParse(req.body);
-    if (!parsed.success) throw Problem.invalid(parsed.error);
-    const spec = parsed.data;
+    const spec = validated(body, req.body);
     await assertPolicyExists(deps.pool, spec);
     // With an Idempotency-Key, derived from it: a retry after a crash starts the same workflow, and Temporal keeps it.
     const id = idempotentId(res, 'tgt');

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { isId } from '../../ids';
 import type { ApiDeps } from '../deps';
 import { MAX_PAGE_SIZE } from '../pagination';
-import { Problem } from '../problems';
+import { Problem, validated } from '../problems';
 
 /**
  * A target's history (results, flips), newest first, a page at a time. The same page shape as every list
@@ -47,10 +47,8 @@ export interface HistoryWindow {
 
 /** Validates the query and the target (404 when it does not exist, or no longer does), and what to read. */
 export async function historyWindow(deps: ApiDeps, req: Request<{ id: string }>): Promise<HistoryWindow> {
-  const query = HistoryQuery.safeParse(req.query);
-  if (!query.success) throw Problem.invalid(query.error, 'query');
+  const { from, to, cursor: after, limit } = validated(HistoryQuery, req.query, 'query');
   await requireTarget(deps, req.params.id);
-  const { from, to, cursor: after, limit } = query.data;
   const bounds = [to, after].filter((d): d is Date => d !== undefined);
   return {
     from: from ?? '-infinity',

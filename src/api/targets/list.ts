@@ -5,7 +5,7 @@ import { ProbeSchema } from '../../domain/probe';
 import { TagSchema } from '../../domain/target';
 import type { ApiDeps } from '../deps';
 import { pageQueryFields, sendPage } from '../pagination';
-import { Problem } from '../problems';
+import { validated } from '../problems';
 import { SHOWN_STATES, targetRepresentation } from './representation';
 
 const KINDS = ProbeSchema.options.map((probe) => probe.shape.kind.value);
@@ -23,9 +23,7 @@ export const ListTargetsQuery = z.strictObject({
 /** GET /v1/targets: newest first, filtered by state, kind and tags, one indexed query per page. */
 export function listTargetsHandler(deps: ApiDeps): RequestHandler {
   return async (req, res) => {
-    const query = ListTargetsQuery.safeParse(req.query);
-    if (!query.success) throw Problem.invalid(query.error, 'query');
-    const { state, kind, tag, limit, cursor } = query.data;
+    const { state, kind, tag, limit, cursor } = validated(ListTargetsQuery, req.query, 'query');
     const rows = await listTargets(deps.pool, { state, kind, tags: tag, before: cursor, limit: limit + 1 });
     sendPage(req, res, rows, limit, targetRepresentation);
   };

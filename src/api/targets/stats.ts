@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { latencyStats, readRangeTotals, uptimePercent } from '../../db/rollups';
 import type { ApiDeps } from '../deps';
-import { Problem } from '../problems';
+import { validated } from '../problems';
 import { requireTarget } from './history';
 
 const HOUR = 3_600_000;
@@ -55,16 +55,15 @@ export const StatsSchema = z.object({
  */
 export function targetStats(deps: ApiDeps): RequestHandler<{ id: string }> {
   return async (req, res) => {
-    const query = StatsQuery.safeParse(req.query);
-    if (!query.success) throw Problem.invalid(query.error, 'query');
+    const query = validated(StatsQuery, req.query, 'query');
     const { id } = req.params;
     await requireTarget(deps, id);
     const now = Date.now();
     const { from, to } =
-      query.data.from && query.data.to
-        ? { from: query.data.from, to: query.data.to }
+      query.from && query.to
+        ? { from: query.from, to: query.to }
         : // Presets count whole hours: the current one (so far) and the ones before it.
-          { from: new Date(Math.floor(now / HOUR) * HOUR + HOUR - PRESETS[query.data.range ?? '24h']), to: new Date(now) };
+          { from: new Date(Math.floor(now / HOUR) * HOUR + HOUR - PRESETS[query.range ?? '24h']), to: new Date(now) };
     const { plan, totals } = await readRangeTotals(deps.pool, id, from, to);
     res.json({
       from: plan.from,

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { statusQuery, updateTargetUpdate } from '../../workflows/target';
 import type { ApiDeps } from '../deps';
-import { Problem } from '../problems';
+import { Problem, validated } from '../problems';
 import { temporalCall } from '../temporal';
 import { readTarget, targetHandle } from './handle';
 import { targetRepresentation } from './representation';
@@ -26,15 +26,13 @@ export function updateTarget(deps: ApiDeps): RequestHandler<{ id: string }> {
   const body = createTargetBody(deps.config.minIntervalSeconds);
   return async (req, res) => {
     const handle = targetHandle(deps, req.params.id);
-    const patch = Patch.safeParse(req.body);
-    if (!patch.success) throw Problem.invalid(patch.error);
+    const patch = validated(Patch, req.body);
     const ifMatch = expectedVersion(req.get('if-match'));
     const current = await temporalCall(deps.temporal, () => handle.query(statusQuery));
-    const parsed = body.safeParse(mergeTargetFields(current.spec, patch.data));
-    if (!parsed.success) throw Problem.invalid(parsed.error);
-    await assertPolicyExists(deps.pool, parsed.data);
+    const spec = validated(body, mergeTargetFields(current.spec, patch));
+    await assertPolicyExists(deps.pool, spec);
     await temporalCall(deps.temporal, () =>
-      handle.executeUpdate(updateTargetUpdate, { args: [{ spec: parsed.data, expectedVersion: ifMatch ?? current.version }] }),
+      handle.executeUpdate(updateTargetUpdate, { args: [{ spec, expectedVersion: ifMatch ?? current.version }] }),
     );
     const target = await readTarget(deps, req.params.id);
     res.set('ETag', `"${target.configVersion}"`).json(targetRepresentation(target));
