@@ -1,11 +1,10 @@
 import request from 'supertest';
 import { createFlipActivities } from '../../src/activities/flips';
-import { CheckResultWriter, type CheckResultRow } from '../../src/db/check-results';
-import { deleteTargetProjection, upsertTarget } from '../../src/db/targets';
-import { TargetSpecSchema } from '../../src/domain/target';
-import { newId } from '../../src/ids';
+import { CheckResultWriter } from '../../src/db/check-results';
+import { deleteTargetProjection } from '../../src/db/targets';
 import { startApi, unreachableTemporal, type RunningApi } from '../support/api';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { resultRow, seedTarget } from '../support/seed';
 
 const DAY = 86_400_000;
 
@@ -24,27 +23,7 @@ describe('status pages', () => {
     await db?.drop();
   });
 
-  async function addTarget(name: string): Promise<string> {
-    const id = newId('tgt');
-    const spec = TargetSpecSchema.parse({ name, intervalSeconds: 60, probe: { kind: 'http', url: 'https://example.com' } });
-    await upsertTarget(db.pool, { targetId: id, spec, version: 1, paused: false });
-    return id;
-  }
-
-  const result = (targetId: string, scheduledAt: number, outcome: CheckResultRow['outcome']): CheckResultRow => ({
-    targetId,
-    scheduledAt,
-    startedAt: scheduledAt,
-    outcome,
-    latencyMs: outcome === 'missed' ? null : 50,
-    statusCode: null,
-    error: null,
-    manual: false,
-    maintenance: false,
-    configVersion: 1,
-    consecutiveFailures: 0,
-    consecutiveSuccesses: 0,
-  });
+  const addTarget = (name: string) => seedTarget(db.pool, { name });
 
   describe('managed with an admin key', () => {
     let shop: string;
@@ -140,10 +119,10 @@ describe('status pages', () => {
       // Yesterday the API failed one probe in four; today it is fine so far. The database has been down since today.
       await Promise.all(
         [
-          ...[0, 1, 2, 3].map((i) => result(api_, today - DAY + i * 60_000, i === 0 ? 'down' : 'up')),
-          result(api_, today + 1000, 'up'),
-          result(db_, today + 1000, 'down'),
-          result(db_, today + 2000, 'missed'),
+          ...[0, 1, 2, 3].map((i) => resultRow(api_, today - DAY + i * 60_000, i === 0 ? 'down' : 'up')),
+          resultRow(api_, today + 1000, 'up'),
+          resultRow(db_, today + 1000, 'down'),
+          resultRow(db_, today + 2000, 'missed'),
         ].map((r) => writer.write(r)),
       );
       const { recordFlip } = createFlipActivities({ pool: db.pool });
@@ -189,7 +168,7 @@ describe('status pages', () => {
       await request(api.url).get(`/v1/public/status-pages/${slug}`).set('If-None-Match', `"other", W/${etag}`).expect(304);
 
       // A failed probe changes today's bar, so the page.
-      await writer.write(result(api_, today + 6000, 'down'));
+      await writer.write(resultRow(api_, today + 6000, 'down'));
       const changed = await request(api.url).get(`/v1/public/status-pages/${slug}`).set('If-None-Match', etag).expect(200);
       expect(changed.headers.etag).not.toBe(etag);
       expect(changed.body.targets[0].days[89]).toMatchObject({ down: 1 });

@@ -1,11 +1,10 @@
 import type request from 'supertest';
 import { createFlipActivities } from '../../src/activities/flips';
 import { CheckResultWriter, type CheckResultRow } from '../../src/db/check-results';
-import { upsertTarget } from '../../src/db/targets';
-import { TargetSpecSchema } from '../../src/domain/target';
 import { newId } from '../../src/ids';
 import { startApi, unreachableTemporal, type RunningApi } from '../support/api';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { resultRow, seedTarget } from '../support/seed';
 
 /** A target's results, flips and stats through the API, over what the real writer and activities recorded. */
 describe("a target's history", () => {
@@ -23,27 +22,17 @@ describe("a target's history", () => {
     await db?.drop();
   });
 
-  async function addTarget(): Promise<string> {
-    const id = newId('tgt');
-    const spec = TargetSpecSchema.parse({ name: id, intervalSeconds: 10, probe: { kind: 'http', url: 'https://example.com' } });
-    await upsertTarget(db.pool, { targetId: id, spec, version: 1, paused: false });
-    return id;
-  }
+  const addTarget = () => seedTarget(db.pool, { intervalSeconds: 10 });
+  /** Probed 3 ms after its slot, answering 200 (or failing with a message), after one success. */
+  const result = (targetId: string, scheduledAt: number, outcome: CheckResultRow['outcome'] = 'up', latencyMs: number | null = 100): CheckResultRow =>
+    resultRow(targetId, scheduledAt, outcome, {
+      startedAt: scheduledAt + 3,
+      latencyMs: outcome === 'missed' ? null : latencyMs,
+      statusCode: outcome === 'missed' ? null : 200,
+      error: outcome === 'up' ? null : `it was ${outcome}`,
+      consecutiveSuccesses: 1,
+    });
 
-  const result = (targetId: string, scheduledAt: number, outcome: CheckResultRow['outcome'] = 'up', latencyMs: number | null = 100): CheckResultRow => ({
-    targetId,
-    scheduledAt,
-    startedAt: scheduledAt + 3,
-    outcome,
-    latencyMs: outcome === 'missed' ? null : latencyMs,
-    statusCode: outcome === 'missed' ? null : 200,
-    error: outcome === 'up' ? null : `it was ${outcome}`,
-    manual: false,
-    maintenance: false,
-    configVersion: 1,
-    consecutiveFailures: 0,
-    consecutiveSuccesses: 1,
-  });
   const record = (rows: CheckResultRow[]) => Promise.all(rows.map((r) => writer.write(r)));
   const times = (body: { data: { scheduledAt?: string; at?: string }[] }) => body.data.map((r) => Date.parse((r.scheduledAt ?? r.at)!));
 

@@ -1,0 +1,35 @@
+import type { Pool } from 'pg';
+import type { CheckResultRow } from '../../src/db/check-results';
+import { upsertTarget } from '../../src/db/targets';
+import { TargetSpecSchema } from '../../src/domain/target';
+import { newId } from '../../src/ids';
+
+/**
+ * Rows as the workers would write them, for tests of the read side: a target's projection (no workflow behind it), and
+ * check results to hand to the real CheckResultWriter.
+ */
+
+/** An HTTP target's projection, named `name` (its id when absent); returns its id. */
+export async function seedTarget(pool: Pool, fields: { name?: string; intervalSeconds?: number } = {}): Promise<string> {
+  const id = newId('tgt');
+  const spec = TargetSpecSchema.parse({ name: fields.name ?? id, intervalSeconds: fields.intervalSeconds ?? 60, probe: { kind: 'http', url: 'https://example.com' } });
+  await upsertTarget(pool, { targetId: id, spec, version: 1, paused: false });
+  return id;
+}
+
+/** One slot's result: probed at its slot in 50 ms unless missed, under configuration version 1, unless told otherwise. */
+export const resultRow = (targetId: string, scheduledAt: number, outcome: CheckResultRow['outcome'], fields: Partial<CheckResultRow> = {}): CheckResultRow => ({
+  targetId,
+  scheduledAt,
+  startedAt: scheduledAt,
+  outcome,
+  latencyMs: outcome === 'missed' ? null : 50,
+  statusCode: null,
+  error: null,
+  manual: false,
+  maintenance: false,
+  configVersion: 1,
+  consecutiveFailures: 0,
+  consecutiveSuccesses: 0,
+  ...fields,
+});
