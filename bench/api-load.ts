@@ -14,13 +14,15 @@ import { createTargets, type CreationReport } from './targets';
 
 /**
  * `npm run bench:api -- [--results 1000000,10000000] [--targets 1000] [--heartbeats 200] [--duration 20]
- *   [--connections 16] [--stack dev|production-like]`
+ *   [--connections 16] [--rate 100] [--stack dev|production-like]`
  *
  * Read and ingest load on the API: targets are created through the API, then `check_results` is filled to each given
  * size by a bulk INSERT … SELECT (results are generated, not probed: this measures the read side, not the probes), and
  * at each size autocannon drives, one after the other: the target list, a target's status, its latest results, its
- * uptime stats, a public status page, and heartbeat pings. Requests/s, latency percentiles and the CPU of the API and
- * PostgreSQL during each run are reported, as JSON and Markdown.
+ * uptime stats, a public status page, and heartbeat pings. Each is driven twice: with `--connections` always busy
+ * (the most it serves: latency there is mostly queueing), then paced at `--rate` requests/s with 4 connections (the
+ * latency a client sees below saturation). Requests/s, latency percentiles and the CPU of the API and PostgreSQL
+ * during each run are reported, as JSON and Markdown.
  */
 
 interface Scenario {
@@ -32,6 +34,8 @@ interface Scenario {
 
 interface ScenarioResult {
   name: string;
+  /** Requests/s it was paced at; absent for the run with every connection always busy. */
+  pacedAt?: number;
   requestsPerSecond: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   requests: number;
@@ -102,13 +106,19 @@ async function fillResults(pool: Pool, targetIds: string[], total: number, alrea
   return { rows, seconds: round(seconds, 1), rowsPerSecond: Math.round(rows / seconds) };
 }
 
-async function drive(stack: BenchStack, adminKey: string, scenario: Scenario, connections: number, durationSeconds: number): Promise<ScenarioResult> {
+async function drive(
+  stack: BenchStack,
+  adminKey: string,
+  scenario: Scenario,
+  load: { connections: number; durationSeconds: number; rate?: number },
+): Promise<ScenarioResult> {
   const roots = [...stack.processes(), { name: 'bench', pid: process.pid }];
   const before = sample(roots, false);
   const result = await autocannon({
     url: stack.apiUrl,
-    connections,
-    duration: durationSeconds,
+    connections: load.connections,
+    duration: load.durationSeconds,
+    ...(load.rate ? { overallRate: load.rate } : {}),
     headers: scenario.auth ? { authorization: `Bearer ${adminKey}` } : {},
     requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: scenario.path() }) }],
   });
@@ -116,6 +126,7 @@ async function drive(stack: BenchStack, adminKey: string, scenario: Scenario, co
   const cpu = (name: string) => Math.round(usage.trees[name]?.cpuPercent ?? 0);
   return {
     name: scenario.name,
+    ...(load.rate ? { pacedAt: load.rate } : {}),
     requestsPerSecond: Math.round(result.requests.average),
     latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
     requests: result.requests.total,
@@ -133,7 +144,7 @@ export function apiMarkdown(report: ApiBenchReport): string {
   const rows = report.levels.flatMap((l) =>
     l.scenarios.map(
       (s) =>
-        `| ${l.results.toLocaleString('en')} | ${s.name} | ${s.requestsPerSecond} | ${s.latencyMs.p50} / ${s.latencyMs.p90} / ${s.latencyMs.p99} / ${s.latencyMs.max} | ${s.non2xx} + ${s.errors} | ${s.cpuPercent.api} / ${s.cpuPercent.postgres} / ${s.cpuPercent.loadGenerator} / ${s.cpuPercent.others} | ${round(s.loadavg[0] ?? 0, 1)} |`,
+        `| ${l.results.toLocaleString('en')} | ${s.name}${s.pacedAt ? ` paced at ${s.pacedAt}/s` : ''} | ${s.requestsPerSecond} | ${s.latencyMs.p50} / ${s.latencyMs.p90} / ${s.latencyMs.p99} / ${s.latencyMs.max} | ${s.non2xx} + ${s.errors} | ${s.cpuPercent.api} / ${s.cpuPercent.postgres} / ${s.cpuPercent.loadGenerator} / ${s.cpuPercent.others} | ${round(s.loadavg[0] ?? 0, 1)} |`,
     ),
   );
   return [head, ...rows].join('\n');
@@ -148,6 +159,7 @@ async function main(): Promise<void> {
       heartbeats: { type: 'string', default: '200' },
       duration: { type: 'string', default: '20' },
       connections: { type: 'string', default: '16' },
+      rate: { type: 'string', default: '100' },
       'max-minutes': { type: 'string', default: '40' },
       out: { type: 'string' },
     },
@@ -159,6 +171,7 @@ async function main(): Promise<void> {
   const heartbeatCount = Number(values.heartbeats);
   const durationSeconds = Number(values.duration);
   const connections = Number(values.connections);
+  const rate = Number(values.rate);
   const out = values.out ?? path.join(__dirname, 'results', `api-${stackKind}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const dataDir = path.join(path.resolve(__dirname, '..'), '.data', 'bench', `api-${process.pid}-${Date.now()}`);
   const adminKey = `bench_${randomBytes(24).toString('base64url')}`;
@@ -257,9 +270,11 @@ async function main(): Promise<void> {
       log(`filled ${fill.rows} rows in ${fill.seconds} s (${fill.rowsPerSecond}/s); check_results is ${tableMb} MB`);
       const results: ScenarioResult[] = [];
       for (const scenario of scenarios) {
-        log(`  ${scenario.name}: ${connections} connections for ${durationSeconds} s`);
-        results.push(await drive(stack, adminKey, scenario, connections, durationSeconds));
-        log(`  → ${results.at(-1)!.requestsPerSecond}/s, p99 ${results.at(-1)!.latencyMs.p99} ms`);
+        for (const load of [{ connections, durationSeconds }, { connections: 4, durationSeconds, rate }]) {
+          log(`  ${scenario.name}: ${load.connections} connections for ${durationSeconds} s${'rate' in load ? `, paced at ${load.rate}/s` : ''}`);
+          results.push(await drive(stack, adminKey, scenario, load));
+          log(`  → ${results.at(-1)!.requestsPerSecond}/s, p50 ${results.at(-1)!.latencyMs.p50} ms, p99 ${results.at(-1)!.latencyMs.p99} ms`);
+        }
       }
       report.levels.push({ results: level, fill, tableMb, scenarios: results });
       fs.mkdirSync(path.dirname(out), { recursive: true });

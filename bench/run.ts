@@ -45,6 +45,8 @@ export interface BenchOptions {
   intervalSeconds: number;
   durationSeconds: number;
   warmupSeconds: number;
+  /** After the warm-up, at most this long to wait for steady state (see `settle`); 0 to measure at once. */
+  settleMaxSeconds: number;
   probeMode: ProbeMode;
   env: Record<string, string>;
   farm: { servers: number; latencyMs: number; jitterMs: number; failureRate: number };
@@ -62,8 +64,12 @@ export interface BenchOptions {
 export interface StepReport {
   targets: number;
   intervalSeconds: number;
-  /** `allProbingSeconds`: from the first POST until every target had a result. */
-  creation: CreationReport & { allProbingSeconds: number };
+  /**
+   * `allProbingSeconds`: from the first POST until every target had a result. `steadySeconds`: from the first POST
+   * until one whole interval ran on time (see `settle`); null when it never did within --settle-max, absent when not
+   * waited for.
+   */
+  creation: CreationReport & { allProbingSeconds: number; steadySeconds?: number | null };
   window: { from: string; to: string; seconds: number };
   slots: SlotReport;
   projectionLagMs: Quantiles;
@@ -221,6 +227,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       const allProbingSeconds = round((probing - created.startedAt) / 1000, 1);
       opts.log(`step ${goal}: created ${created.report.created} in ${created.report.seconds} s (${created.report.perSecond}/s, ${created.report.apiErrors} API errors), all probed after ${allProbingSeconds} s; warming up ${opts.warmupSeconds} s`);
       await sleep(opts.warmupSeconds * 1000);
+      const steady = opts.settleMaxSeconds > 0 ? await settle(pool, targets, opts, Math.min(deadline - (opts.durationSeconds + 120) * 1000, Date.now() + opts.settleMaxSeconds * 1000)) : undefined;
+      const steadySeconds = steady === undefined ? undefined : steady && round((steady - created.startedAt) / 1000, 1);
+      if (steady !== undefined) opts.log(`step ${goal}: ${steadySeconds === null ? 'not steady by the end of --settle-max' : `steady after ${steadySeconds} s`}`);
 
       const marks0 = await markHistories(stack.temporalAddress, targets, opts.historySamples).catch(() => new Map() as Awaited<ReturnType<typeof markHistories>>);
       const sampler = new ProjectionLagSampler(pool);
@@ -260,7 +269,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       const step: StepReport = {
         targets: targets.length,
         intervalSeconds: opts.intervalSeconds,
-        creation: { ...created.report, allProbingSeconds },
+        creation: { ...created.report, allProbingSeconds, ...(steadySeconds !== undefined ? { steadySeconds } : {}) },
         window: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), seconds: round(seconds, 1) },
         slots,
         projectionLagMs,
@@ -319,10 +328,29 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   }
 }
 
-const USAGE = `usage: npm run bench -- --targets N[,N...] [--interval S] [--duration S] [--warmup S]
+const USAGE = `usage: npm run bench -- --targets N[,N...] [--interval S] [--duration S] [--warmup S] [--settle-max S]
   [--stack dev|production-like] [--probe-mode window|slot|local] [--env KEY=VALUE]...
   [--latency MS] [--jitter MS] [--fail-rate F] [--farm-servers N] [--create-concurrency N]
   [--history-samples N] [--keep-going] [--max-minutes M] [--label NAME] [--out FILE] [--keep-data]`;
+
+/**
+ * Waits until one whole interval of slots ran on time: at least 99 % of its slots probed and their p99 schedule lag
+ * under a second. A bulk import leaves a backlog of first workflow tasks and windows behind it; this is how long it
+ * takes to drain, and measuring before that would report the import, not the steady state. Returns when it was
+ * steady, or null at `until`.
+ */
+async function settle(pool: Pool, targets: BenchTarget[], opts: BenchOptions, until: number): Promise<number | null> {
+  const intervalMs = opts.intervalSeconds * 1000;
+  while (Date.now() + intervalMs < until) {
+    const from = Date.now();
+    await sleep(intervalMs + 5_000);
+    const part = await slotReport(pool, targets, from, from + intervalMs, 1);
+    const onTime = part.probed >= 0.99 * part.expectedSlots && (part.scheduleLagMs.p99 ?? Infinity) < 1_000;
+    opts.log(`  settling: ${part.probed} of ${part.expectedSlots} slots probed, p99 lag ${part.scheduleLagMs.p99} ms`);
+    if (onTime) return from + intervalMs;
+  }
+  return null;
+}
 
 export function parseBenchArgs(argv: string[], log: (line: string) => void = console.log): BenchOptions {
   const { values } = parseArgs({
@@ -333,6 +361,7 @@ export function parseBenchArgs(argv: string[], log: (line: string) => void = con
       interval: { type: 'string', default: '60' },
       duration: { type: 'string', default: '120' },
       warmup: { type: 'string', default: '30' },
+      'settle-max': { type: 'string', default: '0' },
       'probe-mode': { type: 'string', default: 'window' },
       env: { type: 'string', multiple: true, default: [] },
       latency: { type: 'string', default: '20' },
@@ -371,7 +400,7 @@ export function parseBenchArgs(argv: string[], log: (line: string) => void = con
   const durationSeconds = num('duration', values.duration, 1);
   const warmupSeconds = num('warmup', values.warmup, 0);
   // Creation at a pessimistic 20 targets/s, plus each step's warm-up, measurement and settling, plus start-up.
-  const planned = (Math.max(...targets) / 20 + targets.length * (warmupSeconds + durationSeconds + 60) + 300) / 60;
+  const planned = (Math.max(...targets) / 20 + targets.length * (warmupSeconds + Number(values['settle-max']) + durationSeconds + 60) + 300) / 60;
   const label = values.label ?? `${stack}-${probeMode}-${targets.at(-1)}x${intervalSeconds}s`;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   return {
@@ -380,6 +409,7 @@ export function parseBenchArgs(argv: string[], log: (line: string) => void = con
     intervalSeconds,
     durationSeconds,
     warmupSeconds,
+    settleMaxSeconds: num('settle-max', values['settle-max'], 0),
     probeMode,
     env,
     farm: {
