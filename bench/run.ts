@@ -51,6 +51,8 @@ export interface BenchOptions {
   env: Record<string, string>;
   farm: { servers: number; latencyMs: number; jitterMs: number; failureRate: number };
   createConcurrency: number;
+  /** Targets created a second at most; 0 for as fast as `createConcurrency` POSTs go. */
+  createRate: number;
   historySamples: number;
   keepGoing: boolean;
   maxMinutes: number;
@@ -218,7 +220,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         return { name: `bench-${n}`, url: farm!.urlOf(n), intervalSeconds: opts.intervalSeconds };
       });
       opts.log(`step ${goal}: creating ${bodies.length} targets`);
-      const created = await createTargets({ apiUrl: stack.apiUrl, adminKey, concurrency: opts.createConcurrency, deadline }, bodies);
+      const created = await createTargets({ apiUrl: stack.apiUrl, adminKey, concurrency: opts.createConcurrency, deadline, ratePerSecond: opts.createRate }, bodies);
       targets.push(...created.targets.map(({ id, intervalSeconds }) => ({ id, intervalSeconds })));
       // The API answers once a workflow is started; its worker takes the first workflow task later. Measuring starts
       // once every target has been probed, plus the warm-up, so the tail of creation does not count as steady state.
@@ -330,7 +332,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
 
 const USAGE = `usage: npm run bench -- --targets N[,N...] [--interval S] [--duration S] [--warmup S] [--settle-max S]
   [--stack dev|production-like] [--probe-mode window|slot|local] [--env KEY=VALUE]...
-  [--latency MS] [--jitter MS] [--fail-rate F] [--farm-servers N] [--create-concurrency N]
+  [--latency MS] [--jitter MS] [--fail-rate F] [--farm-servers N] [--create-concurrency N] [--create-rate N]
   [--history-samples N] [--keep-going] [--max-minutes M] [--label NAME] [--out FILE] [--keep-data]`;
 
 /**
@@ -369,6 +371,7 @@ export function parseBenchArgs(argv: string[], log: (line: string) => void = con
       'fail-rate': { type: 'string', default: '0' },
       'farm-servers': { type: 'string', default: '4' },
       'create-concurrency': { type: 'string', default: '16' },
+      'create-rate': { type: 'string', default: '0' },
       'history-samples': { type: 'string', default: '20' },
       'keep-going': { type: 'boolean', default: false },
       'max-minutes': { type: 'string' },
@@ -419,6 +422,7 @@ export function parseBenchArgs(argv: string[], log: (line: string) => void = con
       failureRate: num('fail-rate', values['fail-rate'], 0),
     },
     createConcurrency: num('create-concurrency', values['create-concurrency'], 1),
+    createRate: num('create-rate', values['create-rate'], 0),
     historySamples: num('history-samples', values['history-samples'], 0),
     keepGoing: values['keep-going'],
     maxMinutes: values['max-minutes'] ? num('max-minutes', values['max-minutes'], 1) : Math.ceil(planned),

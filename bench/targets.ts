@@ -3,7 +3,7 @@ import { round } from './procfs';
 
 /**
  * Creates targets through the API, as an operator's script would: POST /v1/targets with an admin key, a few requests
- * at a time. A refused request (5xx, 429) is counted as an API error and tried again, so a step always ends with the
+ * at a time, and at most `ratePerSecond` a second when given (an import paced to what the workers absorb). A refused request (5xx, 429) is counted as an API error and tried again, so a step always ends with the
  * number of targets it asked for.
  */
 export interface CreationReport {
@@ -25,7 +25,7 @@ export interface TargetBody {
 }
 
 export async function createTargets(
-  opts: { apiUrl: string; adminKey: string; concurrency: number; deadline: number },
+  opts: { apiUrl: string; adminKey: string; concurrency: number; deadline: number; ratePerSecond?: number },
   bodies: TargetBody[],
 ): Promise<{ targets: (BenchTarget & { body: Record<string, unknown> })[]; report: CreationReport; startedAt: number }> {
   const began = Date.now();
@@ -64,7 +64,12 @@ export async function createTargets(
   };
   await Promise.all(
     Array.from({ length: Math.min(opts.concurrency, bodies.length) }, async () => {
-      while (next < bodies.length) await post(bodies[next++]!);
+      while (next < bodies.length) {
+        const n = next++;
+        const due = opts.ratePerSecond ? began + (n * 1000) / opts.ratePerSecond : 0;
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+        await post(bodies[n]!);
+      }
     }),
   );
   const seconds = (Date.now() - began) / 1000;
