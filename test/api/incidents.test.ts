@@ -85,6 +85,11 @@ describe('incidents through the API', () => {
 
   it('records who acknowledged, noted, escalated and resolved, and a repeated action changes nothing', async () => {
     const { targetId, incident } = await downTarget();
+    // The responder acts on the page: an incident acknowledged before level 1 was notified would never page it.
+    await eventually(async () => {
+      const { body } = await as(viewer).get(`/v1/incidents/${incident.id}`).expect(200);
+      expect(body.timeline.map((e: { kind: string }) => e.kind)).toEqual(['opened', 'notified']);
+    });
     const acked = await as(responder).post(`/v1/incidents/${incident.id}/acknowledge`).expect(200);
     expect(acked.body).toMatchObject({ state: 'acknowledged', acknowledged: { by: { name: 'test responder' } } });
     await as().post(`/v1/incidents/${incident.id}/acknowledge`).expect(200);
