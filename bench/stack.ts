@@ -3,13 +3,12 @@ import path from 'node:path';
 import { loadConfig } from '../src/config';
 import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
-import { freePort, isFree } from '../src/stack/ports';
+import { freePort, freeStackPorts } from '../src/stack/ports';
 import { startLocalPostgres } from '../src/stack/postgres';
 import { logTail, startProcess, type ManagedProcess } from '../src/stack/processes';
 import { startProductionLikeStack } from '../src/stack/production-like';
 import { startDevServer, waitForPort } from '../src/stack/temporal-dev-server';
 import { resolveTemporalCli } from '../src/stack/tools';
-import { temporalPorts, type StackPorts } from '../src/stack/topology';
 
 /**
  * The stack a benchmark runs against, in a throwaway folder on free loopback ports: the embedded dev stack (PostgreSQL,
@@ -53,15 +52,6 @@ export interface StackOptions {
 
 const ROOT = path.resolve(__dirname, '..');
 const vigilCommand = (role: 'api' | 'worker') => ({ command: process.execPath, args: ['--import', 'tsx', path.join(ROOT, 'src', role, 'main.ts')] });
-
-/** The Temporal server's block of ports (fixed offsets from its frontend) below the ephemeral range, all free. */
-async function freeStackPorts(): Promise<StackPorts> {
-  for (;;) {
-    const temporal = 20_400 + Math.floor(Math.random() * 8_000);
-    const free = await Promise.all(Object.values(temporalPorts(temporal)).map(isFree));
-    if (free.every(Boolean)) return { temporal, postgres: await freePort(), ui: await freePort(), api: await freePort() };
-  }
-}
 
 const postmasterPid = (pgDataDir: string): number => Number(fs.readFileSync(path.join(pgDataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
 

@@ -1,6 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import express from 'express';
-import net from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import { problemHandler } from '../../src/api/problems';
@@ -8,6 +7,7 @@ import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { createPrisma } from '../../src/db/prisma';
 import { createLogger } from '../../src/log';
+import { freePort } from '../../src/stack/ports';
 import { startLocalPostgres } from '../../src/stack/postgres';
 import { startApi, unreachableTemporal, type RunningApi } from '../support/api';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -140,14 +140,3 @@ describe('when Postgres is unreachable', () => {
     await pool.end();
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}

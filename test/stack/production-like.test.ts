@@ -1,13 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { loadConfig } from '../../src/config';
 import { targetWorkflowId } from '../../src/ids';
 import { startProductionLikeStack, type ProductionLikeOptions, type ProductionLikeStack } from '../../src/stack/production-like';
-import { temporalPorts, type StackPorts } from '../../src/stack/topology';
+import { freeStackPorts } from '../../src/stack/ports';
 import { TEST_CODEC_KEYS_ENV, testDataConverter } from '../support/codec';
 import { readTestEnv } from '../support/env';
 import { eventually } from '../support/eventually';
@@ -28,34 +27,6 @@ const WINDOW_MOVES_WITHIN_MS = 200_000;
 /** The API's admin key, made by the API itself at start-up from its environment. */
 const ADMIN_KEY = 'production-like-test-admin-key-0123456789';
 const authorized = { authorization: `Bearer ${ADMIN_KEY}` };
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-function ephemeralPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-/** The Temporal server's block of ports sits below the ephemeral range, where no test's dev server lands. */
-async function freePorts(): Promise<StackPorts> {
-  for (;;) {
-    const temporal = 20_400 + Math.floor(Math.random() * 8_000);
-    const free = await Promise.all(Object.values(temporalPorts(temporal)).map(isFree));
-    if (free.every(Boolean)) return { temporal, postgres: await ephemeralPort(), ui: await ephemeralPort(), api: await ephemeralPort() };
-  }
-}
 
 /** A process that has exited but is not yet reaped (a zombie) counts as gone. */
 const alive = (pid: number): boolean => {
@@ -86,7 +57,7 @@ describe('the production-like stack', () => {
       dataDir: path.join(readTestEnv().runDir, 'production-like'),
       cacheDir: loadConfig().cacheDir,
       cliPath: readTestEnv().cli,
-      ports: await freePorts(),
+      ports: await freeStackPorts(),
       historyShards: 4,
       namespace: 'default',
       logLevel: 'info',
