@@ -2,6 +2,7 @@ import { CheckResultWriter, type CheckResultRow } from '../../src/db/check-resul
 import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { resultRow } from '../support/seed';
 
 describe('the group-commit result writer', () => {
   let db: TestDatabase;
@@ -16,20 +17,7 @@ describe('the group-commit result writer', () => {
   });
   afterAll(() => db.drop());
 
-  const row = (scheduledAt: number, outcome: CheckResultRow['outcome'], latencyMs: number): CheckResultRow => ({
-    targetId: 'tgt_WRITER',
-    scheduledAt,
-    startedAt: scheduledAt,
-    outcome,
-    latencyMs,
-    statusCode: null,
-    error: null,
-    manual: false,
-    maintenance: false,
-    configVersion: 1,
-    consecutiveFailures: 0,
-    consecutiveSuccesses: 0,
-  });
+  const row = (scheduledAt: number, outcome: CheckResultRow['outcome'], latencyMs: number) => resultRow('tgt_WRITER', scheduledAt, outcome, { latencyMs });
 
   it('records a slot written twice in one batch once, and tells the second write what the first stored', async () => {
     const writer = new CheckResultWriter(db.pool, { maxBatch: 500, maxInFlight: 1 });

@@ -5,33 +5,13 @@ import { decodeHistogram, HISTOGRAM_DIGIT, LATENCY_BUCKETS, latencyBucket, PERCE
 import { TargetSpecSchema } from '../../src/domain/target';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { responseTime, seeded } from '../support/random';
+import { resultRow } from '../support/seed';
 
 const HOUR = 3_600_000;
 const at = (iso: string) => Date.parse(iso);
 
-function row(
-  targetId: string,
-  scheduledAt: number,
-  outcome: CheckResultRow['outcome'],
-  latencyMs: number | null,
-  configVersion = 1,
-  maintenance = false,
-): CheckResultRow {
-  return {
-    targetId,
-    scheduledAt,
-    startedAt: scheduledAt,
-    outcome,
-    latencyMs,
-    statusCode: null,
-    error: outcome === 'up' ? null : outcome,
-    manual: false,
-    maintenance,
-    configVersion,
-    consecutiveFailures: 0,
-    consecutiveSuccesses: 0,
-  };
-}
+const row = (targetId: string, scheduledAt: number, outcome: CheckResultRow['outcome'], latencyMs: number | null, configVersion = 1, maintenance = false) =>
+  resultRow(targetId, scheduledAt, outcome, { latencyMs, error: outcome === 'up' ? null : outcome, configVersion, maintenance });
 
 const histogramOf = (latencies: number[]) => {
   const buckets = new Array<number>(LATENCY_BUCKETS).fill(0);
