@@ -53,7 +53,7 @@ export class CheckResultWriter {
     // One slot written twice in a batch (a retry racing its first attempt): the first write is the one sent, and
     // the second is its duplicate, told what the first stored.
     const first = new Map<string, number>();
-    rows.forEach((row, i) => first.has(keyOf(row)) || first.set(keyOf(row), i));
+    for (const [i, row] of rows.entries()) if (!first.has(keyOf(row))) first.set(keyOf(row), i);
     const results = await insertCheckResults(this.pool, [...first.values()].map((i) => rows[i]!), { rollups: true, statusWrites: this.opts.statusWrites });
     return rows.map((row, i) => {
       const result = results.get(keyOf(row)) ?? { status: 'fenced' };

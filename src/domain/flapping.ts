@@ -35,7 +35,7 @@ export function settlesAt(s: FlapState, policy: FlappingPolicy): number | undefi
 
 /** Ends flapping once a whole window passed since the last change. */
 export function settle(s: FlapState, now: number, policy: FlappingPolicy): FlapState {
-  const last = s.changes.at(-1);
-  if (!s.flapping || (last !== undefined && now - last < policy.windowSeconds * 1000)) return s;
+  const at = settlesAt(s, policy);
+  if (!s.flapping || (at !== undefined && now < at)) return s;
   return { changes: s.changes.filter((c) => c > now - policy.windowSeconds * 1000), flapping: false };
 }
