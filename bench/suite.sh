@@ -3,8 +3,10 @@
 # waits (up to QUIET_WAIT seconds) for the machine to be quiet first: numbers taken while other work runs are not
 # comparable, and every report records the load average next to its numbers anyway. Results: bench/results/*.json.
 #   QUIET_WAIT=0 bash bench/suite.sh [ramp|goal|modes|writers|stacks|api]...     (all of them when none is named)
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/../scripts/lib.sh"
+ensure_node_modules
+generate_prisma_client
+prepare_tools cli server ui
 QUIET_WAIT=${QUIET_WAIT:-600}
 OUT=bench/results
 

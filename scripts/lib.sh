@@ -25,3 +25,9 @@ build() {
   say "compiling TypeScript"
   npx tsc -p tsconfig.build.json
 }
+
+# Builds or fetches the named tools into the cache (src/stack/prepare.ts) before anything needs them: a fresh machine
+# spends its build minutes here, with progress lines, not inside a test's time limit.
+prepare_tools() {
+  npx tsx src/stack/prepare.ts "$@"
+}

@@ -4,6 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 ensure_node_modules
 generate_prisma_client
+prepare_tools cli test-server server ui
 say "type-checking"
 npx tsc --noEmit -p tsconfig.json
 exec npx jest "$@"

@@ -4,5 +4,9 @@
 source "$(dirname "$0")/lib.sh"
 ensure_node_modules
 generate_prisma_client
+case " $* " in
+  *" --production-like "*) prepare_tools cli server ui ;;
+  *) [ -n "${TEMPORAL_ADDRESS:-}" ] || prepare_tools cli ;;
+esac
 build
 exec node dist/src/stack/main.js "$@"

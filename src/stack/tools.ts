@@ -28,17 +28,53 @@ function onPath(command: string): string | undefined {
   }
 }
 
-function runStreaming(command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'inherit', 'inherit'] });
-    child.on('error', (err) => reject(new ToolError(`${command}: ${err.message}`)));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new ToolError(`${command} ${args.join(' ')} exited ${code}`))));
+/** How long each build or fetch took cold on this project's 2-core machine, told when it starts. */
+const COLD_MINUTES = { cli: 15, server: 13, ui: 3, testServer: 1 } as const;
+
+const PROGRESS_EVERY_MS = 30_000;
+
+const elapsed = (since: number): string => {
+  const s = Math.round((Date.now() - since) / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+};
+
+/**
+ * Runs a long build step with its output in `logFile` (Go prints a line per module it downloads), telling `log` what
+ * runs and, every 30 s, how long it has run; a failure names the step, its log and the log's last lines.
+ */
+function runLogged(
+  command: string,
+  args: string[],
+  opts: { what: string; logFile: string; cwd?: string; env?: NodeJS.ProcessEnv; log?: (line: string) => void },
+): Promise<void> {
+  fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
+  const out = fs.openSync(opts.logFile, 'w');
+  const began = Date.now();
+  const progress = setInterval(() => opts.log?.(`still ${opts.what}: ${elapsed(began)} so far (log: ${opts.logFile})`), PROGRESS_EVERY_MS);
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', out, out] });
+    const failed = (why: string) => {
+      const tail = fs.readFileSync(opts.logFile, 'utf8').trimEnd().split('\n').slice(-15).join('\n');
+      reject(new ToolError(`${opts.what} failed (${why}); its log: ${opts.logFile}${tail ? `; last lines:\n${tail}` : ''}`));
+    };
+    child.on('error', (err) => failed(`${command}: ${err.message}`));
+    child.on('close', (code, signal) => {
+      if (code === 0) {
+        opts.log?.(`done ${opts.what} in ${elapsed(began)}`);
+        resolve();
+      } else failed(`${command} exited ${signal ?? code}`);
+    });
+  }).finally(() => {
+    clearInterval(progress);
+    fs.closeSync(out);
   });
 }
 
+const logFileFor = (cacheDir: string, name: string) => path.join(cacheDir, 'logs', `${name}.log`);
+
 /**
  * The `temporal` CLI: $TEMPORAL_CLI_PATH, else `temporal` on PATH, else the cached build, else `go install` of
- * v1.5.1 (the newest the Go module proxy builds; ≈7 minutes on 2 cores the first time).
+ * v1.5.1 (the newest the Go module proxy builds; see COLD_MINUTES for how long the first time takes).
  */
 export async function resolveTemporalCli(opts: { cliPath?: string; cacheDir: string; log?: (line: string) => void }): Promise<string> {
   if (opts.cliPath) {
@@ -55,6 +91,8 @@ export async function resolveTemporalCli(opts: { cliPath?: string; cacheDir: str
     packages: [`github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`],
     ldflags: `-s -w -X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`,
     binDir,
+    logFile: logFileFor(opts.cacheDir, 'temporal-cli'),
+    coldMinutes: COLD_MINUTES.cli,
     instead: 'set TEMPORAL_CLI_PATH',
     log: opts.log,
   });
@@ -76,14 +114,19 @@ async function goInstall(opts: {
   packages: string[];
   ldflags?: string;
   binDir: string;
+  logFile: string;
+  coldMinutes: number;
   /** What the operator can do instead, told when Go is missing. */
   instead?: string;
   log?: (line: string) => void;
 }): Promise<void> {
   if (!onPath('go')) throw goMissing(opts.what, opts.instead);
-  opts.log?.(`building ${opts.what} into ${opts.binDir} (once; several minutes)`);
-  await runStreaming('go', ['install', ...(opts.ldflags ? ['-ldflags', opts.ldflags] : []), ...opts.packages], {
+  opts.log?.(`building ${opts.what} into ${opts.binDir} (once; ≈${opts.coldMinutes} min on 2 cores with nothing cached)`);
+  await runLogged('go', ['install', ...(opts.ldflags ? ['-ldflags', opts.ldflags] : []), ...opts.packages], {
+    what: `building ${opts.what}`,
+    logFile: opts.logFile,
     env: { ...process.env, GOBIN: opts.binDir, GOFLAGS: '-modcacherw', GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'auto' },
+    log: opts.log,
   });
 }
 
@@ -99,6 +142,8 @@ async function copyFromModule(opts: { module: string; copies: [string, string][]
   const { Dir: moduleDir } = JSON.parse(
     execFileSync('go', ['mod', 'download', '-json', opts.module], {
       encoding: 'utf8',
+      // Its download lines would land in the caller's output; on failure they are in the error.
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, GOFLAGS: '-modcacherw', GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'auto' },
     }),
   ) as { Dir: string };
@@ -134,7 +179,7 @@ export interface TemporalServerTools {
 }
 
 /**
- * The Temporal server and its schema tool, built from source once (≈9 minutes on 2 cores, GOTOOLCHAIN=auto), with
+ * The Temporal server and its schema tool, built from source once (GOTOOLCHAIN=auto), with
  * the config template and PostgreSQL schema of the same module version copied beside them.
  */
 export async function resolveTemporalServer(opts: { cacheDir: string; log?: (line: string) => void }): Promise<TemporalServerTools> {
@@ -153,6 +198,8 @@ export async function resolveTemporalServer(opts: { cacheDir: string; log?: (lin
       what: `the Temporal server ${version}`,
       packages: [`go.temporal.io/server/cmd/server@${version}`, `go.temporal.io/server/cmd/tools/sql@${version}`],
       binDir,
+      logFile: logFileFor(opts.cacheDir, 'temporal-server'),
+      coldMinutes: COLD_MINUTES.server,
       instead,
       log: opts.log,
     });
@@ -176,7 +223,7 @@ export interface TemporalUiTools {
   configTemplate: string;
 }
 
-/** The Temporal Web UI server, built from source once (≈2 minutes on 2 cores). */
+/** The Temporal Web UI server, built from source once. */
 export async function resolveTemporalUi(opts: { cacheDir: string; log?: (line: string) => void }): Promise<TemporalUiTools> {
   const root = path.join(opts.cacheDir, 'ui');
   const tools: TemporalUiTools = { server: path.join(root, 'server'), configTemplate: path.join(root, 'config', 'docker.yaml') };
@@ -186,6 +233,8 @@ export async function resolveTemporalUi(opts: { cacheDir: string; log?: (line: s
       what: `the Temporal Web UI v${TEMPORAL_UI_VERSION}`,
       packages: [`github.com/temporalio/ui-server/v2/cmd/server@v${TEMPORAL_UI_VERSION}`],
       binDir: root,
+      logFile: logFileFor(opts.cacheDir, 'temporal-ui'),
+      coldMinutes: COLD_MINUTES.ui,
       instead,
       log: opts.log,
     });
@@ -210,7 +259,8 @@ export async function ensureTimeSkippingServer(opts: { cacheDir: string; log?: (
   for (const tool of ['java', 'mvn']) {
     if (!onPath(tool)) throw new ToolError(`${tool} is needed once to fetch the time-skipping test server; install a JDK and Maven`);
   }
-  opts.log?.(`fetching io.temporal:temporal-test-server:${TIME_SKIPPING_SERVER_VERSION} into ${dir} (once)`);
+  const what = `fetching io.temporal:temporal-test-server:${TIME_SKIPPING_SERVER_VERSION} from Maven Central`;
+  opts.log?.(`${what} into ${dir} (once; ≈${COLD_MINUTES.testServer} min with nothing cached)`);
   const work = `${dir}.partial`;
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
@@ -225,7 +275,12 @@ export async function ensureTimeSkippingServer(opts: { cacheDir: string; log?: (
 </project>
 `,
   );
-  await runStreaming('mvn', ['-B', '-q', 'dependency:copy-dependencies', '-DoutputDirectory=lib', '-DincludeScope=runtime'], { cwd: work });
+  await runLogged('mvn', ['-B', '-q', 'dependency:copy-dependencies', '-DoutputDirectory=lib', '-DincludeScope=runtime'], {
+    what,
+    logFile: logFileFor(opts.cacheDir, 'temporal-test-server'),
+    cwd: work,
+    log: opts.log,
+  });
   fs.writeFileSync(
     path.join(work, 'temporal-test-server'),
     '#!/bin/sh\n# Started by the Temporal SDK as `<this> <port>`; exec so its SIGKILL reaches the JVM.\n' +
