@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { RetentionPolicy } from '../config';
 import type { CheckResultWriter } from '../db/check-results';
 import { createCheckActivities } from './checks';
+import { failingFastOnRefusedWrites } from './failures';
 import { createFlipActivities } from './flips';
 import { createHeartbeatActivities } from './heartbeats';
 import { createMaintenanceActivities } from './maintenance';
@@ -23,9 +24,12 @@ export interface ActivityDeps {
   mailer: Mailer;
 }
 
-/** Every activity Vigil's workers run, built once per worker from its dependencies. */
+/**
+ * Every activity Vigil's workers run, built once per worker from its dependencies. None retries a write Postgres
+ * refuses for good.
+ */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return failingFastOnRefusedWrites({
     ...createCheckActivities(deps),
     ...createFlipActivities(deps),
     ...createHeartbeatActivities(deps),
@@ -33,7 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createIncidentActivities(deps),
     ...createNotificationActivities(deps),
     ...createTargetActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

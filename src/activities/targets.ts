@@ -1,5 +1,7 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { deleteTargetProjection, upsertTarget } from '../db/targets';
+import { UNSTORABLE } from '../domain/failures';
 import type { TargetSpec } from '../domain/target';
 
 export function createTargetActivities({ pool }: { pool: Pool }) {
@@ -9,7 +11,15 @@ export function createTargetActivities({ pool }: { pool: Pool }) {
      * force, and probe windows started under an older version stop writing.
      */
     async saveTarget(target: { targetId: string; spec: TargetSpec; version: number; paused: boolean }): Promise<void> {
-      await upsertTarget(pool, target);
+      try {
+        await upsertTarget(pool, target);
+      } catch (err) {
+        // The one unique conflict a projection can meet, and it lasts while the other target keeps that token.
+        if ((err as { constraint?: string }).constraint === 'targets_ping_token_key') {
+          throw ApplicationFailure.nonRetryable('another target has this ping token', UNSTORABLE);
+        }
+        throw err;
+      }
     },
 
     async deleteTarget({ targetId }: { targetId: string }): Promise<void> {

@@ -1,3 +1,5 @@
+import { isRefusedRow } from './errors';
+
 /**
  * Group commit: concurrent callers each submit an item and wait; items that arrive while a batch is in flight go
  * together in the next one, as one statement and one commit. Every promise settles only after its own item's batch
@@ -37,7 +39,7 @@ export class GroupCommit<Item, Result> {
       batch.forEach((p, i) => p.resolve(results[i]!));
     } catch (err) {
       // An item the database rejects (SQLSTATE classes 22, 23) must not fail its neighbours: retry them one by one.
-      if (batch.length > 1 && isDataError(err)) {
+      if (batch.length > 1 && isRefusedRow(err)) {
         for (const p of batch) await this.commit([p]);
       } else {
         for (const p of batch) p.reject(err);
@@ -51,5 +53,3 @@ interface Pending<Item, Result> {
   resolve: (result: Result) => void;
   reject: (err: unknown) => void;
 }
-
-const isDataError = (err: unknown): boolean => /^2[23]/.test(String((err as { code?: unknown }).code ?? ''));
