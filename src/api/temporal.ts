@@ -34,6 +34,7 @@ const REFUSALS: Record<string, (f: ApplicationFailure) => Problem> = {
   VersionConflict: (f) => new Problem('conflict', f.message),
   TargetPaused: (f) => new Problem('conflict', f.message),
   TargetDeleted: () => new Problem('not-found', 'the target was deleted'),
+  TargetUnstorable: (f) => new Problem('unprocessable', f.message),
 };
 
 function toProblem(err: unknown): Problem | undefined {

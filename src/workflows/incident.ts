@@ -17,6 +17,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { Activities } from '../activities';
 import type { IncidentRow } from '../db/incidents';
 import type { PolicySnapshot } from '../domain/escalation';
+import { isUnstorable } from '../domain/failures';
 import {
   NOTIFICATION_RETRY,
   VIGIL,
@@ -375,7 +376,14 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
 
   setHandler(addNoteUpdate, async ({ actionId, by, text }) => {
     if (repeated(actionId)) return view();
-    await record('note', by, text);
+    try {
+      await record('note', by, text);
+    } catch (err) {
+      if (!isUnstorable(err)) throw err;
+      // Not applied: the same action may come again, stored.
+      s.recentActions = s.recentActions.filter((id) => id !== actionId);
+      throw refuse(`the note cannot be stored: ${err.cause.message}`, 'NoteUnstorable');
+    }
     return view();
   });
 

@@ -18,6 +18,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CheckedSlot, RunChecksResult } from '../activities/checks';
+import { isUnstorable } from '../domain/failures';
 import { initialFlapState, noteChange, settle, settlesAt, type FlapState } from '../domain/flapping';
 import { initialJudgement, judge, type Judgement, type Thresholds } from '../domain/judge';
 import { maintenanceAt } from '../domain/maintenance';
@@ -274,8 +275,17 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     switch (command.kind) {
       case 'update': {
         const regrid = command.spec.intervalSeconds !== spec.intervalSeconds || command.spec.probe.kind !== spec.probe.kind;
+        const previous = spec;
         spec = command.spec;
-        await save();
+        try {
+          await save();
+        } catch (err) {
+          if (!isUnstorable(err)) throw err;
+          // Postgres refuses this configuration for good: the update is refused, and the one in force stays.
+          spec = previous;
+          version--;
+          throw ApplicationFailure.nonRetryable(`the configuration cannot be stored: ${err.cause.message}`, 'TargetUnstorable');
+        }
         // A heartbeat target is judged afresh, under its new settings, at once.
         if (spec.probe.kind === 'heartbeat') next = Date.now();
         else if (regrid) next = firstDue();
@@ -335,7 +345,14 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
       const p = pending.shift()!;
       // Checked again when applied: two updates of one version may both pass the validator before either is applied.
       p.refusal = p.command.kind === 'update' ? versionConflict(p.command.expectedVersion) : undefined;
-      if (!p.refusal) p.result = await apply(p);
+      if (!p.refusal) {
+        try {
+          p.result = await apply(p);
+        } catch (err) {
+          if (!(err instanceof ApplicationFailure)) throw err;
+          p.refusal = err;
+        }
+      }
       p.done = true;
       if (p.command.kind === 'delete') {
         for (const q of pending.splice(0)) {

@@ -7,12 +7,14 @@ import { readPolicySnapshot } from '../../db/escalation';
 import { findIncident, incidentTimeline, listIncidents, type IncidentCursor } from '../../db/incidents';
 import { escalationPolicyId } from '../../domain/escalation';
 import { INCIDENT_STATES, type Actor } from '../../domain/incident';
-import { incidentWorkflowId, isId, isIncidentId } from '../../ids';
+import { incidentWorkflowId, isIncidentId } from '../../ids';
+import { idSchema } from '../../domain/id';
+import { trimmedText } from '../../domain/text';
 import type { incidentWorkflow, ResponderAction } from '../../workflows/incident';
 import { principalOf } from '../auth/middleware';
 import type { ApiDeps } from '../deps';
 import { idempotentId } from '../idempotency';
-import { MAX_PAGE_SIZE } from '../pagination';
+import { CURSOR_RULE, MAX_PAGE_SIZE } from '../pagination';
 import { Problem, validated } from '../problems';
 import { temporalCall } from '../temporal';
 import { incidentDetail, incidentRepresentation } from './representation';
@@ -37,9 +39,9 @@ export const ListIncidentsQuery = z.strictObject({
     .union([z.enum(STATE_FILTERS).transform((s) => [s]), z.array(z.enum(STATE_FILTERS)).max(5)])
     .optional()
     .meta({ description: '`open` (triggered, acknowledged or exhausted) or a state; repeat for several.' }),
-  target: z.string().refine((v) => isId('tgt', v), 'not a target id (tgt_…)').optional().meta({ description: 'Only this target\'s incidents.' }),
+  target: idSchema('tgt', 'a target').optional().meta({ description: "Only this target's incidents." }),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50).meta({ description: `Items per page, at most ${MAX_PAGE_SIZE}.` }),
-  cursor: IncidentCursorSchema.optional().meta({ description: 'The `nextCursor` of the previous page; leave out for the first page.' }),
+  cursor: IncidentCursorSchema.optional().meta({ description: 'The `nextCursor` of the previous page; leave out for the first page.', 'x-vigil-rule': CURSOR_RULE }),
 });
 
 /** GET /v1/incidents: newest first (by when they opened), filtered by state and target, keyset-paginated. */
@@ -84,6 +86,7 @@ const REFUSALS: Record<string, (f: ApplicationFailure) => Problem> = {
   IncidentResolved: (f) => new Problem('conflict', f.message),
   NoEscalationPolicy: (f) => new Problem('conflict', f.message),
   InvalidAction: (f) => new Problem('unprocessable', f.message),
+  NoteUnstorable: (f) => new Problem('unprocessable', f.message, { errors: [{ field: 'text', message: f.message }] }),
 };
 
 const actorOf = (res: Response): Actor => {
@@ -105,7 +108,7 @@ export function incidentAction<B extends z.ZodType>(
 ): RequestHandler<{ id: string }> {
   return async (req, res) => {
     const incident = await existing(deps, req.params.id);
-    const parsed = validated(body, req.body ?? {});
+    const parsed = validated(body, req.body);
     if (incident.closedAt) throw new Problem('conflict', 'the incident is closed: its reopen window passed');
     const actionId = idempotentId(res, 'act');
     const handle: IncidentHandle = deps.temporal.workflow.getHandle(incidentWorkflowId(incident.id));
@@ -121,15 +124,16 @@ export function incidentAction<B extends z.ZodType>(
 }
 
 export const NoBody = z.strictObject({});
-export const ResolveBody = z.strictObject({ note: z.string().trim().min(1).max(2000).optional() });
+export const ResolveBody = z.strictObject({ note: trimmedText(1, 2000).optional() });
 export const SnoozeBody = z.strictObject({ durationSeconds: z.int().min(60).max(86_400).meta({ description: 'From 60 s to 1 day' }) });
-export const NoteBody = z.strictObject({ text: z.string().trim().min(1).max(5000) });
+export const NoteBody = z.strictObject({ text: trimmedText(1, 5000) });
 export const ReassignBody = z
   .strictObject({
-    assignee: z.string().trim().min(1).max(200).optional().meta({ description: 'Who owns it now (a name)' }),
+    assignee: trimmedText(1, 200).optional().meta({ description: 'Who owns it now (a name)' }),
     escalationPolicyId: escalationPolicyId.optional().meta({ description: 'Escalate with this policy instead, from its first level' }),
   })
-  .refine((b) => b.assignee !== undefined || b.escalationPolicyId !== undefined, { message: 'give an assignee, an escalationPolicyId, or both' });
+  .refine((b) => b.assignee !== undefined || b.escalationPolicyId !== undefined, { message: 'give an assignee, an escalationPolicyId, or both' })
+  .meta({ anyOf: [{ required: ['assignee'] }, { required: ['escalationPolicyId'] }] });
 
 /** The policy a reassignment names, captured now; an unknown one is a 422. */
 export async function policyToReassign(deps: ApiDeps, id: string | undefined) {
