@@ -133,6 +133,28 @@ describe('the codec endpoint (/v1/codec, the Temporal remote codec protocol)', (
     expect((await api.request().post('/v1/codec/decode').send(big)).status).toBe(413);
   });
 
+  it('refuses base64 that is not whole (protobufjs would throw), naming the field, on both endpoints', async () => {
+    const cases: [string, object, string][] = [
+      ['/v1/codec/decode', { payloads: [{ data: 'A' }] }, 'payloads.0.data'],
+      ['/v1/codec/encode', { payloads: [{ metadata: { encoding: 'A' } }] }, 'payloads.0.metadata.encoding'],
+      ['/v1/codec/decode', { payloads: [{ data: 'AAAA' }, { data: 'AB=C' }] }, 'payloads.1.data'],
+      ['/v1/codec/encode', { payloads: [{ data: 'A===' }] }, 'payloads.0.data'],
+    ];
+    for (const [path, body, field] of cases) {
+      const res = await api.request().post(path).send(body);
+      expect(`${res.status} ${res.headers['content-type']}`).toMatch(/^400 application\/problem\+json/);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual([field]);
+    }
+  });
+
+  it('reads base64 as protobuf JSON allows it: standard or URL-safe, padded or not', async () => {
+    const bytes = Buffer.from([0xfb, 0xff, 0xfe, 0x41]);
+    for (const data of [bytes.toString('base64'), bytes.toString('base64url'), bytes.toString('base64').replace(/=+$/, '')]) {
+      const res = await api.request().post('/v1/codec/decode').send({ payloads: [{ data }] }).expect(200);
+      expect(res.body).toEqual({ payloads: [{ data: bytes.toString('base64') }] });
+    }
+  });
+
   it('answers the Web UI`s CORS preflight without a key, for its origin only', async () => {
     const preflight = await request(api.url)
       .options('/v1/codec/decode')

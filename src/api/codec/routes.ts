@@ -18,7 +18,15 @@ export const CODEC_BODY_LIMIT = '4mb';
 const MAX_PAYLOADS = 10_000;
 
 const { Payload } = temporal.api.common.v1;
-const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'expected base64');
+/**
+ * Protobuf JSON's bytes: standard or URL-safe base64, padded or not, but whole, since protobufjs throws on a length
+ * that leaves 1 when divided by 4 or on padding in the wrong place. URL-safe is read as standard (protobufjs knows
+ * only that alphabet).
+ */
+const base64 = z
+  .string()
+  .regex(/^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/, 'expected base64 (a whole number of bytes, padded with = or not)');
+const standardBase64 = (s: string) => s.replace(/[-_]/g, (c) => (c === '-' ? '+' : '/'));
 const PayloadJson = z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() });
 const CodecBody = z.object({ payloads: z.array(PayloadJson).max(MAX_PAYLOADS) });
 
@@ -33,7 +41,12 @@ function transform(settings: CodecSettings, direction: 'encode' | 'decode'): Req
   return async (req, res) => {
     if (!codec) throw new Problem('not-found', 'this API has no payload keys (VIGIL_CODEC_KEYS), so it has nothing to encode or decode with');
     const body = validated(CodecBody, req.body);
-    const payloads = body.payloads.map((p) => Payload.fromObject(p));
+    const payloads = body.payloads.map(({ metadata, data }) =>
+      Payload.fromObject({
+        ...(metadata ? { metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, standardBase64(v)])) } : {}),
+        ...(data !== undefined ? { data: standardBase64(data) } : {}),
+      }),
+    );
     let out: temporal.api.common.v1.IPayload[];
     if (direction === 'encode') {
       out = await codec.encode(payloads);
