@@ -15,19 +15,31 @@ export const jsonBodyUpTo = (limit: string): RequestHandler[] => [
     next();
   },
   express.json({ limit }),
-  (req, _res, next) => {
-    const field = illFormedString(req.body);
-    if (field === undefined) return next();
-    next(new Problem('invalid-request', `${field} is not valid Unicode`, { errors: [{ field, message: 'holds a lone UTF-16 surrogate' }] }));
-  },
+  (req, _res, next) => next(unstorable(req.body, 'body')),
 ];
 
 /**
- * Where the body holds a string (or key) that is not valid Unicode: JSON allows a lone surrogate (`"\ud800"`), but
- * Postgres would store U+FFFD in its place, and a projection would differ from what its workflow holds. Walked without
- * recursion, and each value keeps only a link to its parent, since a 64 kB body can nest thousands deep.
+ * Path parameters and query strings, refused like a body's strings: each reaches Postgres as a query parameter (an id
+ * looked up, a ping token, a tag filter), and one holding NUL would fail there as a 500, or fail a whole group commit.
  */
-function illFormedString(body: unknown): string | undefined {
+export const storableUrl: RequestHandler = (req, _res, next) => next(unstorable(req.params, 'path') ?? unstorable(req.query, 'query'));
+
+/** A 400 naming the first string (or key) in `value` that Postgres could not store as sent; undefined if none. */
+function unstorable(value: unknown, location: 'body' | 'path' | 'query'): Problem | undefined {
+  const found = unstorableString(value);
+  if (!found) return undefined;
+  const { field, message } = found;
+  return new Problem('invalid-request', `invalid ${location}: ${field} cannot be stored`, { errors: [{ field, message }] });
+}
+
+/**
+ * Where a value holds a string (or key) that Postgres would not store as sent, and why. NUL (U+0000): Postgres refuses
+ * it in text and jsonb, so the write fails, and a write made by a workflow's activity would fail on every retry. A lone
+ * surrogate, which JSON allows (`"\ud800"`): Postgres would store U+FFFD in its place, and a projection would differ
+ * from what its workflow holds. Walked without recursion, and each value keeps only a link to its parent, since a
+ * 64 kB body can nest thousands deep.
+ */
+function unstorableString(body: unknown): { field: string; message: string } | undefined {
   interface Node {
     value: unknown;
     key?: string;
@@ -42,15 +54,20 @@ function illFormedString(body: unknown): string | undefined {
   while (stack.length > 0) {
     const node = stack.pop()!;
     const { value } = node;
-    if (typeof value === 'string' && /\p{Cs}/u.test(value)) return pathOf(node);
+    const refusal = typeof value === 'string' ? refusalOf(value) : undefined;
+    if (refusal) return { field: pathOf(node), message: refusal };
     if (value === null || typeof value !== 'object') continue;
     for (const [key, child] of Object.entries(value)) {
       const childNode = { value: child, key, parent: node };
-      if (/\p{Cs}/u.test(key)) return pathOf(childNode);
+      const keyRefusal = refusalOf(key);
+      if (keyRefusal) return { field: pathOf(childNode), message: `its key ${keyRefusal}` };
       stack.push(childNode);
     }
   }
   return undefined;
 }
+
+const refusalOf = (s: string): string | undefined =>
+  s.includes('\0') ? 'holds a NUL character (U+0000)' : /\p{Cs}/u.test(s) ? 'holds a lone UTF-16 surrogate' : undefined;
 
 export const jsonBody: RequestHandler[] = jsonBodyUpTo('64kb');

@@ -1,7 +1,7 @@
 import type { Express, RequestHandler } from 'express';
 import type { z } from 'zod';
 import { requireRole } from './auth/middleware';
-import { jsonBody, jsonBodyUpTo } from './body';
+import { jsonBody, jsonBodyUpTo, storableUrl } from './body';
 import type { Role } from './auth/roles';
 
 /**
@@ -58,6 +58,7 @@ const noStore: RequestHandler = (_req, res, next) => {
 export function mountOperations(app: Express, operations: readonly Operation[], guards: Guards): void {
   for (const op of operations) {
     const before: RequestHandler[] = op.access === 'public' ? [guards.publicRateLimit] : [requireRole(op.access), noStore];
+    before.push(storableUrl);
     if (op.body) before.push(...(op.bodyLimit ? jsonBodyUpTo(op.bodyLimit) : jsonBody));
     if (op.method === 'post' && op.access !== 'public') {
       before.push(op.idempotent === false ? guards.refuseIdempotencyKey : guards.idempotency);

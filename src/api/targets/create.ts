@@ -1,8 +1,10 @@
 import type { RequestHandler } from 'express';
+import { isRefusedRow } from '../../db/errors';
 import { upsertTarget } from '../../db/targets';
 import type { ApiDeps } from '../deps';
 import { idempotentId } from '../idempotency';
-import { validated } from '../problems';
+import { Problem, validated } from '../problems';
+import { temporalCall } from '../temporal';
 import { assertPolicyExists, createTargetBody } from './schema';
 import { targetRepresentation } from './representation';
 import { startTargetWorkflow } from './workflow';
@@ -11,7 +13,8 @@ import { readTarget } from './handle';
 /**
  * POST /v1/targets. The target's workflow is started first; it projects the target into Postgres itself, so a crash
  * between the two steps below still leaves a whole target, and a failed start leaves nothing. The API writes the
- * same projection too, so the read that follows a create finds it.
+ * same projection too, so the read that follows a create finds it; a projection Postgres refuses (a ping token
+ * another target has) undoes the create.
  */
 export function createTarget(deps: ApiDeps): RequestHandler {
   const body = createTargetBody(deps.config.minIntervalSeconds);
@@ -20,9 +23,27 @@ export function createTarget(deps: ApiDeps): RequestHandler {
     await assertPolicyExists(deps.pool, spec);
     // With an Idempotency-Key, derived from it: a retry after a crash starts the same workflow, and Temporal keeps it.
     const id = idempotentId(res, 'tgt');
-    await startTargetWorkflow(deps.temporal, id, spec, deps.config.probeMode);
-    await upsertTarget(deps.pool, { targetId: id, spec, version: 1, paused: false });
+    const workflow = await startTargetWorkflow(deps.temporal, id, spec, deps.config.probeMode);
+    try {
+      await upsertTarget(deps.pool, { targetId: id, spec, version: 1, paused: false });
+    } catch (err) {
+      if (!isRefusedRow(err)) throw err;
+      // The workflow's own projection fails the same way: stop it, so that nothing of this target is left behind.
+      await temporalCall(deps.temporal, () => workflow.terminate('its projection cannot be stored')).catch((e: unknown) => {
+        if (!(e instanceof Problem && e.type === 'not-found')) throw e;
+      });
+      throw refusal(err);
+    }
     const target = await readTarget(deps, id);
     res.status(201).location(`/v1/targets/${id}`).json(targetRepresentation(target));
   };
+}
+
+/** Why Postgres refused a new target's row, as the problem to answer. */
+function refusal(err: unknown): Problem {
+  const { constraint, message } = err as { constraint?: string; message: string };
+  if (constraint === 'targets_ping_token_key') {
+    return new Problem('conflict', 'another target has this ping token', { errors: [{ field: 'token', message: 'taken by another target' }] });
+  }
+  return new Problem('unprocessable', `the target cannot be stored: ${message}`);
 }
