@@ -17,7 +17,13 @@ ensure_node_modules() {
 generate_prisma_client() {
   if [ ! -f src/db/generated/client.ts ] || [ prisma/schema.prisma -nt src/db/generated/client.ts ]; then
     say "generating the Prisma client"
-    PRISMA_SCHEMA_ENGINE_BINARY="${PRISMA_SCHEMA_ENGINE_BINARY:-$(type -P true)}" npx prisma generate >/dev/null
+    local out
+    # Its chatter is shown only when it fails.
+    if ! out=$(PRISMA_SCHEMA_ENGINE_BINARY="${PRISMA_SCHEMA_ENGINE_BINARY:-$(type -P true)}" npx prisma generate 2>&1); then
+      printf '%s\n' "$out" >&2
+      say "generating the Prisma client failed"
+      return 1
+    fi
   fi
 }
 
