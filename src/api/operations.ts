@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { requireRole } from './auth/middleware';
 import { jsonBody, jsonBodyUpTo, storableUrl } from './body';
 import type { Role } from './auth/roles';
+import { Problem } from './problems';
 
 /**
  * One route of the API, described once: what it does, who may call it, what it takes and what it answers. The
@@ -65,4 +66,35 @@ export function mountOperations(app: Express, operations: readonly Operation[], 
     }
     app[op.method](op.path, ...before, op.handler);
   }
+  for (const [path, allow] of allowedMethods(operations)) app.all(path, otherMethods(allow));
+}
+
+/**
+ * The methods each path answers, as `Allow` lists them: its operations', HEAD wherever GET (Express answers HEAD with
+ * the GET handler), and OPTIONS.
+ */
+export function allowedMethods(operations: readonly Operation[]): Map<string, string[]> {
+  const byPath = new Map<string, Set<string>>();
+  for (const op of operations) {
+    const methods = byPath.get(op.path) ?? new Set<string>();
+    methods.add(op.method.toUpperCase());
+    if (op.method === 'get') methods.add('HEAD');
+    byPath.set(op.path, methods);
+  }
+  const order = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+  return new Map([...byPath].map(([path, methods]) => [path, [...order.filter((m) => methods.has(m)), 'OPTIONS']]));
+}
+
+/**
+ * What a known path answers to a method none of its operations takes: OPTIONS is 204 with `Allow`, anything else a
+ * 405 problem with `Allow` (RFC 9110 §15.5.6). Registered after the operations, so after authentication: a request
+ * without a key learns the methods (the public OpenAPI document lists them anyway), one with a bad key is a 401 as
+ * everywhere. Unknown paths stay 404.
+ */
+export function otherMethods(allow: string[]): RequestHandler {
+  const header = allow.join(', ');
+  return function answerOtherMethods(req, res) {
+    if (req.method === 'OPTIONS') return void res.set('Allow', header).status(204).end();
+    throw new Problem('method-not-allowed', `${req.method} is not one of ${header}`, { headers: { Allow: header } });
+  };
 }

@@ -12,6 +12,7 @@ const PROBLEMS = {
   unauthorized: { status: 401, title: 'A valid API key is required' },
   forbidden: { status: 403, title: "The API key's role does not allow this" },
   'not-found': { status: 404, title: 'No such resource' },
+  'method-not-allowed': { status: 405, title: 'The resource does not support this method' },
   conflict: { status: 409, title: 'The resource is not in a state that allows this' },
   'idempotency-key-in-use': { status: 409, title: 'A request with this Idempotency-Key is still running' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
