@@ -19,10 +19,10 @@ export const DATABASE_MAINTENANCE_WORKFLOW_ID = 'database-maintenance';
  */
 export const incidentId = (targetId: string, sequence: number): string => `inc_${targetId.slice(targetId.indexOf('_') + 1)}_${sequence}`;
 export const incidentWorkflowId = (incidentId: string): string => `incident-${incidentId}`;
-export const isIncidentId = (value: string): boolean => /^inc_[0-9A-Z]{26}_[1-9]\d{0,8}$/.test(value);
+export const INCIDENT_ID = /^inc_[0-9A-Z]{26}_[1-9]\d{0,8}$/;
+export const isIncidentId = (value: string): boolean => INCIDENT_ID.test(value);
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-const ID_BODY = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /**
  * A ULID with a type prefix (`tgt_01J…`): sortable by creation time, so cursors over ids stay stable while rows
@@ -46,5 +46,10 @@ export function newId(prefix: IdPrefix, now = Date.now(), random?: Uint8Array): 
 /** Targets, API keys, notification channels, escalation policies, responder actions on incidents, status pages. */
 export type IdPrefix = 'tgt' | 'key' | 'chn' | 'esc' | 'act' | 'stp';
 
-export const isId = (prefix: IdPrefix, value: string): boolean =>
-  value.startsWith(`${prefix}_`) && ID_BODY.test(value.slice(prefix.length + 1));
+const ID_PREFIXES: readonly IdPrefix[] = ['tgt', 'key', 'chn', 'esc', 'act', 'stp'];
+const ID_PATTERNS = Object.fromEntries(ID_PREFIXES.map((p) => [p, new RegExp(`^${p}_[0-9A-HJKMNP-TV-Z]{26}$`)])) as Record<IdPrefix, RegExp>;
+
+/** What an id of this kind looks like: for validation, and for the OpenAPI document's patterns. */
+export const idPattern = (prefix: IdPrefix): RegExp => ID_PATTERNS[prefix];
+
+export const isId = (prefix: IdPrefix, value: string): boolean => ID_PATTERNS[prefix].test(value);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Operation } from './operations';
+import { IDEMPOTENCY_KEY } from './idempotency';
 import { PROBLEM_TYPES, problemStatus } from './problems';
 
 /**
@@ -48,34 +49,45 @@ function parameters(op: Operation): JsonSchema[] {
           in: 'header',
           required: false,
           description: 'Makes a retry safe: the first answer is replayed for 24 hours to requests with the same key and body.',
-          schema: { type: 'string', minLength: 1, maxLength: 255 },
+          schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source },
         }]
       : [];
   return [...from(op.params, 'path'), ...from(op.query, 'query'), ...idempotencyKey];
 }
 
 function responses(op: Operation): JsonSchema {
-  const documented = Object.fromEntries(
-    Object.entries(op.responses).map(([status, r]) => [
-      status,
-      {
-        description: r.description,
-        ...(r.headers ? { headers: Object.fromEntries(Object.entries(r.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) } : {}),
-        ...(r.body ? { content: { 'application/json': { schema: jsonSchema(r.body, 'output') } } } : {}),
-      },
-    ]),
-  );
   const authenticated = op.access !== 'public';
   const idempotent = op.method === 'post' && authenticated && op.idempotent !== false;
+  const generic = new Map(
+    (
+      [
+        [problemStatus('invalid-request'), 'The request is invalid; `errors` names each field', Boolean(op.body || op.query || idempotent)],
+        [401, 'No API key, or an unknown or revoked one', authenticated],
+        [403, `The key's role is below ${op.access}`, authenticated],
+        [409, 'A request with this Idempotency-Key is still running', idempotent],
+        [422, 'This Idempotency-Key was used with a different request', idempotent],
+        [429, 'Too many unauthenticated requests from this address', !authenticated],
+      ] as const
+    ).flatMap(([status, description, applies]) => (applies ? [[status as number, description] as const] : [])),
+  );
+  // An operation's own problems (a 404, a 422) join the ones every operation like it has.
+  const documented = Object.fromEntries(
+    Object.entries(op.responses).map(([status, r]) => {
+      if (Number(status) >= 400) return [status, problem([r.description, generic.get(Number(status))].filter(Boolean).join('; or: '))];
+      return [
+        status,
+        {
+          description: r.description,
+          ...(r.headers ? { headers: Object.fromEntries(Object.entries(r.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) } : {}),
+          ...(r.body ? { content: { 'application/json': { schema: jsonSchema(r.body, 'output') } } } : {}),
+        },
+      ];
+    }),
+  );
   return {
+    ...Object.fromEntries([...generic].map(([status, description]) => [status, problem(description)])),
     ...documented,
-    ...(op.body || op.query || idempotent ? { [problemStatus('invalid-request')]: problem('The request is invalid; `errors` names each field') } : {}),
-    ...(authenticated ? { 401: problem('No API key, or an unknown or revoked one') } : {}),
-    ...(authenticated ? { 403: problem(`The key's role is below ${op.access}`) } : {}),
-    ...(idempotent ? { 409: problem('A request with this Idempotency-Key is still running') } : {}),
-    ...(idempotent ? { 422: problem('This Idempotency-Key was used with a different request') } : {}),
-    ...(authenticated ? {} : { 429: problem('Too many unauthenticated requests from this address') }),
-    default: problem('Any other problem, e.g. 503 when a dependency is unavailable (with Retry-After)'),
+    default: problem('Any other problem, e.g. 405 with Allow for a method the path does not take, or 503 when a dependency is unavailable (with Retry-After)'),
   };
 }
 
@@ -90,7 +102,8 @@ export function openApiDocument(operations: readonly Operation[]): JsonSchema {
       security: op.access === 'public' ? [] : [{ apiKey: [] }],
       'x-vigil-role': op.access,
       parameters: parameters(op),
-      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } } : {}),
+      // A missing body reads as {} (operations.ts): it may be left out exactly where {} is valid.
+      ...(op.body ? { requestBody: { required: !op.body.safeParse({}).success, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } } : {}),
       responses: responses(op),
     };
   }
@@ -101,7 +114,11 @@ export function openApiDocument(operations: readonly Operation[]): JsonSchema {
       version: '1',
       description:
         'Authenticate with `Authorization: Bearer <API key>`. Roles: viewer reads; responder also acts on incidents; ' +
-        'admin does everything. Errors are RFC 9457 problem details. Lists are newest first, paged by `nextCursor`.',
+        'admin does everything. Errors are RFC 9457 problem details. Lists are newest first, paged by `nextCursor`. ' +
+        'Names and other typed text are trimmed; their patterns count the length without the spaces around them. ' +
+        '`x-vigil-rule` on a schema states a rule JSON Schema cannot (between fields, or beyond a pattern); a request ' +
+        'that breaks it is a 400 naming that field. A method a path does not take is a 405 with `Allow`; OPTIONS ' +
+        'answers 204 with `Allow`.',
     },
     paths,
     components: {

@@ -51,6 +51,12 @@ const noStore: RequestHandler = (_req, res, next) => {
   next();
 };
 
+/** A request without a body reads as `{}`: the body may be left out where every field may (openapi.ts says which). */
+const noBodyIsEmpty: RequestHandler = (req, _res, next) => {
+  req.body ??= {};
+  next();
+};
+
 /**
  * Registers each operation on the app behind what its access needs (a role check, or a rate limit when public), then
  * its body parser if it takes a body, then for authenticated POSTs the Idempotency-Key handling. An operation without
@@ -60,7 +66,7 @@ export function mountOperations(app: Express, operations: readonly Operation[], 
   for (const op of operations) {
     const before: RequestHandler[] = op.access === 'public' ? [guards.publicRateLimit] : [requireRole(op.access), noStore];
     before.push(storableUrl);
-    if (op.body) before.push(...(op.bodyLimit ? jsonBodyUpTo(op.bodyLimit) : jsonBody));
+    if (op.body) before.push(...(op.bodyLimit ? jsonBodyUpTo(op.bodyLimit) : jsonBody), noBodyIsEmpty);
     if (op.method === 'post' && op.access !== 'public') {
       before.push(op.idempotent === false ? guards.refuseIdempotencyKey : guards.idempotency);
     }

@@ -9,6 +9,9 @@ import { z } from 'zod';
  */
 export const MAX_PAGE_SIZE = 200;
 
+/** What the OpenAPI document says of every cursor, beyond its type: only the API makes them. */
+export const CURSOR_RULE = 'a nextCursor this API gave out';
+
 export const pageQueryFields = {
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50).meta({ description: `Items per page, at most ${MAX_PAGE_SIZE}.` }),
   cursor: z
@@ -25,7 +28,7 @@ export const pageQueryFields = {
       return z.NEVER;
     })
     .optional()
-    .meta({ description: 'The `nextCursor` of the previous page; leave out for the first page.' }),
+    .meta({ description: 'The `nextCursor` of the previous page; leave out for the first page.', 'x-vigil-rule': CURSOR_RULE }),
 };
 
 /** Every list answers `{ data, nextCursor }`, with a `Link: <…>; rel="next"` header when there is a next page. */

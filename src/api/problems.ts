@@ -56,13 +56,20 @@ export class Problem extends Error {
   }
 
   static invalid(zodError: z.ZodError, location: 'body' | 'query' | 'path' = 'body'): Problem {
-    const errors = zodError.issues.flatMap((issue): FieldError[] => {
+    const fieldErrors = (issue: z.core.$ZodIssue, at: PropertyKey[]): FieldError[] => {
+      const path = [...at, ...issue.path];
       // An unknown field is reported against the field itself, not its parent object.
       if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map((key) => ({ field: [...issue.path, key].join('.'), message: 'unknown field' }));
+        return issue.keys.map((key) => ({ field: [...path, key].join('.'), message: 'unknown field' }));
       }
-      return [{ field: issue.path.join('.') || '(root)', message: issue.message }];
-    });
+      // No alternative fits: the faults of the one that came closest, so the answer names fields, not the body.
+      if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+        const closest = issue.errors.reduce((best, issues) => (issues.length < best.length ? issues : best));
+        return closest.flatMap((inner) => fieldErrors(inner, path));
+      }
+      return [{ field: path.map(String).join('.') || '(root)', message: issue.message }];
+    };
+    const errors = zodError.issues.flatMap((issue) => fieldErrors(issue, []));
     const fields = [...new Set(errors.map((e) => e.field))].join(', ');
     return new Problem('invalid-request', `invalid ${location}: ${fields}`, { errors });
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { isId } from '../ids';
+import { idSchema } from './id';
+import { trimmedText } from './text';
 
 /**
  * Notification channels and escalation policies as operators write them. Pure: the API validates with these, and the
@@ -21,13 +22,20 @@ export const SigningSecretSchema = z
 
 export const WebhookConfigSchema = z.strictObject({ url: httpUrl, signingSecret: SigningSecretSchema.optional() });
 export const SlackConfigSchema = z.strictObject({ url: httpUrl });
-export const EmailConfigSchema = z.strictObject({ addresses: z.array(z.email()).min(1).max(20) });
+/** RFC 5321 bounds what a mail server must take: 64 characters before the @, 254 in all. */
+const emailAddress = z
+  .email({
+    pattern: new RegExp(`^(?=[^@]{1,64}@)${z.regexes.email.source.slice(1)}`),
+    error: 'an e-mail address, with at most 64 characters before the @ (RFC 5321)',
+  })
+  .max(254);
+export const EmailConfigSchema = z.strictObject({ addresses: z.array(emailAddress).min(1).max(20) });
 
 /** A channel as created: its kind beside the kind's own fields. */
 export const ChannelInputSchema = z.discriminatedUnion('kind', [
-  WebhookConfigSchema.extend({ kind: z.literal('webhook'), name: z.string().trim().min(1).max(200) }),
-  SlackConfigSchema.extend({ kind: z.literal('slack'), name: z.string().trim().min(1).max(200) }),
-  EmailConfigSchema.extend({ kind: z.literal('email'), name: z.string().trim().min(1).max(200) }),
+  WebhookConfigSchema.extend({ kind: z.literal('webhook'), name: trimmedText(1, 200) }),
+  SlackConfigSchema.extend({ kind: z.literal('slack'), name: trimmedText(1, 200) }),
+  EmailConfigSchema.extend({ kind: z.literal('email'), name: trimmedText(1, 200) }),
 ]);
 export type ChannelInput = z.infer<typeof ChannelInputSchema>;
 
@@ -37,8 +45,8 @@ export type ChannelConfig =
   | { kind: 'slack'; url: string }
   | { kind: 'email'; addresses: string[] };
 
-export const channelId = z.string().refine((v) => isId('chn', v), 'not a channel id (chn_…)');
-export const escalationPolicyId = z.string().refine((v) => isId('esc', v), 'not an escalation policy id (esc_…)');
+export const channelId = idSchema('chn', 'a channel');
+export const escalationPolicyId = idSchema('esc', 'an escalation policy');
 
 export const EscalationLevelSchema = z.strictObject({
   /** How long this level has to acknowledge before the next one is notified. */
@@ -47,11 +55,12 @@ export const EscalationLevelSchema = z.strictObject({
     .array(channelId)
     .min(1)
     .max(20)
-    .refine((ids) => new Set(ids).size === ids.length, 'a channel appears twice in this level'),
+    .refine((ids) => new Set(ids).size === ids.length, 'a channel appears twice in this level')
+    .meta({ uniqueItems: true }),
 });
 
 export const EscalationPolicyInputSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: trimmedText(1, 200),
   description: z.string().max(2000).default(''),
   /** How many more times the whole chain runs when nobody acknowledges it; then the incident is exhausted. */
   repeat: z.int().min(0).max(9).default(0),

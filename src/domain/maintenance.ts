@@ -18,7 +18,7 @@ const isTimeZone = (tz: string): boolean => {
 };
 
 export const OneOffWindowSchema = z
-  .strictObject({ start: z.iso.datetime({ offset: true }), end: z.iso.datetime({ offset: true }) })
+  .strictObject({ start: z.iso.datetime({ offset: true }), end: z.iso.datetime({ offset: true }).meta({ 'x-vigil-rule': 'after start' }) })
   .refine((w) => Date.parse(w.start) < Date.parse(w.end), { message: 'end must be after start', path: ['end'] });
 
 export const RecurringWindowSchema = z.strictObject({
@@ -26,7 +26,7 @@ export const RecurringWindowSchema = z.strictObject({
   /** Local start time, HH:MM (24 h). */
   at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time looks like 02:30'),
   durationMinutes: z.int().min(1).max(7 * 24 * 60),
-  timeZone: z.string().refine(isTimeZone, 'not an IANA time zone, e.g. Europe/Paris').default('UTC'),
+  timeZone: z.string().refine(isTimeZone, 'not an IANA time zone, e.g. Europe/Paris').meta({ 'x-vigil-rule': 'an IANA time zone, e.g. Europe/Paris' }).default('UTC'),
 });
 
 export const MaintenanceWindowSchema = z.union([OneOffWindowSchema, RecurringWindowSchema]);

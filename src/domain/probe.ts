@@ -9,7 +9,8 @@ import { RE2JS } from 're2js';
 const statusRange = z
   .string()
   .regex(/^[1-5]\d\d-[1-5]\d\d$/, 'a status code range looks like "200-299"')
-  .refine((r) => Number(r.slice(0, 3)) <= Number(r.slice(4)), 'a range must run from low to high');
+  .refine((r) => Number(r.slice(0, 3)) <= Number(r.slice(4)), 'a range must run from low to high')
+  .meta({ 'x-vigil-rule': 'a range runs from low to high' });
 
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not a valid HTTP header name');
 
@@ -57,7 +58,8 @@ export const isDnsName = (s: string): boolean => DNS_NAME.test(s);
 
 const host = z
   .string()
-  .refine((h) => isDnsName(h) || isIpv4(h) || isIpv6(h), 'must be a DNS name or an IP address (IPv6 without brackets)');
+  .refine((h) => isDnsName(h) || isIpv4(h) || isIpv6(h), 'must be a DNS name or an IP address (IPv6 without brackets)')
+  .meta({ anyOf: [{ type: 'string', pattern: DNS_NAME.source }, { type: 'string', format: 'ipv4' }, { type: 'string', format: 'ipv6' }] });
 
 /** `1.1.1.1`, `1.1.1.1:53`, `2606:4700::1111` or `[2606:4700::1111]:53`: the forms the resolver accepts. */
 const resolverAddress = z.string().refine((r) => {
@@ -66,7 +68,9 @@ const resolverAddress = z.string().refine((r) => {
   const [address, port] = v6 ? [v6[1]!, v6[2]] : v4 ? [v4[1]!, v4[2]] : [r, undefined];
   const validPort = port === undefined || (Number(port) >= 1 && Number(port) <= 65_535);
   return validPort && (v6 ? isIpv6(address) : isIpv4(address) || (port === undefined && isIpv6(address)));
-}, 'a resolver is an IP address with an optional port: 1.1.1.1, 1.1.1.1:53, 2606:4700::1111 or [2606:4700::1111]:53');
+}, 'a resolver is an IP address with an optional port: 1.1.1.1, 1.1.1.1:53, 2606:4700::1111 or [2606:4700::1111]:53').meta({
+  'x-vigil-rule': 'an IP address with an optional port: 1.1.1.1, 1.1.1.1:53, 2606:4700::1111 or [2606:4700::1111]:53',
+});
 
 export const HttpProbeSchema = z.strictObject({
   kind: z.literal('http'),
@@ -79,7 +83,13 @@ export const HttpProbeSchema = z.strictObject({
   /** Status codes and ranges that count as success. */
   expectedStatus: z.array(z.union([z.int().min(100).max(599), statusRange])).min(1).max(50).default(['200-299']),
   bodyContains: z.string().min(1).max(4096).optional(),
-  bodyMatches: z.string().min(1).max(1024).refine(isRe2, 'not a regular expression in RE2 syntax (no lookarounds or backreferences)').optional(),
+  bodyMatches: z
+    .string()
+    .min(1)
+    .max(1024)
+    .refine(isRe2, 'not a regular expression in RE2 syntax (no lookarounds or backreferences)')
+    .meta({ format: 'regex', 'x-vigil-rule': 'RE2 syntax: no lookarounds or backreferences' })
+    .optional(),
   jsonPath: z
     .strictObject({
       path: z.string().regex(JSON_PATH, 'a JSON path looks like $.data.items[0].status'),
@@ -124,10 +134,15 @@ export const DnsProbeSchema = z
   .strictObject({
     kind: z.literal('dns'),
     /** The name to look up. (Not `name`: that is the target's own name, beside the probe's fields in the API.) */
-    query: z.string().refine(isDnsName, 'must be a DNS name'),
+    query: z.string().regex(DNS_NAME, 'must be a DNS name'),
     recordType: z.enum(DNS_RECORD_TYPES).default('A'),
     resolver: resolverAddress.optional(),
-    expect: z.string().min(1).max(4096).optional(),
+    expect: z
+      .string()
+      .min(1)
+      .max(4096)
+      .meta({ 'x-vigil-rule': 'an IPv4 address for A, IPv6 for AAAA, a DNS name for CNAME and MX, any text for TXT' })
+      .optional(),
     timeoutMs,
     degradedAboveMs,
   })

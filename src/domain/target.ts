@@ -4,6 +4,7 @@ import { incidentSettingFields } from './incident';
 import { DEFAULT_THRESHOLDS, type TargetState } from './judge';
 import { MaintenanceWindowSchema } from './maintenance';
 import { ProbeSchema } from './probe';
+import { trimmedText } from './text';
 
 /** A label operators group and filter targets by: a short slug such as `eu-west` or `payments`. */
 export const TagSchema = z
@@ -13,11 +14,12 @@ export const TagSchema = z
 export const TagsSchema = z
   .array(TagSchema)
   .max(20)
-  .refine((tags) => new Set(tags).size === tags.length, 'tags must be unique');
+  .refine((tags) => new Set(tags).size === tags.length, 'tags must be unique')
+  .meta({ uniqueItems: true });
 
 /** A target's whole configuration as the target workflow holds it. Pure: imported by workflow code. */
 export const TargetSpecSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: trimmedText(1, 200),
   intervalSeconds: z.int().min(1).max(86_400),
   probe: ProbeSchema,
   thresholds: z

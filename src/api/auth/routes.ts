@@ -1,6 +1,8 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { getApiKey, listApiKeys, revokeApiKey, type ApiKeyRecord } from '../../db/api-keys';
+import { idSchema } from '../../domain/id';
+import { trimmedText } from '../../domain/text';
 import { isId } from '../../ids';
 import type { ApiDeps } from '../deps';
 import type { Operation } from '../operations';
@@ -22,12 +24,12 @@ const ApiKeySchema = z.object({
 });
 
 const CreateApiKeyBody = z.strictObject({
-  name: z.string().trim().min(1).max(100).meta({ description: 'Who or what uses the key, e.g. "grafana" or "alice"' }),
+  name: trimmedText(1, 100).meta({ description: 'Who or what uses the key, e.g. "grafana" or "alice"' }),
   role: z.enum(ROLES).meta({ description: 'viewer reads; responder also acts on incidents; admin does everything' }),
 });
 
 const ListApiKeysQuery = z.strictObject(pageQueryFields);
-const ApiKeyPath = z.object({ id: z.string() });
+const ApiKeyPath = z.object({ id: idSchema('key', 'an API key').meta({ description: 'The key id, key_…' }) });
 
 const represent = (key: ApiKeyRecord) => ({
   id: key.id,

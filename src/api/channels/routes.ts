@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { ChannelInputSchema } from '../../domain/escalation';
+import { channelId, ChannelInputSchema } from '../../domain/escalation';
 import type { ApiDeps } from '../deps';
 import type { Operation } from '../operations';
 import { pageSchema } from '../pagination';
 import { createChannel, deleteChannel, getChannel, ListChannelsQuery, listChannelsHandler, replaceChannelHandler } from './handlers';
 import { ChannelSchema } from './representation';
 
-const ChannelPath = z.object({ id: z.string().meta({ description: 'The channel id, chn_…' }) });
+const ChannelPath = z.object({ id: channelId.meta({ description: 'The channel id, chn_…' }) });
 const channel = { description: 'The channel', body: ChannelSchema };
 
 /** Channels hold webhook URLs and secrets: admins alone read and change them. */

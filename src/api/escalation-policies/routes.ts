@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { EscalationPolicyInputSchema } from '../../domain/escalation';
+import { escalationPolicyId, EscalationPolicyInputSchema } from '../../domain/escalation';
 import type { ApiDeps } from '../deps';
 import type { Operation } from '../operations';
 import { pageSchema } from '../pagination';
 import { createPolicy, deletePolicy, getPolicy, ListPoliciesQuery, listPoliciesHandler, replacePolicyHandler } from './handlers';
 import { EscalationPolicySchema } from './representation';
 
-const PolicyPath = z.object({ id: z.string().meta({ description: 'The escalation policy id, esc_…' }) });
+const PolicyPath = z.object({ id: escalationPolicyId.meta({ description: 'The escalation policy id, esc_…' }) });
 const policy = { description: 'The escalation policy', body: EscalationPolicySchema };
 
 /** Anyone may read who is on call (viewers); admins manage policies. */

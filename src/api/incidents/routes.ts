@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { acknowledgeUpdate, addNoteUpdate, escalateUpdate, reassignUpdate, resolveUpdate, snoozeUpdate } from '../../workflows/incident';
+import { INCIDENT_ID } from '../../ids';
 import type { ApiDeps } from '../deps';
 import type { Operation } from '../operations';
 import { pageSchema } from '../pagination';
@@ -17,7 +18,7 @@ import {
 } from './handlers';
 import { IncidentDetailSchema, IncidentSchema } from './representation';
 
-const IncidentPath = z.object({ id: z.string().meta({ description: 'The incident id, inc_…' }) });
+const IncidentPath = z.object({ id: z.string().regex(INCIDENT_ID).meta({ description: "The incident id: inc_, its target's ULID, _ and its sequence number" }) });
 const answer = { 200: { description: 'The incident as it now stands, with its timeline and deliveries', body: IncidentDetailSchema } };
 
 /** Viewers read incidents; responders act on them. Every action records who (the API key) and when. */
@@ -32,7 +33,12 @@ export function incidentRoutes(deps: ApiDeps): Operation[] {
     description: `${description} With an Idempotency-Key, a retried request changes nothing more.`,
     params: IncidentPath,
     body,
-    responses: answer,
+    responses: {
+      ...answer,
+      404: { description: 'No such incident' },
+      409: { description: 'The incident is closed (its reopen window passed), or resolved where the action needs it open' },
+      422: { description: 'The incident workflow refused the action, or a reassignment names no escalation policy' },
+    },
     handler,
   });
   return [

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { PingRecorder, type PingKind } from '../../db/pings';
+import { HeartbeatProbeSchema } from '../../domain/probe';
 import { targetWorkflowId } from '../../ids';
 import { pingSignal } from '../../workflows/target';
 import type { ApiDeps } from '../deps';
@@ -36,7 +37,7 @@ function ping(deps: ApiDeps, pings: PingRecorder, kind: PingKind): RequestHandle
   };
 }
 
-const PingPath = z.object({ token: z.string().meta({ description: "The heartbeat target's ping token" }) });
+const PingPath = z.object({ token: HeartbeatProbeSchema.shape.token.unwrap().meta({ description: "The heartbeat target's ping token" }) });
 
 const EVENTS: { suffix: string; kind: PingKind; summary: string }[] = [
   { suffix: '', kind: 'success', summary: 'Report a successful run' },

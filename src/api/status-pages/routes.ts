@@ -13,6 +13,8 @@ import {
   updateStatusPage,
   type StatusPageRecord,
 } from '../../db/status-pages';
+import { idSchema } from '../../domain/id';
+import { trimmedText } from '../../domain/text';
 import { isId } from '../../ids';
 import type { ApiDeps } from '../deps';
 import type { Operation } from '../operations';
@@ -29,10 +31,13 @@ const Slug = z
   .max(64)
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lowercase letters, digits and single hyphens, e.g. "acme-status"')
   .meta({ description: 'The public address: /v1/public/status-pages/<slug>' });
-const Title = z.string().trim().min(1).max(200);
-const Description = z.string().trim().max(2000);
-const DisplayName = z.string().trim().min(1).max(200).nullable().meta({ description: "The name the public sees; the target's own when null" });
-const PageTarget = z.strictObject({ targetId: z.string().meta({ description: 'tgt_…' }), displayName: DisplayName.optional() });
+const Title = trimmedText(1, 200);
+const Description = trimmedText(0, 2000);
+const DisplayName = trimmedText(1, 200).nullable().meta({ description: "The name the public sees; the target's own when null" });
+const PageTarget = z.strictObject({
+  targetId: idSchema('tgt', 'a target').meta({ description: 'tgt_…', 'x-vigil-rule': 'each target once on a page' }),
+  displayName: DisplayName.optional(),
+});
 const PageTargets = z
   .array(PageTarget)
   .max(MAX_TARGETS_PER_PAGE)
@@ -51,8 +56,8 @@ const UpdateStatusPageBody = z
   .meta({ description: 'The fields to change; `targets` replaces the whole list' });
 const PutTargetBody = z.strictObject({ displayName: DisplayName.default(null) });
 
-const StatusPagePath = z.object({ id: z.string().meta({ description: 'The status page id, stp_…' }) });
-const StatusPageTargetPath = StatusPagePath.extend({ targetId: z.string().meta({ description: 'The target id, tgt_…' }) });
+const StatusPagePath = z.object({ id: idSchema('stp', 'a status page').meta({ description: 'The status page id, stp_…' }) });
+const StatusPageTargetPath = StatusPagePath.extend({ targetId: idSchema('tgt', 'a target').meta({ description: 'The target id, tgt_…' }) });
 const ListStatusPagesQuery = z.strictObject(pageQueryFields);
 
 const timestamp = z.iso.datetime({ offset: true });
@@ -137,7 +142,7 @@ const remove = (deps: ApiDeps): RequestHandler<{ id: string }> => async (req, re
 
 const putTarget = (deps: ApiDeps): RequestHandler<{ id: string; targetId: string }> => async (req, res) => {
   const id = pageId(req.params.id);
-  const body = validated(PutTargetBody, req.body ?? {});
+  const body = validated(PutTargetBody, req.body);
   const { targetId } = req.params;
   const page = putStatusPageTarget(deps.pool, id, { targetId, displayName: body.displayName }, MAX_TARGETS_PER_PAGE);
   res.json(represent(found(id, await storing(page))));
@@ -164,7 +169,7 @@ export function statusPageRoutes(deps: ApiDeps): Operation[] {
       summary: 'Create a status page',
       description: `A named group of targets (at most ${MAX_TARGETS_PER_PAGE}) that the public reads, without a key, at its publicUrl.`,
       body: CreateStatusPageBody,
-      responses: { 201: { ...page, headers: { Location: 'The status page URL' } } },
+      responses: { 201: { ...page, headers: { Location: 'The status page URL' } }, 422: { description: 'A target in `targets` does not exist (`errors` names it)' } },
       handler: create(deps),
     },
     {
@@ -187,7 +192,7 @@ export function statusPageRoutes(deps: ApiDeps): Operation[] {
       summary: 'Change a status page',
       params: StatusPagePath,
       body: UpdateStatusPageBody,
-      responses: { 200: page },
+      responses: { 200: page, 404: { description: 'No such status page' }, 422: { description: 'A target in `targets` does not exist (`errors` names it)' } },
       handler: update(deps),
     },
     { method: 'delete', path: '/v1/status-pages/:id', tag, access: 'admin', summary: 'Delete a status page', params: StatusPagePath, responses: { 204: { description: 'Deleted' } }, handler: remove(deps) },
@@ -200,7 +205,11 @@ export function statusPageRoutes(deps: ApiDeps): Operation[] {
       description: 'Adds it last, or changes the name it shows there. Adding it again changes nothing more.',
       params: StatusPageTargetPath,
       body: PutTargetBody,
-      responses: { 200: page },
+      responses: {
+        200: page,
+        404: { description: 'No such status page' },
+        422: { description: `No such target, or the page already shows ${MAX_TARGETS_PER_PAGE} targets` },
+      },
       handler: putTarget(deps),
     },
     {

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { isId } from '../../ids';
 import type { ApiDeps } from '../deps';
-import { MAX_PAGE_SIZE } from '../pagination';
+import { CURSOR_RULE, MAX_PAGE_SIZE } from '../pagination';
 import { Problem, validated } from '../problems';
 
 /**
@@ -31,9 +31,9 @@ const cursor = z
 export const HistoryQuery = z
   .strictObject({
     from: instant.optional().meta({ description: 'Only rows at or after this instant (RFC 3339).' }),
-    to: instant.optional().meta({ description: 'Only rows before this instant (RFC 3339).' }),
+    to: instant.optional().meta({ description: 'Only rows before this instant (RFC 3339).', 'x-vigil-rule': 'after from' }),
     limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50).meta({ description: `Rows per page, at most ${MAX_PAGE_SIZE}.` }),
-    cursor: cursor.optional().meta({ description: 'The `nextCursor` of the previous page; leave out for the first page.' }),
+    cursor: cursor.optional().meta({ description: 'The `nextCursor` of the previous page; leave out for the first page.', 'x-vigil-rule': CURSOR_RULE }),
   })
   .refine((q) => !q.from || !q.to || q.from < q.to, { path: ['to'], message: 'must be after from' });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idSchema } from '../../domain/id';
 import type { ApiDeps } from '../deps';
 import type { Operation } from '../operations';
 import { pageSchema } from '../pagination';
@@ -11,11 +12,12 @@ import { StatsQuery, StatsSchema, targetStats } from './stats';
 import { getTarget } from './get';
 import { ListTargetsQuery, listTargetsHandler } from './list';
 import { TargetSchema } from './representation';
-import { createTargetBody } from './schema';
+import { createTargetBody, targetPatchBody } from './schema';
 import { updateTarget } from './update';
 
-const TargetPath = z.object({ id: z.string().meta({ description: 'The target id, tgt_…' }) });
+const TargetPath = z.object({ id: idSchema('tgt', 'a target').meta({ description: 'The target id, tgt_…' }) });
 const target = { description: 'The target', body: TargetSchema, headers: { ETag: 'The target version, for If-Match' } };
+const noPolicy = { description: '`escalationPolicyId` names no escalation policy' };
 
 /** Reading targets takes a viewer's key, checking one now a responder's, changing them an admin's. */
 export function targetRoutes(deps: ApiDeps): Operation[] {
@@ -31,7 +33,7 @@ export function targetRoutes(deps: ApiDeps): Operation[] {
         'Starts watching the target at once. One flat object: the target fields beside its probe fields, `kind` ' +
         'naming the probe (`http` when left out). With an Idempotency-Key, a retry creates nothing more and answers the same.',
       body: createTargetBody(deps.config.minIntervalSeconds),
-      responses: { 201: { description: 'Created', body: TargetSchema, headers: { Location: 'The target URL' } } },
+      responses: { 201: { description: 'Created', body: TargetSchema, headers: { Location: 'The target URL' } }, 422: noPolicy },
       handler: createTarget(deps),
     },
     {
@@ -54,8 +56,8 @@ export function targetRoutes(deps: ApiDeps): Operation[] {
       summary: 'Change a target',
       description: 'Merges the given fields over the configuration in force; `If-Match: "<version>"` refuses a lost update.',
       params: TargetPath,
-      body: z.record(z.string(), z.unknown()).meta({ description: 'Any fields of the create body' }),
-      responses: { 200: target },
+      body: targetPatchBody(deps.config.minIntervalSeconds),
+      responses: { 200: target, 404: { description: 'No such target' }, 409: { description: 'If-Match names a version that is no longer current' }, 422: noPolicy },
       handler: updateTarget(deps),
     },
     {

@@ -5,29 +5,35 @@ import { DEFAULT_FLAPPING, FlappingPolicySchema } from '../../domain/flapping';
 import { incidentSettingFields } from '../../domain/incident';
 import { DEFAULT_THRESHOLDS } from '../../domain/judge';
 import { MaintenanceWindowSchema } from '../../domain/maintenance';
-import { ProbeSchema, type Probe } from '../../domain/probe';
+import { HttpProbeSchema, ProbeSchema, type Probe } from '../../domain/probe';
 import { TagsSchema, type TargetSpec } from '../../domain/target';
+import { trimmedText } from '../../domain/text';
 import { Problem } from '../problems';
 
+/** The target's own fields, beside its probe's. */
+const targetFieldSchemas = (minIntervalSeconds: number) => ({
+  name: trimmedText(1, 200),
+  intervalSeconds: z.int().min(minIntervalSeconds).max(86_400),
+  downAfter: z.int().min(1).max(20).default(DEFAULT_THRESHOLDS.downAfter),
+  upAfter: z.int().min(1).max(20).default(DEFAULT_THRESHOLDS.upAfter),
+  maintenance: z.array(MaintenanceWindowSchema).max(20).default([]),
+  flapping: FlappingPolicySchema.default(DEFAULT_FLAPPING),
+  tags: TagsSchema.default([]),
+  ...incidentSettingFields,
+});
+
+/** Each kind's probe, `kind` of http made optional: what the server assumes, so the document shows it as the default. */
+const probeVariants = ProbeSchema.options.map((probe) => (probe === HttpProbeSchema ? HttpProbeSchema.extend({ kind: z.literal('http').default('http') }) : probe));
+
 /**
- * The target as operators write it: one flat JSON object, the probe's fields beside the target's own, `kind` naming
- * the probe (http when left out). Unknown fields are refused, so a typo never silently drops a setting.
+ * The target as operators write it: one flat JSON object. Unknown fields are refused, so a typo never silently drops
+ * a setting.
  */
 export function createTargetBody(minIntervalSeconds: number) {
-  const common = {
-    name: z.string().trim().min(1).max(200),
-    intervalSeconds: z.int().min(minIntervalSeconds).max(86_400),
-    downAfter: z.int().min(1).max(20).default(DEFAULT_THRESHOLDS.downAfter),
-    upAfter: z.int().min(1).max(20).default(DEFAULT_THRESHOLDS.upAfter),
-    maintenance: z.array(MaintenanceWindowSchema).max(20).default([]),
-    flapping: FlappingPolicySchema.default(DEFAULT_FLAPPING),
-    tags: TagsSchema.default([]),
-    ...incidentSettingFields,
-  };
-  const variants = ProbeSchema.options.map((probe) => probe.extend(common));
-  const body = z.discriminatedUnion('kind', variants as unknown as [(typeof variants)[number], ...(typeof variants)[number][]]);
+  const common = targetFieldSchemas(minIntervalSeconds);
+  const variants = probeVariants.map((probe) => probe.extend(common));
   return z
-    .preprocess((raw) => (isObject(raw) && !('kind' in raw) ? { ...raw, kind: 'http' } : raw), body)
+    .discriminatedUnion('kind', variants as unknown as [(typeof variants)[number], ...(typeof variants)[number][]])
     .transform(({ name, intervalSeconds, downAfter, upAfter, maintenance, flapping, tags, escalationPolicyId, autoResolve, reopenWindowSeconds, ...probe }): TargetSpec => ({
       name,
       intervalSeconds,
@@ -76,4 +82,22 @@ export function mergeTargetFields(current: TargetSpec, patch: Record<string, unk
   return { ...fields, ...patch };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/**
+ * What PATCH takes: some fields of one kind, none of them defaulted (a field left out keeps its value). Validated alone
+ * so that an unknown field is named; whether the merge makes a whole target is checked after it. Probe fields of
+ * another kind than the target's need `kind`, and then that kind's required fields too, since a new kind replaces the
+ * probe's fields: the document says so with `dependentRequired`.
+ */
+export function targetPatchBody(minIntervalSeconds: number) {
+  const common = targetFieldSchemas(minIntervalSeconds);
+  const variants = probeVariants.map((probe) => {
+    const fields = Object.entries({ ...probe.shape, ...common }).map(([key, field]) => [key, withoutDefault(field).optional()] as const);
+    const required = Object.entries(probe.shape).filter(([key, field]) => key !== 'kind' && !field.safeParse(undefined).success).map(([key]) => key);
+    return z.strictObject(Object.fromEntries(fields)).meta({ dependentRequired: { kind: required } });
+  });
+  return z
+    .union(variants as unknown as [(typeof variants)[number], ...(typeof variants)[number][]])
+    .meta({ description: "Fields of the create body, merged over the target's: probe fields of another kind than the target's need `kind`" });
+}
+
+const withoutDefault = (field: z.ZodType): z.ZodType => (field instanceof z.ZodDefault ? (field.removeDefault() as z.ZodType) : field);

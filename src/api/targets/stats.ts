@@ -18,9 +18,9 @@ export const StatsQuery = z
     range: z
       .enum(Object.keys(PRESETS) as [keyof typeof PRESETS])
       .optional()
-      .meta({ description: 'The last 24 hours, 7, 30 or 90 days up to now (the default is 24h); or give from and to instead.' }),
-    from: instant.optional().meta({ description: 'Start of a custom range (RFC 3339), widened to its whole UTC hour.' }),
-    to: instant.optional().meta({ description: 'End of a custom range (RFC 3339), widened to its whole UTC hour.' }),
+      .meta({ description: 'The last 24 hours, 7, 30 or 90 days up to now (the default is 24h); or give from and to instead.', 'x-vigil-rule': 'not with from or to' }),
+    from: instant.optional().meta({ description: 'Start of a custom range (RFC 3339), widened to its whole UTC hour.', 'x-vigil-rule': `with to, at most ${MAX_SPAN_DAYS} days before it` }),
+    to: instant.optional().meta({ description: 'End of a custom range (RFC 3339), widened to its whole UTC hour.', 'x-vigil-rule': 'with from, and after it' }),
   })
   .superRefine((q, ctx) => {
     if (q.range && (q.from || q.to)) {

@@ -1,14 +1,11 @@
 import type { RequestHandler } from 'express';
-import { z } from 'zod';
 import { statusQuery, updateTargetUpdate } from '../../workflows/target';
 import type { ApiDeps } from '../deps';
 import { Problem, validated } from '../problems';
 import { temporalCall } from '../temporal';
 import { readTarget, targetHandle } from './handle';
 import { targetRepresentation } from './representation';
-import { assertPolicyExists, createTargetBody, mergeTargetFields } from './schema';
-
-const Patch = z.record(z.string(), z.unknown());
+import { assertPolicyExists, createTargetBody, mergeTargetFields, targetPatchBody } from './schema';
 
 /** `If-Match: "3"` (or W/"3"): the version the client read; a change made since is a 409, not a lost update. */
 function expectedVersion(header: string | undefined): number | undefined {
@@ -24,6 +21,7 @@ function expectedVersion(header: string | undefined): number | undefined {
  */
 export function updateTarget(deps: ApiDeps): RequestHandler<{ id: string }> {
   const body = createTargetBody(deps.config.minIntervalSeconds);
+  const Patch = targetPatchBody(deps.config.minIntervalSeconds);
   return async (req, res) => {
     const handle = targetHandle(deps, req.params.id);
     const patch = validated(Patch, req.body);
