@@ -1,0 +1,45 @@
+import { eventually } from './eventually';
+import type { TestStack } from './stack';
+
+/** One of each thing the API manages, real, so that requests to it reach validation and not only "not found". */
+export interface ApiFixtures {
+  channel: string;
+  policy: string;
+  /** An http target (the stack's fake site, always failing) with an open incident. */
+  target: string;
+  incident: string;
+  statusPage: string;
+  slug: string;
+  /** A viewer's key, which a test may revoke without losing its own. */
+  apiKey: string;
+}
+
+/**
+ * Makes the fixtures through the API itself: a webhook channel to `hookUrl`, a policy paging it, a target of the fake
+ * site that fails at once and so opens an incident, and a status page showing it.
+ */
+export async function createApiFixtures(stack: TestStack, hookUrl: string, slug: string): Promise<ApiFixtures> {
+  const api = stack.api.request();
+  const hook = await api.post('/v1/channels').send({ kind: 'webhook', name: `${slug} hook`, url: hookUrl }).expect(201);
+  const policy = await api.post('/v1/escalation-policies').send({ name: `${slug} policy`, levels: [{ timeoutSeconds: 3600, channelIds: [hook.body.id] }] }).expect(201);
+  stack.site.behave({ status: 500 });
+  const target = await api.post('/v1/targets').send({ name: `${slug} target`, url: stack.site.url, intervalSeconds: 3600, downAfter: 1, escalationPolicyId: policy.body.id }).expect(201);
+  await api.post(`/v1/targets/${target.body.id}/check`).expect(200);
+  const incident = await eventually(async () => {
+    const { body } = await api.get(`/v1/incidents?target=${target.body.id}`).expect(200);
+    expect(body.data).toHaveLength(1);
+    return body.data[0];
+  }, 60_000);
+  const page = await api.post('/v1/status-pages').send({ slug, title: slug, targets: [{ targetId: target.body.id }] }).expect(201);
+  await stack.api.createKey('viewer');
+  const keys = await api.get('/v1/api-keys').expect(200);
+  return {
+    channel: hook.body.id,
+    policy: policy.body.id,
+    target: target.body.id,
+    incident: incident.id,
+    statusPage: page.body.id,
+    slug,
+    apiKey: keys.body.data.find((k: { role: string }) => k.role === 'viewer').id,
+  };
+}
