@@ -1,4 +1,5 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CheckResultRow, CheckResultWriter } from '../db/check-results';
 import { judge, type Judgement, type Thresholds } from '../domain/judge';
 import type { ActiveProbe, Outcome } from '../domain/probe';
@@ -35,40 +36,55 @@ export interface CheckedSlot {
 export interface RunChecksResult {
   /** In slot order. Ends early, after the first result that changes the target's state. */
   checked: CheckedSlot[];
-  /** The target changed (or was paused or deleted) since this window started: it stopped without writing. */
+  /**
+   * The target changed (or was paused or deleted) since this window started, or a newer window of it superseded this
+   * one: it stopped without writing.
+   */
   fenced: boolean;
+}
+
+/**
+ * Where probe windows register while they run, so that a live worker fails them over should theirs die
+ * (src/worker/leases.ts): windows send Temporal no heartbeats.
+ */
+export interface ProbeWindowRegistry {
+  /**
+   * Resolves once the window is registered. The signal aborts when the window must stop: a newer window of its target
+   * superseded it (an operator's command interrupted it), or Temporal already runs it elsewhere.
+   */
+  register(taskToken: Uint8Array, targetId: string): Promise<AbortSignal>;
+  unregister(taskToken: Uint8Array): void;
 }
 
 export interface CheckActivityDeps {
   writer: CheckResultWriter;
   guard: AddressGuard;
+  windows: ProbeWindowRegistry;
 }
 
-/** Only windows have a heartbeat timeout; a single slot is covered by its start-to-close timeout alone. */
-function heartbeat(ctx: Context): void {
-  if (ctx.info.heartbeatTimeoutMs) ctx.heartbeat();
+/** Sleeps until `at`, or until `stop` aborts. Throws CancelledFailure on cancellation (the worker shutting down). */
+async function waitUntil(ctx: Context, at: number, stop: AbortSignal | undefined): Promise<void> {
+  const wait = at - Date.now();
+  if (wait <= 0) return;
+  await sleep(wait, undefined, { signal: AbortSignal.any([ctx.cancellationSignal, ...(stop ? [stop] : [])]) }).catch(() => undefined);
+  if (ctx.cancellationSignal.aborted) await ctx.cancelled;
 }
 
-/** Sleeps until `at`, heartbeating on the way (the SDK throttles what reaches the server). Throws on cancellation. */
-async function waitUntil(ctx: Context, at: number): Promise<void> {
-  const step = ctx.info.heartbeatTimeoutMs ? ctx.info.heartbeatTimeoutMs / 2 : Infinity;
-  for (let wait = at - Date.now(); wait > 0; wait = at - Date.now()) {
-    await ctx.sleep(Math.min(wait, step));
-    heartbeat(ctx);
-  }
-}
-
-export function createCheckActivities({ writer, guard }: CheckActivityDeps) {
+export function createCheckActivities({ writer, guard, windows }: CheckActivityDeps) {
   return {
     /**
      * Probes each slot at its time and records each result, once per slot however often this activity is retried or
      * superseded: when a slot already has a result, that stored result is the one reported. Returns as soon as a
      * result changes the target's state, so the workflow decides without waiting for the window to end. A slot whose
      * successor is already due when we reach it (the worker was down, or this is a late retry) is recorded as missed:
-     * late probes are never run in a burst to catch up.
+     * late probes are never run in a burst to catch up. A window of several slots registers itself for failover, and
+     * stops (as if fenced) when a newer window of its target supersedes it.
      */
     async runChecks(input: RunChecksInput): Promise<RunChecksResult> {
       const ctx = Context.current();
+      // Scheduled with a heartbeat timeout, by a workflow task from before worker leases: it would time out here
+      // without heartbeats. Handed back at once, unprobed, its workflow schedules the next window without one.
+      if (ctx.info.heartbeatTimeoutMs) return { checked: [], fenced: false };
       const { targetId, thresholds } = input;
       let judgement = input.judgement;
       const checked: CheckedSlot[] = [];
@@ -82,8 +98,11 @@ export function createCheckActivities({ writer, guard }: CheckActivityDeps) {
         consecutiveSuccesses: counts.consecutiveSuccesses,
         ...fields,
       });
+      const isWindow = input.slots.length > 1;
+      const stop = isWindow ? await windows.register(ctx.info.taskToken, targetId) : undefined;
       try {
         for (const [i, slot] of input.slots.entries()) {
+          if (stop?.aborted) return { checked, fenced: true };
           const late = !input.manual && Date.now() >= slot + input.intervalMs;
           let found: CheckedSlot;
           if (late) {
@@ -93,7 +112,8 @@ export function createCheckActivities({ writer, guard }: CheckActivityDeps) {
             if (written.status === 'fenced') return { checked, fenced: true };
             found = written.status === 'duplicate' && written.stored ? reported(slot, written.stored) : { scheduledAt: slot, outcome: 'missed' };
           } else {
-            if (i > 0 || !input.firstSlotIsDue) await waitUntil(ctx, slot);
+            if (i > 0 || !input.firstSlotIsDue) await waitUntil(ctx, slot, stop);
+            if (stop?.aborted) return { checked, fenced: true };
             const startedAt = Date.now();
             const result = await runProbe(input.probe, { guard, signal: ctx.cancellationSignal });
             const counts = judge(judgement, result.outcome, slot, thresholds).next;
@@ -113,7 +133,6 @@ export function createCheckActivities({ writer, guard }: CheckActivityDeps) {
             judgement = next;
             if (flip) break;
           }
-          heartbeat(ctx);
         }
         return { checked, fenced: false };
       } catch (err) {
@@ -122,6 +141,8 @@ export function createCheckActivities({ writer, guard }: CheckActivityDeps) {
           throw ApplicationFailure.retryable('worker shutting down', 'WorkerShutdown');
         }
         throw err;
+      } finally {
+        if (isWindow) windows.unregister(ctx.info.taskToken);
       }
     },
   };

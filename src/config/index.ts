@@ -74,8 +74,6 @@ const EnvSchema = z.object({
   VIGIL_WRITE_MAX_BATCH: z.coerce.number().int().min(1).max(5_000).default(500),
   VIGIL_WRITE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(200).default(2),
   VIGIL_STATUS_WRITES: z.enum(['every', 'change']).default('every'),
-  /** Longest a worker holds back a probe window's heartbeat (the SDK's maxHeartbeatThrottleInterval), in seconds. */
-  VIGIL_WORKER_HEARTBEAT_THROTTLE_SECONDS: z.coerce.number().min(0.1).max(3_600).default(60),
   /** The SMTP relay e-mail channels send through: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465. */
   VIGIL_SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   VIGIL_SMTP_FROM: z.string().min(3).default('Vigil <vigil@localhost>'),
@@ -122,7 +120,6 @@ export interface Config {
     maxConcurrentActivities: number;
     maxCachedWorkflows: number;
     metrics: { host: string; port: number };
-    heartbeatThrottleMs: number;
     writer: WriterSettings;
   };
   dbPoolSize: number;
@@ -186,7 +183,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentActivities: e.VIGIL_WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxCachedWorkflows: e.VIGIL_WORKER_MAX_CACHED_WORKFLOWS,
       metrics: { host: e.VIGIL_WORKER_METRICS_HOST, port: e.VIGIL_WORKER_METRICS_PORT },
-      heartbeatThrottleMs: e.VIGIL_WORKER_HEARTBEAT_THROTTLE_SECONDS * 1000,
       writer: { maxBatch: e.VIGIL_WRITE_MAX_BATCH, maxInFlight: e.VIGIL_WRITE_MAX_IN_FLIGHT, statusWrites: e.VIGIL_STATUS_WRITES },
     },
     dbPoolSize: e.VIGIL_DB_POOL_SIZE,

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const dataConverter = vigilDataConverter(config.codec.keys);
   if (!config.codec.keys) log.warn('VIGIL_CODEC_KEYS is not set: payloads go to Temporal unencrypted (see README, Security)');
-  const worker = await createVigilWorker({
+  const vigil = await createVigilWorker({
     connection,
     namespace: config.temporal.namespace,
     pool,
@@ -33,14 +33,14 @@ async function main(): Promise<void> {
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     retention: config.retention,
     writer: config.worker.writer,
-    heartbeatThrottleMs: config.worker.heartbeatThrottleMs,
   });
   await ensureMaintenanceSchedule(new Client({ connection, namespace: config.temporal.namespace, dataConverter }));
   const { host: metricsHost, port: metricsPort } = config.worker.metrics;
   const metrics = metricsPort > 0 ? await startWorkerMetricsServer(metricsHost, metricsPort) : undefined;
   log.info({ temporal: config.temporal.address, namespace: config.temporal.namespace, metrics: metrics?.url }, 'worker started');
-  // The Temporal runtime turns SIGINT/SIGTERM into worker.shutdown(); run() resolves once in-flight work is handed back.
-  await worker.run();
+  // The Temporal runtime turns SIGINT/SIGTERM into worker.shutdown(); run() resolves once in-flight work is handed back
+  // and the worker's lease is given up.
+  await vigil.run();
   await metrics?.close();
   await connection.close();
   await clientConnection.close();

@@ -8,12 +8,13 @@ import { Mailer, type MailSettings } from '../activities/notifications/email';
 import { AddressGuard } from '../activities/probes/address-guard';
 import { CheckResultWriter } from '../db/check-results';
 import { TASK_QUEUE } from '../ids';
+import { WorkerLease, type WorkerLeaseOptions } from './leases';
 
 export interface VigilWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   pool: Pool;
-  /** Opens and signals incident workflows from activities. */
+  /** Opens and signals incident workflows from activities, and fails a dead worker's probe windows over. */
   temporal: Client;
   mail: MailSettings;
   probeAllowCidrs: readonly string[];
@@ -22,8 +23,8 @@ export interface VigilWorkerOptions {
   retention?: RetentionPolicy;
   /** How probe results are batched into Postgres; the writer's defaults when absent. */
   writer?: WriterSettings;
-  /** Longest a probe window's heartbeat is held back (the SDK's default, 60 s, when absent). */
-  heartbeatThrottleMs?: number;
+  /** The worker lease's timing: src/worker/leases.ts's constants when absent (tests shorten them). */
+  lease?: WorkerLeaseOptions;
   /** Encrypts payloads (src/codec): the same as every client's, or neither side can read the other's. */
   dataConverter?: DataConverter;
   /** A pre-built bundle (tests build one for every suite); otherwise the workflows are bundled at start-up. */
@@ -31,17 +32,26 @@ export interface VigilWorkerOptions {
   taskQueue?: string;
 }
 
-/** A worker that runs every Vigil workflow and activity; `run()` it, and it drains on SIGTERM. */
-export function createVigilWorker(opts: VigilWorkerOptions): Promise<Worker> {
+export interface VigilWorker {
+  worker: Worker;
+  lease: WorkerLease;
+  /** Takes the lease, runs the worker until it has drained (SIGTERM, or `worker.shutdown()`), then gives the lease up. */
+  run(): Promise<void>;
+}
+
+/** A worker that runs every Vigil workflow and activity, under a worker lease. */
+export async function createVigilWorker(opts: VigilWorkerOptions): Promise<VigilWorker> {
+  const lease = new WorkerLease(opts.pool, opts.temporal, opts.lease);
   const activities = createActivities({
     pool: opts.pool,
     writer: new CheckResultWriter(opts.pool, opts.writer),
     guard: new AddressGuard(opts.probeAllowCidrs),
+    windows: lease,
     retention: opts.retention,
     temporal: opts.temporal,
     mailer: new Mailer(opts.mail),
   });
-  return Worker.create({
+  const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
@@ -53,6 +63,17 @@ export function createVigilWorker(opts: VigilWorkerOptions): Promise<Worker> {
     maxCachedWorkflows: opts.maxCachedWorkflows,
     // A window hands its remaining slots back at once on shutdown, so draining takes seconds, not a whole window.
     shutdownGraceTime: '5s',
-    ...(opts.heartbeatThrottleMs !== undefined ? { maxHeartbeatThrottleInterval: opts.heartbeatThrottleMs } : {}),
   });
+  return {
+    worker,
+    lease,
+    run: async () => {
+      await lease.start();
+      try {
+        await worker.run();
+      } finally {
+        await lease.stop();
+      }
+    },
+  };
 }

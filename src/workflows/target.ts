@@ -99,13 +99,13 @@ const { runChecks: probeSlotLocally } = proxyLocalActivities<Activities>({
 });
 
 /**
- * A window of slots, waited for inside the activity. It heartbeats so that a lost worker's window moves to another
- * worker within the heartbeat timeout instead of at the end of the window.
+ * A window of slots, waited for inside the activity. It sends Temporal no heartbeats: a lost worker's windows are
+ * failed over by the live workers, from worker leases in Postgres (src/worker/leases.ts), so Temporal retries them at
+ * once. The timeouts are the last resort, should every worker's lease keeping fail.
  */
 const { runChecks: probeWindow } = proxyActivities<Activities>({
   startToCloseTimeout: PROBE_WINDOW_MS + PROBE_ALLOWANCE_MS,
   scheduleToCloseTimeout: 2 * PROBE_WINDOW_MS + PROBE_ALLOWANCE_MS,
-  heartbeatTimeout: PROBE_ALLOWANCE_MS + 30_000,
   retry: probeRetry,
 });
 

@@ -1,4 +1,5 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { randomBytes } from 'node:crypto';
 import { createCheckActivities, type RunChecksInput, type RunChecksResult } from '../../src/activities/checks';
 import { AddressGuard } from '../../src/activities/probes/address-guard';
 import { CheckResultWriter } from '../../src/db/check-results';
@@ -6,21 +7,27 @@ import { upsertTarget } from '../../src/db/targets';
 import { DEFAULT_THRESHOLDS, initialJudgement } from '../../src/domain/judge';
 import type { ActiveProbe } from '../../src/domain/probe';
 import { TargetSpecSchema } from '../../src/domain/target';
+import { WorkerLease } from '../../src/worker/leases';
+import { unreachableTemporal } from '../support/api';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target';
 
 describe('runChecks (the probe activity)', () => {
   let db: TestDatabase;
   let target: FakeTarget;
+  let lease: WorkerLease;
   let runChecks: ReturnType<typeof createCheckActivities>['runChecks'];
   let n = 0;
 
   beforeAll(async () => {
     db = await createTestDatabase();
     target = await startFakeTarget();
-    ({ runChecks } = createCheckActivities({ writer: new CheckResultWriter(db.pool), guard: new AddressGuard(['127.0.0.0/8']) }));
+    lease = new WorkerLease(db.pool, unreachableTemporal());
+    await lease.start();
+    ({ runChecks } = createCheckActivities({ writer: new CheckResultWriter(db.pool), guard: new AddressGuard(['127.0.0.0/8']), windows: lease }));
   });
   afterAll(async () => {
+    await lease.stop();
     await target.close();
     await db.drop();
   });
@@ -34,9 +41,9 @@ describe('runChecks (the probe activity)', () => {
     return { targetId, version: 1, probe: spec.probe as ActiveProbe, intervalMs: 60_000, slots, firstSlotIsDue: false, manual: false, maintenance: false, judgement: initialJudgement(0), thresholds: DEFAULT_THRESHOLDS };
   }
 
-  /** Runs the activity as a worker would, with an activity context, outside any workflow. */
-  const check = (i: RunChecksInput, activities = { runChecks }): Promise<RunChecksResult> =>
-    new MockActivityEnvironment().run(activities.runChecks, i) as Promise<RunChecksResult>;
+  /** Runs the activity as a worker would, with an activity context (a task token of its own), outside any workflow. */
+  const check = (i: RunChecksInput, activities = { runChecks }, taskToken = randomBytes(16)): Promise<RunChecksResult> =>
+    new MockActivityEnvironment({ taskToken }).run(activities.runChecks, i) as Promise<RunChecksResult>;
 
   const rows = async (targetId: string) =>
     (await db.pool.query('SELECT outcome, status_code, error FROM check_results WHERE target_id = $1 ORDER BY scheduled_at', [targetId])).rows;
@@ -77,7 +84,7 @@ describe('runChecks (the probe activity)', () => {
   });
 
   it('refuses a loopback target unless loopback is allow-listed', async () => {
-    const strict = createCheckActivities({ writer: new CheckResultWriter(db.pool), guard: new AddressGuard([]) });
+    const strict = createCheckActivities({ writer: new CheckResultWriter(db.pool), guard: new AddressGuard([]), windows: lease });
     const before = target.hits.length;
     const i = await input();
     const { checked } = await check(i, strict);
@@ -141,5 +148,48 @@ describe('runChecks (the probe activity)', () => {
     const times = target.hits.slice(start).map((h) => h.at);
     expect(times[1]! - now).toBeGreaterThanOrEqual(290);
     expect(times[2]! - now).toBeGreaterThanOrEqual(590);
+  });
+
+  const windowRows = async (targetId: string) =>
+    (await db.pool.query('SELECT worker_id, superseded FROM probe_windows WHERE target_id = $1', [targetId])).rows;
+
+  it('registers a window of several slots under its worker while it runs, and forgets it at the renewal after', async () => {
+    const now = Date.now();
+    const i = await input({}, [now + 300, now + 600]);
+    i.judgement = { state: 'up', since: 0, consecutiveFailures: 0, consecutiveSuccesses: 5 };
+    const running = check(i);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await windowRows(i.targetId)).toEqual([{ worker_id: lease.id, superseded: false }]);
+    await running;
+    await lease.tick();
+    expect(await windowRows(i.targetId)).toEqual([]);
+  });
+
+  it('stops, unprobed, once a newer window of its target supersedes it (its workflow gave it up for a command)', async () => {
+    const now = Date.now();
+    const i = await input({}, [now + 200, now + 60_000, now + 120_000]);
+    i.judgement = { state: 'up', since: 0, consecutiveFailures: 0, consecutiveSuccesses: 5 };
+    const start = target.hits.length;
+    const orphan = check(i);
+    await new Promise((r) => setTimeout(r, 500));
+    // The newer window registers; at its next renewal the orphan's worker learns of it and stops the orphan.
+    const newer = randomBytes(16);
+    await lease.register(newer, i.targetId);
+    await lease.tick();
+    const stoppedAt = Date.now();
+    expect(await orphan).toEqual({ checked: [expect.objectContaining({ outcome: 'up' })], fenced: true });
+    expect(Date.now() - stoppedAt).toBeLessThan(1_000);
+    expect(target.hits.length - start).toBe(1);
+    lease.unregister(newer);
+  });
+
+  it('hands a window scheduled with a heartbeat timeout (before worker leases) back at once, unprobed', async () => {
+    const now = Date.now();
+    const i = await input({}, [now, now + 300]);
+    const start = target.hits.length;
+    const result = await new MockActivityEnvironment({ taskToken: randomBytes(16), heartbeatTimeoutMs: 120_000 }).run(runChecks, i);
+    expect(result).toEqual({ checked: [], fenced: false });
+    expect(target.hits.length).toBe(start);
+    expect(await rows(i.targetId)).toEqual([]);
   });
 });

@@ -1,11 +1,13 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
-import { createVigilWorker } from '../../src/worker/worker';
+import type { WorkerLeaseOptions } from '../../src/worker/leases';
+import { createVigilWorker, type VigilWorker } from '../../src/worker/worker';
 import { readTestEnv } from './env';
 
 export interface RunningWorker {
   worker: Worker;
+  lease: VigilWorker['lease'];
   /** Shuts the worker down and waits until it has drained. */
   stop(): Promise<void>;
 }
@@ -14,9 +16,9 @@ export interface RunningWorker {
 export async function startWorker(
   env: TestWorkflowEnvironment,
   pool: Pool,
-  opts: { taskQueue?: string; smtpUrl?: string } = {},
+  opts: { taskQueue?: string; smtpUrl?: string; lease?: WorkerLeaseOptions } = {},
 ): Promise<RunningWorker> {
-  const worker = await createVigilWorker({
+  const vigil = await createVigilWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     pool,
@@ -29,10 +31,13 @@ export async function startWorker(
     // Whatever the suite's client encrypts with (src/codec): both sides must agree.
     dataConverter: env.client.options.dataConverter,
     taskQueue: opts.taskQueue,
+    lease: opts.lease,
   });
-  const running = worker.run();
+  const { worker, lease } = vigil;
+  const running = vigil.run();
   return {
     worker,
+    lease,
     stop: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;

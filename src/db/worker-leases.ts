@@ -1,0 +1,47 @@
+import type { Pool } from 'pg';
+
+/**
+ * Worker leases: each worker process holds a row and pushes its expiry forward every few seconds. Expiry is judged by
+ * Postgres's clock alone, so the workers' clocks never have to agree.
+ */
+
+export async function acquireLease(pool: Pool, workerId: string, ttlMs: number): Promise<void> {
+  await pool.query(`INSERT INTO worker_leases (worker_id, expires_at) VALUES ($1, now() + $2 * interval '1 millisecond')`, [workerId, ttlMs]);
+}
+
+/**
+ * Pushes the lease's expiry forward; false when the lease is gone or a reaper claimed it (this worker was taken for
+ * dead, and its windows are being failed over). An expired lease nobody claimed yet is still this worker's.
+ */
+export async function renewLease(pool: Pool, workerId: string, ttlMs: number): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `UPDATE worker_leases SET expires_at = now() + $2 * interval '1 millisecond' WHERE worker_id = $1 AND reaped_by IS NULL`,
+    [workerId, ttlMs],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * Claims every expired lease for `reaperId`, for `ttlMs`: one statement, so of two reapers racing each lease goes to
+ * one (the other re-reads the row after the first commits, and finds it unexpired). A claim whose reaper died expires
+ * in turn, and another reaper claims it again.
+ */
+export async function claimExpiredLeases(pool: Pool, reaperId: string, ttlMs: number): Promise<string[]> {
+  const { rows } = await pool.query<{ worker_id: string }>(
+    `UPDATE worker_leases SET reaped_by = $1, expires_at = now() + $2 * interval '1 millisecond'
+     WHERE expires_at < now() AND worker_id <> $1
+     RETURNING worker_id`,
+    [reaperId, ttlMs],
+  );
+  return rows.map((r) => r.worker_id);
+}
+
+/** Removes a lease: on shutdown by its worker, or by the reaper that claimed it once its windows are failed over. */
+export async function dropLease(pool: Pool, workerId: string, opts: { reapedBy?: string } = {}): Promise<void> {
+  await pool.query(
+    opts.reapedBy === undefined
+      ? `DELETE FROM worker_leases WHERE worker_id = $1`
+      : `DELETE FROM worker_leases WHERE worker_id = $1 AND reaped_by = $2`,
+    opts.reapedBy === undefined ? [workerId] : [workerId, opts.reapedBy],
+  );
+}
