@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import http from 'node:http';
 import { targetWorkflowId } from '../../src/ids';
 import { statusQuery } from '../../src/workflows/target';
+import { createApiFixtures } from '../support/api-fixtures';
 import { eventually } from '../support/eventually';
 import { startStack, type TestStack } from '../support/stack';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
@@ -137,7 +138,10 @@ function outOfBounds(schema: JsonSchema): fc.Arbitrary<unknown> | undefined {
   if (schema.minLength !== undefined && schema.minLength > 0) options.push(fc.constant(''));
   if (schema.pattern !== undefined && types.has('string') && !schema.enum) {
     const pattern = new RegExp(schema.pattern);
-    options.push(fc.string({ maxLength: 30 }).filter((s) => !pattern.test(s)));
+    // Only where short strings can break it: a trimmed text of up to 2,000 characters takes every one (filtering would spin).
+    if (fc.sample(fc.string({ maxLength: 30 }), { numRuns: 200, seed: 1 }).some((s) => !pattern.test(s))) {
+      options.push(fc.string({ maxLength: 30 }).filter((s) => !pattern.test(s)));
+    }
   }
   if (schema.enum && types.has('string')) options.push(fc.string({ maxLength: 12 }).filter((s) => !schema.enum!.includes(s)));
   if (schema.maximum !== undefined) options.push(fc.integer({ min: schema.maximum + 1, max: schema.maximum + 1_000_000 }));
@@ -236,8 +240,9 @@ describe('bad input on every operation of the OpenAPI document', () => {
       `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname <> '_prisma_migrations' ORDER BY 1`,
     );
-    // Probes and their projections are the worker's, and last_used_at is touched by any authenticated call.
-    const observations = new Set(['check_results', 'check_rollups_hourly', 'check_rollups_daily', 'target_status', 'flips', 'pings']);
+    // Probes and their projections are the worker's, as are its leases (renewed as it lives), and last_used_at is
+    // touched by any authenticated call.
+    const observations = new Set(['check_results', 'check_rollups_hourly', 'check_rollups_daily', 'target_status', 'flips', 'pings', 'worker_leases']);
     const result: Snapshot['tables'] = {};
     for (const { name } of tables) {
       if (observations.has(name)) continue;
@@ -275,27 +280,16 @@ describe('bad input on every operation of the OpenAPI document', () => {
       })),
     );
 
-    const hook = await api.post('/v1/channels').send({ kind: 'webhook', name: 'fuzz hook', url: `${receiver.url}/fuzz` }).expect(201);
-    const policy = await api.post('/v1/escalation-policies').send({ name: 'fuzz policy', levels: [{ timeoutSeconds: 3600, channelIds: [hook.body.id] }] }).expect(201);
-    stack.site.behave({ status: 500 });
-    const target = await api.post('/v1/targets').send({ name: 'fuzzed', url: stack.site.url, intervalSeconds: 3600, downAfter: 1, escalationPolicyId: policy.body.id }).expect(201);
-    await api.post(`/v1/targets/${target.body.id}/check`).expect(200);
-    const incident = await eventually(async () => {
-      const { body } = await api.get(`/v1/incidents?target=${target.body.id}`).expect(200);
-      expect(body.data).toHaveLength(1);
-      return body.data[0];
-    }, 60_000);
-    const page = await api.post('/v1/status-pages').send({ slug: 'fuzz', title: 'Fuzz', targets: [{ targetId: target.body.id }] }).expect(201);
-    const keys = await api.get('/v1/api-keys').expect(200);
+    const made = await createApiFixtures(stack, `${receiver.url}/fuzz`, 'fuzz');
     Object.assign(fixtures, {
-      '/v1/targets/{id}': target.body.id,
-      '/v1/incidents/{id}': incident.id,
-      '/v1/escalation-policies/{id}': policy.body.id,
-      '/v1/channels/{id}': hook.body.id,
-      '/v1/api-keys/{id}': keys.body.data[0].id,
-      '/v1/status-pages/{id}': page.body.id,
-      '{targetId}': target.body.id,
-      '/v1/public/status-pages/{slug}': 'fuzz',
+      '/v1/targets/{id}': made.target,
+      '/v1/incidents/{id}': made.incident,
+      '/v1/escalation-policies/{id}': made.policy,
+      '/v1/channels/{id}': made.channel,
+      '/v1/api-keys/{id}': made.apiKey,
+      '/v1/status-pages/{id}': made.statusPage,
+      '{targetId}': made.target,
+      '/v1/public/status-pages/{slug}': made.slug,
     });
     // Let everything the set-up started settle (the incident's first page, its projections) before the snapshot.
     await eventually(async () => {
