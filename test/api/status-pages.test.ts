@@ -83,7 +83,7 @@ describe('status pages', () => {
     it.each([
       ['a malformed slug', { slug: 'Acme Status', title: 'A' }, 400, 'slug'],
       ['a missing title', { slug: 'no-title' }, 400, 'title'],
-      ['a target listed twice', { slug: 'twice', title: 'T', targets: [{ targetId: 'tgt_A' }, { targetId: 'tgt_A' }] }, 400, 'targets.1.targetId'],
+      ['a target listed twice', { slug: 'twice', title: 'T', targets: [{ targetId: 'tgt_01M8B7Z5CFY505SXTDD14RPC6R' }, { targetId: 'tgt_01M8B7Z5CFY505SXTDD14RPC6R' }] }, 400, 'targets.1.targetId'],
       ['an unknown field', { slug: 'unknown', title: 'T', theme: 'dark' }, 400, 'theme'],
       ['a target that does not exist', { slug: 'missing', title: 'T', targets: [{ targetId: 'tgt_00000000000000000000000000' }] }, 422, 'targets.0.targetId'],
     ])('refuses %s, naming the field, and creates nothing', async (_case, body, status, field) => {
