@@ -115,11 +115,20 @@ const { reportTargetDown, reportTargetCleared } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 
-const { saveTarget, deleteTarget, recordFlip, recordFlapping, checkHeartbeat } = proxyActivities<Activities>({
-  // Projection writes: idempotent, so they retry until Postgres takes them.
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+// Projection writes: idempotent, so they retry until Postgres takes them (or it refuses them for good).
+const projectionWrites = { startToCloseTimeout: '30s', retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' } } as const;
+const { checkHeartbeat } = proxyActivities<Activities>(projectionWrites);
+const projections = proxyActivities<Activities>(projectionWrites);
+/**
+ * The same writes run inside the workflow task that decides them (local activities): a new target's first task
+ * saves its row and schedules its first window in one round trip, and a flip costs no task of its own. Each is one
+ * short statement, so nothing is gained from a separate activity task, and every one costs Temporal a task dispatch.
+ */
+const localProjections = proxyLocalActivities<Activities>(projectionWrites);
+/** The workflow patch behind which projection writes became local activities; runs recorded before it replay. */
+export const LOCAL_PROJECTIONS_PATCH = 'local-projection-writes';
+/** Where a projection write runs: a local activity, except when replaying a history from before the patch. */
+const projection = () => (patched(LOCAL_PROJECTIONS_PATCH) ? localProjections : projections);
 
 /** Keeps each run's history far below Temporal's 10,240-event warning; state moves on intact via continue-as-new. */
 export const HISTORY_EVENTS_PER_RUN = 2_000;
@@ -214,7 +223,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
   /** Records a change of the state the target shows (and nothing when it shows the same). */
   const show = async (to: ShownState, at: number, reason: string) => {
     if (to === shown) return;
-    await recordFlip({ targetId, flip: { from: shown, to, at, reason } });
+    await projection().recordFlip({ targetId, flip: { from: shown, to, at, reason } });
     if (to === 'down') {
       const { escalationPolicyId, autoResolve, reopenWindowSeconds } = spec;
       const report = { targetId, targetName: spec.name, sequence: incidentSequence, at, reason, flapping: flap.flapping, escalationPolicyId, autoResolve, reopenWindowSeconds };
@@ -261,14 +270,14 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     if (!judged.flip) return;
     const wasFlapping = flap.flapping;
     flap = noteChange(flap, c.scheduledAt, spec.flapping);
-    if (flap.flapping !== wasFlapping) await recordFlapping({ targetId, flapping: flap.flapping });
+    if (flap.flapping !== wasFlapping) await projection().recordFlapping({ targetId, flapping: flap.flapping });
     await show(shownState(judgement.state, { paused, inMaintenance: inMaintenance() }), c.scheduledAt, judged.flip.reason);
   };
 
   /** Saves the configuration as it now stands; a new version also fences off the window that was interrupted. */
   const save = async () => {
     version++;
-    await saveTarget({ targetId, spec, version, paused });
+    await projection().saveTarget({ targetId, spec, version, paused });
   };
 
   const apply = async ({ command }: Pending): Promise<TargetView | CheckedSlot | undefined> => {
@@ -333,12 +342,12 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
       }
       case 'delete':
         await reportTargetCleared({ targetId, sequence: incidentSequence, to: 'deleted', at: Date.now(), reason: 'deleted by an operator' });
-        await deleteTarget({ targetId });
+        await projection().deleteTarget({ targetId });
         return undefined;
     }
   };
 
-  if (!input.carried) await saveTarget({ targetId, spec, version, paused });
+  if (!input.carried) await projection().saveTarget({ targetId, spec, version, paused });
 
   for (;;) {
     while (pending.length > 0) {
@@ -385,7 +394,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
       maintenance.inside ? 'maintenance window started' : 'maintenance window ended',
     );
     const settled = settle(flap, now, spec.flapping);
-    if (settled.flapping !== flap.flapping) await recordFlapping({ targetId, flapping: settled.flapping });
+    if (settled.flapping !== flap.flapping) await projection().recordFlapping({ targetId, flapping: settled.flapping });
     flap = settled;
 
     const { probe } = spec;

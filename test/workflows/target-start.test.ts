@@ -1,0 +1,63 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { upsertTarget } from '../../src/db/targets';
+import { TargetSpecSchema } from '../../src/domain/target';
+import { TASK_QUEUE, targetWorkflowId } from '../../src/ids';
+import { statusQuery, targetWorkflow } from '../../src/workflows/target';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { eventually } from '../support/eventually';
+import { startFakeTarget, type FakeTarget } from '../support/fake-target';
+import { startLocalTemporal } from '../support/temporal';
+import { startWorker, type RunningWorker } from '../support/worker';
+
+/**
+ * What a new target costs Temporal before it is in its steady state (its second probe window running): each
+ * workflow task and each activity task is a round trip through the server, the scarce thing when thousands of
+ * targets are imported at once. Real dev server, real probes of a local site every second.
+ */
+describe('a new target', () => {
+  let env: TestWorkflowEnvironment;
+  let db: TestDatabase;
+  let site: FakeTarget;
+  let worker: RunningWorker;
+
+  beforeAll(async () => {
+    [env, db, site] = await Promise.all([startLocalTemporal(), createTestDatabase(), startFakeTarget()]);
+    worker = await startWorker(env, db.pool);
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await env?.teardown();
+    await site?.close();
+    await db?.drop();
+  });
+
+  it('reaches its steady state in two workflow tasks and two activity tasks, its row and its first flip written on the way', async () => {
+    site.behave({ status: 200 });
+    const targetId = 'tgt_STARTCOST0000000000000000';
+    const spec = TargetSpecSchema.parse({ name: 'start cost', intervalSeconds: 1, probe: { kind: 'http', url: site.url }, thresholds: { downAfter: 2, upAfter: 1 } });
+    const handle = await env.client.workflow.start(targetWorkflow, {
+      workflowId: targetWorkflowId(targetId),
+      taskQueue: TASK_QUEUE,
+      args: [{ targetId, spec, version: 1 }],
+    });
+    await eventually(async () => expect((await handle.query(statusQuery)).shown).toBe('up'), 30_000);
+    // The window after the flip is scheduled: from here on a window costs one workflow task and one activity task.
+    const events = await eventually(async () => {
+      const { events } = await handle.fetchHistory();
+      expect(events!.filter((e) => e.activityTaskScheduledEventAttributes).length).toBeGreaterThanOrEqual(2);
+      return events!;
+    }, 30_000);
+    await handle.terminate('measured');
+
+    const count = (kind: 'workflowTaskCompletedEventAttributes' | 'activityTaskScheduledEventAttributes') => events.filter((e) => e[kind]).length;
+    expect({ workflowTasks: count('workflowTaskCompletedEventAttributes'), activityTasks: count('activityTaskScheduledEventAttributes') }).toEqual({
+      workflowTasks: 2,
+      activityTasks: 2,
+    });
+    // The projection writes ran all the same, inside those tasks.
+    const row = await db.pool.query('SELECT config_version FROM targets WHERE id = $1', [targetId]);
+    expect(row.rows).toEqual([{ config_version: 1 }]);
+    const flips = await db.pool.query('SELECT from_state, to_state FROM flips WHERE target_id = $1', [targetId]);
+    expect(flips.rows).toEqual([{ from_state: 'unknown', to_state: 'up' }]);
+  });
+});
