@@ -14,6 +14,11 @@ export interface ApiDeps {
     minIntervalSeconds: number;
     /** Unauthenticated requests a minute from one address (public routes, bad keys); 0 turns the limit off. */
     publicRateLimitPerMinute: number;
+    /**
+     * A new target is refused (503, Retry-After) while Temporal tasks have waited longer than this for a worker
+     * (VIGIL_ADMISSION_MAX_BACKLOG_SECONDS); absent, every create is admitted.
+     */
+    admissionMaxBacklogSeconds?: number;
     /** How new targets' workflows run their probes (VIGIL_PROBE_MODE); `window` when absent. */
     probeMode?: ProbeMode;
     /** The codec endpoint's keys and browser origins (src/api/codec); without keys it decodes nothing. */

@@ -21,6 +21,7 @@ const PROBLEMS = {
   'idempotency-key-reused': { status: 422, title: 'This Idempotency-Key was used with a different request' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   'temporal-unavailable': { status: 503, title: 'The workflow service is unavailable' },
+  'temporal-busy': { status: 503, title: 'Vigil cannot take more work right now' },
   'database-unavailable': { status: 503, title: 'The database is unavailable' },
   'not-ready': { status: 503, title: 'A service the API depends on is unavailable' },
   internal: { status: 500, title: 'Internal error' },

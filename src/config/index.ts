@@ -36,6 +36,7 @@ const EnvSchema = z.object({
   /** How new targets' probes run (src/domain/schedule.ts): keep `window` unless comparing designs. */
   VIGIL_PROBE_MODE: z.enum(PROBE_MODES).default('window'),
   VIGIL_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(10),
+  VIGIL_ADMISSION_MAX_BACKLOG_SECONDS: z.coerce.number().min(0.1).max(3_600).default(5),
   /**
    * An admin API key every API instance makes sure exists at start-up, for automated set-ups (compose, CI). At least
    * 32 characters of A-Z, a-z, 0-9, _ and -. Revoking it through the API sticks. Humans: npm run create-api-key.
@@ -110,6 +111,8 @@ export interface Config {
   pgPort: number;
   api: { host: string; port: number };
   minIntervalSeconds: number;
+  /** New targets are refused while Temporal tasks have waited longer than this for a worker (src/api/targets/admission.ts). */
+  admissionMaxBacklogSeconds: number;
   probeMode: ProbeMode;
   bootstrapAdminKey?: string;
   publicRateLimitPerMinute: number;
@@ -167,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pgPort: e.VIGIL_PG_PORT,
     api: { host: e.API_HOST, port: e.API_PORT },
     minIntervalSeconds: e.VIGIL_MIN_INTERVAL_SECONDS,
+    admissionMaxBacklogSeconds: e.VIGIL_ADMISSION_MAX_BACKLOG_SECONDS,
     probeMode: e.VIGIL_PROBE_MODE,
     bootstrapAdminKey: e.VIGIL_BOOTSTRAP_ADMIN_KEY,
     publicRateLimitPerMinute: e.VIGIL_PUBLIC_RATE_LIMIT,

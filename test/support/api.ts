@@ -24,7 +24,7 @@ export interface RunningApi extends RunningServer {
 export async function startApi(
   db: TestDatabase,
   temporal: Client,
-  opts: { minIntervalSeconds?: number; publicRateLimitPerMinute?: number } = {},
+  opts: { minIntervalSeconds?: number; publicRateLimitPerMinute?: number; admissionMaxBacklogSeconds?: number } = {},
 ): Promise<RunningApi> {
   const app = createApp({
     pool: db.pool,
@@ -33,6 +33,7 @@ export async function startApi(
     config: {
       minIntervalSeconds: opts.minIntervalSeconds ?? 1,
       publicRateLimitPerMinute: opts.publicRateLimitPerMinute ?? 0,
+      admissionMaxBacklogSeconds: opts.admissionMaxBacklogSeconds,
       codec: { keys: testCodecKeys, corsOrigins: [TEST_UI_ORIGIN] },
     },
     log: createLogger('vigil-api-test', 'silent'),

@@ -5,6 +5,7 @@ import type { ApiDeps } from '../deps';
 import { idempotentId } from '../idempotency';
 import { Problem, validated } from '../problems';
 import { temporalCall } from '../temporal';
+import { assertRoomForNewTarget } from './admission';
 import { assertPolicyExists, createTargetBody } from './schema';
 import { targetRepresentation } from './representation';
 import { startTargetWorkflow } from './workflow';
@@ -22,6 +23,7 @@ export function createTarget(deps: ApiDeps): RequestHandler {
     const spec = validated(body, req.body);
     await assertPolicyExists(deps.pool, spec);
     // With an Idempotency-Key, derived from it: a retry after a crash starts the same workflow, and Temporal keeps it.
+    if (deps.config.admissionMaxBacklogSeconds !== undefined) await assertRoomForNewTarget(deps.temporal, deps.config.admissionMaxBacklogSeconds);
     const id = idempotentId(res, 'tgt');
     const workflow = await startTargetWorkflow(deps.temporal, id, spec, deps.config.probeMode);
     try {

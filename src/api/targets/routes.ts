@@ -31,9 +31,15 @@ export function targetRoutes(deps: ApiDeps): Operation[] {
       summary: 'Create a target',
       description:
         'Starts watching the target at once. One flat object: the target fields beside its probe fields, `kind` ' +
-        'naming the probe (`http` when left out). With an Idempotency-Key, a retry creates nothing more and answers the same.',
+        'naming the probe (`http` when left out). With an Idempotency-Key, a retry creates nothing more and answers the same. ' +
+        'While Vigil\'s workers are behind (Temporal tasks waiting longer than VIGIL_ADMISSION_MAX_BACKLOG_SECONDS), a new ' +
+        'target would not be probed on time: it is refused with 503 `temporal-busy` and Retry-After, and nothing is created.',
       body: createTargetBody(deps.config.minIntervalSeconds),
-      responses: { 201: { description: 'Created', body: TargetSchema, headers: { Location: 'The target URL' } }, 422: noPolicy },
+      responses: {
+        201: { description: 'Created', body: TargetSchema, headers: { Location: 'The target URL' } },
+        422: noPolicy,
+        503: { description: '`temporal-busy`: workers are behind, try again after Retry-After seconds; nothing was created' },
+      },
       handler: createTarget(deps),
     },
     {
