@@ -3,7 +3,7 @@ import { round } from './procfs';
 
 /**
  * Creates targets through the API, as an operator's script would: POST /v1/targets with an admin key, a few requests
- * at a time, and at most `ratePerSecond` a second when given (an import paced to what the workers absorb). A refused request (5xx, 429) is counted as an API error and tried again, so a step always ends with the
+ * at a time, and at most `ratePerSecond` a second when given (an import paced to what the workers absorb). A refused request (5xx, 429) is counted as an API error and tried again (after its Retry-After when it has one), so a step always ends with the
  * number of targets it asked for.
  */
 export interface CreationReport {
@@ -36,6 +36,7 @@ export async function createTargets(
   let next = 0;
   const post = async (body: TargetBody): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
+      let retryAfterMs: number | undefined;
       if (Date.now() > opts.deadline) throw new Error(`target creation ran past its deadline after ${created.length} targets`);
       const sent = Date.now();
       try {
@@ -52,6 +53,8 @@ export async function createTargets(
           return;
         }
         apiErrors++;
+        // As a client should: a 503 or 429 says when to come back.
+        if (res.headers.has('retry-after')) retryAfterMs = Number(res.headers.get('retry-after')) * 1000;
         if (firstErrors.length < 5) firstErrors.push(`${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
         if (res.status < 500 && res.status !== 429) throw new Error(`POST /v1/targets refused: ${res.status} ${JSON.stringify(answer)}`);
       } catch (err) {
@@ -59,7 +62,7 @@ export async function createTargets(
         apiErrors++;
         if (firstErrors.length < 5) firstErrors.push(String(err));
       }
-      await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * attempt)));
+      await new Promise((r) => setTimeout(r, retryAfterMs ?? Math.min(5_000, 250 * attempt)));
     }
   };
   await Promise.all(
