@@ -17,7 +17,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { Activities } from '../activities';
 import type { IncidentRow } from '../db/incidents';
 import type { PolicySnapshot } from '../domain/escalation';
-import { isUnstorable } from '../domain/failures';
+import { unstorableRefusal } from '../domain/failures';
 import {
   NOTIFICATION_RETRY,
   VIGIL,
@@ -379,10 +379,11 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     try {
       await record('note', by, text);
     } catch (err) {
-      if (!isUnstorable(err)) throw err;
+      const refusal = unstorableRefusal(err);
+      if (!refusal) throw err;
       // Not applied: the same action may come again, stored.
       s.recentActions = s.recentActions.filter((id) => id !== actionId);
-      throw refuse(`the note cannot be stored: ${err.cause.message}`, 'NoteUnstorable');
+      throw refuse(`the note cannot be stored: ${refusal.message}`, 'NoteUnstorable');
     }
     return view();
   });

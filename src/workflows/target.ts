@@ -18,7 +18,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CheckedSlot, RunChecksResult } from '../activities/checks';
-import { isUnstorable } from '../domain/failures';
+import { unstorableRefusal } from '../domain/failures';
 import { initialFlapState, noteChange, settle, settlesAt, type FlapState } from '../domain/flapping';
 import { initialJudgement, judge, type Judgement, type Thresholds } from '../domain/judge';
 import { maintenanceAt } from '../domain/maintenance';
@@ -289,11 +289,12 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
         try {
           await save();
         } catch (err) {
-          if (!isUnstorable(err)) throw err;
+          const refusal = unstorableRefusal(err);
+          if (!refusal) throw err;
           // Postgres refuses this configuration for good: the update is refused, and the one in force stays.
           spec = previous;
           version--;
-          throw ApplicationFailure.nonRetryable(`the configuration cannot be stored: ${err.cause.message}`, 'TargetUnstorable');
+          throw ApplicationFailure.nonRetryable(`the configuration cannot be stored: ${refusal.message}`, 'TargetUnstorable');
         }
         // A heartbeat target is judged afresh, under its new settings, at once.
         if (spec.probe.kind === 'heartbeat') next = Date.now();

@@ -33,6 +33,12 @@ describe('a new target', () => {
 
   it('reaches its steady state in two workflow tasks and two activity tasks, its row and its first flip written on the way', async () => {
     site.behave({ status: 200 });
+    // As in production, the worker is already polling when the target comes (a task that arrives while it starts up
+    // is completed in two).
+    await eventually(async () => {
+      const { pollers } = await env.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: TASK_QUEUE } });
+      expect(pollers.length).toBeGreaterThan(0);
+    });
     const targetId = 'tgt_STARTCOST0000000000000000';
     const spec = TargetSpecSchema.parse({ name: 'start cost', intervalSeconds: 1, probe: { kind: 'http', url: site.url }, thresholds: { downAfter: 2, upAfter: 1 } });
     const handle = await env.client.workflow.start(targetWorkflow, {
