@@ -31,7 +31,7 @@ describe('a new target', () => {
     await db?.drop();
   });
 
-  it('reaches its steady state in two workflow tasks and two activity tasks, its row and its first flip written on the way', async () => {
+  it('reaches its steady state in two activity tasks and at most three workflow tasks, its row and its first flip written on the way', async () => {
     site.behave({ status: 200 });
     // As in production, the worker is already polling when the target comes (a task that arrives while it starts up
     // is completed in two).
@@ -56,10 +56,11 @@ describe('a new target', () => {
     await handle.terminate('measured');
 
     const count = (kind: 'workflowTaskCompletedEventAttributes' | 'activityTaskScheduledEventAttributes') => events.filter((e) => e[kind]).length;
-    expect({ workflowTasks: count('workflowTaskCompletedEventAttributes'), activityTasks: count('activityTaskScheduledEventAttributes') }).toEqual({
-      workflowTasks: 2,
-      activityTasks: 2,
-    });
+    // Before local projections: 4 workflow tasks and 4 activity tasks (saveTarget, a window, recordFlip, a window).
+    expect(count('activityTaskScheduledEventAttributes')).toBe(2);
+    // 2 workflow tasks on a quiet machine; on a busy one the SDK may complete the first task with its local
+    // activity's result and carry on in a third.
+    expect(count('workflowTaskCompletedEventAttributes')).toBeLessThanOrEqual(3);
     // The projection writes ran all the same, inside those tasks.
     const row = await db.pool.query('SELECT config_version FROM targets WHERE id = $1', [targetId]);
     expect(row.rows).toEqual([{ config_version: 1 }]);
