@@ -68,13 +68,12 @@ const EnvSchema = z.object({
   VIGIL_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2_000),
   VIGIL_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /**
-   * The probe-result writer (src/db/check-results.ts): rows per group-commit statement, statements at once, and whether
-   * target_status is rewritten by every result or only when the outcome changes (and at least once a minute). Keep the
-   * defaults; the others are the alternatives docs/benchmarks.md measures them against.
+   * The probe-result writer (src/db/check-results.ts): rows per group-commit statement, statements at once, and how
+   * long a result that finds the writer idle waits for others to join its statement (src/db/group-commit.ts).
    */
   VIGIL_WRITE_MAX_BATCH: z.coerce.number().int().min(1).max(5_000).default(500),
   VIGIL_WRITE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(200).default(2),
-  VIGIL_STATUS_WRITES: z.enum(['every', 'change']).default('every'),
+  VIGIL_WRITE_LINGER_MS: z.coerce.number().int().min(0).max(5_000).default(200),
   /** The SMTP relay e-mail channels send through: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465. */
   VIGIL_SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   VIGIL_SMTP_FROM: z.string().min(3).default('Vigil <vigil@localhost>'),
@@ -94,11 +93,11 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** How the probe-result writer batches, and when it rewrites a target's status row (src/db/check-results.ts). */
+/** How the probe-result writer batches (src/db/check-results.ts). */
 export interface WriterSettings {
   maxBatch: number;
   maxInFlight: number;
-  statusWrites: 'every' | 'change';
+  lingerMs: number;
 }
 
 export interface Config {
@@ -187,7 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentActivities: e.VIGIL_WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxCachedWorkflows: e.VIGIL_WORKER_MAX_CACHED_WORKFLOWS,
       metrics: { host: e.VIGIL_WORKER_METRICS_HOST, port: e.VIGIL_WORKER_METRICS_PORT },
-      writer: { maxBatch: e.VIGIL_WRITE_MAX_BATCH, maxInFlight: e.VIGIL_WRITE_MAX_IN_FLIGHT, statusWrites: e.VIGIL_STATUS_WRITES },
+      writer: { maxBatch: e.VIGIL_WRITE_MAX_BATCH, maxInFlight: e.VIGIL_WRITE_MAX_IN_FLIGHT, lingerMs: e.VIGIL_WRITE_LINGER_MS },
     },
     dbPoolSize: e.VIGIL_DB_POOL_SIZE,
     mail: { smtpUrl: e.VIGIL_SMTP_URL, from: e.VIGIL_SMTP_FROM },

@@ -40,7 +40,7 @@ export class CheckResultWriter {
 
   constructor(
     private readonly pool: Pool,
-    private readonly opts: { maxBatch: number; maxInFlight: number; statusWrites?: StatusWrites } = { maxBatch: 500, maxInFlight: 2 },
+    private readonly opts: { maxBatch: number; maxInFlight: number; lingerMs: number } = { maxBatch: 500, maxInFlight: 2, lingerMs: 0 },
   ) {
     this.batches = new GroupCommit((rows) => this.commit(rows), { ...opts, onBatch: (size) => workerMetrics.writeBatchSize.observe(size) });
   }
@@ -54,7 +54,7 @@ export class CheckResultWriter {
     // the second is its duplicate, told what the first stored.
     const first = new Map<string, number>();
     for (const [i, row] of rows.entries()) if (!first.has(keyOf(row))) first.set(keyOf(row), i);
-    const results = await insertCheckResults(this.pool, [...first.values()].map((i) => rows[i]!), { rollups: true, statusWrites: this.opts.statusWrites });
+    const results = await insertCheckResults(this.pool, [...first.values()].map((i) => rows[i]!));
     return rows.map((row, i) => {
       const result = results.get(keyOf(row)) ?? { status: 'fenced' };
       const sent = first.get(keyOf(row))!;
@@ -99,14 +99,7 @@ const rollupUpsert = (table: string, unit: 'hour' | 'day') => `
     latency_max_ms = greatest(r.latency_max_ms, excluded.latency_max_ms),
     latency_histogram = r.latency_histogram + excluded.latency_histogram`;
 
-/**
- * When a result rewrites its target's status row: `every` result (the default), or only on a `change` of outcome or
- * error, and otherwise once the row is a minute old (so `updated_at` still says the target is being probed). `change`
- * is the alternative docs/benchmarks.md measures: it leaves the consecutive counts up to a minute stale.
- */
-export type StatusWrites = 'every' | 'change';
-
-const insertSql = ({ rollups, statusWrites = 'every' }: { rollups: boolean; statusWrites?: StatusWrites }) => `
+const INSERT_SQL = `
 WITH input AS (
   SELECT DISTINCT ON (target_id, scheduled_at) *
   FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::int[], $6::int[], $7::text[],
@@ -151,35 +144,23 @@ WITH input AS (
     consecutive_failures = excluded.consecutive_failures,
     consecutive_successes = excluded.consecutive_successes,
     updated_at = excluded.updated_at
-  WHERE (s.last_scheduled_at IS NULL OR s.last_scheduled_at < excluded.last_scheduled_at)${statusWrites === 'change' ? `
-    AND (s.last_outcome IS DISTINCT FROM excluded.last_outcome OR s.last_error IS DISTINCT FROM excluded.last_error
-         OR s.updated_at < now() - interval '60 seconds')` : ''}
-)${rollups ? `, hourly AS (${rollupUpsert('check_rollups_hourly', 'hour')}
+  WHERE (s.last_scheduled_at IS NULL OR s.last_scheduled_at < excluded.last_scheduled_at)
+), hourly AS (${rollupUpsert('check_rollups_hourly', 'hour')}
 ), daily AS (${rollupUpsert('check_rollups_daily', 'day')}
-)` : ''}
+)
 SELECT a.target_id, (extract(epoch FROM a.scheduled_at) * 1000)::bigint AS scheduled_ms,
        i.target_id IS NOT NULL AS inserted, e.outcome, e.latency_ms, e.error
 FROM accepted a
 LEFT JOIN inserted i USING (target_id, scheduled_at)
 LEFT JOIN existing e USING (target_id, scheduled_at)`;
 
-const INSERT_SQL = insertSql({ rollups: true });
-const ON_CHANGE_SQL = insertSql({ rollups: true, statusWrites: 'change' });
-const WITHOUT_ROLLUPS_SQL = insertSql({ rollups: false });
 
 /** Latency describes the service when it answered acceptably; failures show in uptime instead. */
 const latencyBucketOf = (row: CheckResultRow): number | null =>
   (row.outcome === 'up' || row.outcome === 'degraded') && row.latencyMs !== null ? latencyBucket(row.latencyMs) : null;
 
-/**
- * One batch in one statement. `rollups: false` leaves the rollups out, for the benchmark that measures what they cost
- * (scripts/bench-rollups.ts); Vigil itself always keeps them.
- */
-export async function insertCheckResults(
-  pool: Pool,
-  rows: CheckResultRow[],
-  opts: { rollups: boolean; statusWrites?: StatusWrites } = { rollups: true },
-): Promise<Map<string, WriteResult>> {
+/** One batch in one statement, prepared once per connection (named) so that a batch is not parsed and planned anew. */
+export async function insertCheckResults(pool: Pool, rows: CheckResultRow[]): Promise<Map<string, WriteResult>> {
   const col = <K extends keyof CheckResultRow>(k: K) => rows.map((r) => r[k]);
   const { rows: answered } = await pool.query<{
     target_id: string;
@@ -188,7 +169,7 @@ export async function insertCheckResults(
     outcome: CheckResultRow['outcome'] | null;
     latency_ms: number | null;
     error: string | null;
-  }>(!opts.rollups ? WITHOUT_ROLLUPS_SQL : opts.statusWrites === 'change' ? ON_CHANGE_SQL : INSERT_SQL, [
+  }>({ name: 'insert-check-results', text: INSERT_SQL, values: [
     col('targetId'),
     rows.map((r) => new Date(r.scheduledAt)),
     rows.map((r) => new Date(r.startedAt)),
@@ -202,7 +183,7 @@ export async function insertCheckResults(
     col('consecutiveSuccesses'),
     rows.map(latencyBucketOf),
     col('maintenance'),
-  ]);
+  ] });
   return new Map(
     answered.map((r): [string, WriteResult] => [
       slotKey(r.target_id, Number(r.scheduled_ms)),

@@ -5,22 +5,43 @@ import { isRefusedRow } from './errors';
  * together in the next one, as one statement and one commit. Every promise settles only after its own item's batch
  * committed, so there is no buffer a crash can lose, and when idle an item goes out at once, unbatched. This is how
  * hundreds of probe results or pings a second cost a handful of round trips and WAL flushes instead of hundreds.
+ *
+ * `lingerMs` holds an item that finds the writer idle for up to that long, so the items that follow join its batch:
+ * without it, a steady trickle (a hundred probe results a second, each written in a few milliseconds) never finds a
+ * batch in flight and goes out one item per statement. Callers that answer a person (pings) leave it at 0.
  */
 export class GroupCommit<Item, Result> {
   private readonly queue: Pending<Item, Result>[] = [];
   private inFlight = 0;
+  private lingering: NodeJS.Timeout | undefined;
 
   /** `commitBatch` answers one result per item, in order; it is called with at most `maxBatch` items. */
   constructor(
     private readonly commitBatch: (items: Item[]) => Promise<Result[]>,
-    private readonly opts: { maxBatch: number; maxInFlight: number; onBatch?: (size: number) => void },
+    private readonly opts: { maxBatch: number; maxInFlight: number; lingerMs?: number; onBatch?: (size: number) => void },
   ) {}
 
   submit(item: Item): Promise<Result> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (this.inFlight < this.opts.maxInFlight) void this.drain();
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.inFlight >= this.opts.maxInFlight) return;
+    const lingerMs = this.opts.lingerMs ?? 0;
+    if (lingerMs <= 0 || this.queue.length >= this.opts.maxBatch) {
+      clearTimeout(this.lingering);
+      this.lingering = undefined;
+      void this.drain();
+    } else {
+      this.lingering ??= setTimeout(() => {
+        this.lingering = undefined;
+        // A batch that went out meanwhile (a full one) takes these items with it once it commits.
+        if (this.inFlight < this.opts.maxInFlight) void this.drain();
+      }, lingerMs);
+    }
   }
 
   private async drain(): Promise<void> {

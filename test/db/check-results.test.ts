@@ -20,7 +20,7 @@ describe('the group-commit result writer', () => {
   const row = (scheduledAt: number, outcome: CheckResultRow['outcome'], latencyMs: number) => resultRow('tgt_WRITER', scheduledAt, outcome, { latencyMs });
 
   it('records a slot written twice in one batch once, and tells the second write what the first stored', async () => {
-    const writer = new CheckResultWriter(db.pool, { maxBatch: 500, maxInFlight: 1 });
+    const writer = new CheckResultWriter(db.pool, { maxBatch: 500, maxInFlight: 1, lingerMs: 0 });
     const t = Date.parse('2026-01-12T08:00:00Z');
     // The first write goes out alone; the next two wait for it and go together, in one batch.
     const [, first, second] = await Promise.all([

@@ -141,7 +141,7 @@ describe('rollups kept by the result writer', () => {
       for (const id of targets) await addTarget(id);
       const shuffled = (copy: CheckResultRow[]) => copy.map((r) => [random(), r] as const).sort((a, b) => a[0] - b[0]).map(([, r]) => r);
       // Small batches, so that the two writers' statements interleave and often hold several rows of one target.
-      const writers = [new CheckResultWriter(db.pool, { maxBatch: 37, maxInFlight: 3 }), new CheckResultWriter(db.pool, { maxBatch: 53, maxInFlight: 3 })];
+      const writers = [new CheckResultWriter(db.pool, { maxBatch: 37, maxInFlight: 3, lingerMs: 0 }), new CheckResultWriter(db.pool, { maxBatch: 53, maxInFlight: 3, lingerMs: 0 })];
       const inputs = writers.flatMap((w) => shuffled([...rows, ...rows.slice(0, 300)]).map((r) => [w, r] as const));
       const results = await Promise.all(inputs.map(([w, r]) => w.write(r)));
       const recorded = results.flatMap((res, k) => (res.status === 'recorded' ? [inputs[k]![1]] : []));
