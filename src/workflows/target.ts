@@ -130,8 +130,15 @@ export const LOCAL_PROJECTIONS_PATCH = 'local-projection-writes';
 /** Where a projection write runs: a local activity, except when replaying a history from before the patch. */
 const projection = () => (patched(LOCAL_PROJECTIONS_PATCH) ? localProjections : projections);
 
-/** Keeps each run's history far below Temporal's 10,240-event warning; state moves on intact via continue-as-new. */
-export const HISTORY_EVENTS_PER_RUN = 2_000;
+/**
+ * A run continues as new after this many events, its state carried intact. Short runs keep replay cheap: workers
+ * cache few workflows (memory), so most workflow tasks replay their run's history from its start.
+ */
+export const HISTORY_EVENTS_PER_RUN = 250;
+/** The length runs had before SHORT_RUNS_PATCH, kept so that longer runs recorded before it replay unchanged. */
+const LEGACY_HISTORY_EVENTS_PER_RUN = 2_000;
+/** The workflow patch behind which runs shortened from LEGACY_HISTORY_EVENTS_PER_RUN to HISTORY_EVENTS_PER_RUN. */
+export const SHORT_RUNS_PATCH = 'short-runs';
 
 type Command =
   | { kind: 'update'; spec: TargetSpec; expectedVersion?: number }
@@ -375,7 +382,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     }
 
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > HISTORY_EVENTS_PER_RUN) {
+    if (info.continueAsNewSuggested || info.historyLength > (patched(SHORT_RUNS_PATCH) ? HISTORY_EVENTS_PER_RUN : LEGACY_HISTORY_EVENTS_PER_RUN)) {
       // Handlers in flight wait on this loop, so a command that arrives now is applied first.
       await condition(() => allHandlersFinished() || pending.length > 0);
       if (pending.length > 0) continue;

@@ -103,8 +103,8 @@ describe('targetWorkflow', () => {
   });
 
   it('opens no gap and repeats no slot across continue-as-new, and carries its state over exactly', async () => {
-    // Six-minute slots on timers (too long for a probe window) cost about 11 history events each: the run continues
-    // as new within ~180 probes, 18 hours.
+    // Six-minute slots on timers (too long for a probe window) cost about 11 history events each: a run continues as
+    // new within ~23 probes, so 20 hours span several runs.
     const { targetId, handle } = await start({ intervalSeconds: 360, thresholds: { downAfter: 3, upAfter: 2 } });
     const firstRun = (await handle.describe()).runId;
     await env.sleep(20 * HOUR);
