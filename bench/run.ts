@@ -16,6 +16,7 @@ import {
   historyBetween,
   markHistories,
   ProjectionLagSampler,
+  quantiles,
   scrapeByLabel,
   slotReport,
   workerHistogram,
@@ -27,7 +28,7 @@ import {
 import { round, sample, usageBetween, type Usage } from './procfs';
 import { markdownTable } from './report';
 import { startBenchStack, type BenchStack, type StackKind } from './stack';
-import { createTargets, type CreationReport } from './targets';
+import { createTargets, type CreatedTarget, type CreationReport } from './targets';
 
 /**
  * `npm run bench -- --targets 100,1000,5000 --interval 60 --duration 180 [--stack dev|production-like]
@@ -69,9 +70,10 @@ export interface StepReport {
   /**
    * `allProbingSeconds`: from the first POST until every target had a result. `steadySeconds`: from the first POST
    * until one whole interval ran on time (see `settle`); null when it never did within --settle-max, absent when not
-   * waited for.
+   * waited for. `firstProbeSeconds`: from each target's 201 to its first result; `lateFirstProbes`: targets whose first
+   * result came more than two intervals after their 201, or never.
    */
-  creation: CreationReport & { allProbingSeconds: number; steadySeconds?: number | null };
+  creation: CreationReport & { allProbingSeconds: number; steadySeconds?: number | null; firstProbeSeconds: Quantiles; lateFirstProbes: number };
   window: { from: string; to: string; seconds: number };
   slots: SlotReport;
   projectionLagMs: Quantiles;
@@ -110,6 +112,18 @@ export interface BenchReport {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until every target has a status row with a probed slot; returns when (epoch ms), or the deadline. */
+/** Seconds from each target's 201 to its first result, and how many came later than two intervals after it (or never). */
+async function firstProbes(pool: Pool, targets: CreatedTarget[]): Promise<{ seconds: Quantiles; late: number }> {
+  const { rows } = await pool.query<{ target_id: string; first: Date }>(
+    'SELECT target_id, min(started_at) AS first FROM check_results WHERE target_id = ANY($1) GROUP BY target_id',
+    [targets.map((t) => t.id)],
+  );
+  const first = new Map(rows.map((r) => [r.target_id, r.first.getTime()]));
+  const delays = targets.flatMap((t) => (first.has(t.id) ? [(first.get(t.id)! - t.acceptedAt) / 1000] : []));
+  const late = targets.filter((t) => !first.has(t.id) || first.get(t.id)! - t.acceptedAt > 2 * t.intervalSeconds * 1000).length;
+  return { seconds: quantiles(delays.map((d) => round(d, 1))), late };
+}
+
 async function allProbed(pool: Pool, targets: BenchTarget[], deadline: number): Promise<number> {
   for (;;) {
     const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM target_status WHERE target_id = ANY($1) AND last_scheduled_at IS NOT NULL', [targets.map((t) => t.id)]);
@@ -227,7 +241,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       // Bounded: a design that cannot keep up never gets there, and is measured anyway (that is the finding).
       const probing = await allProbed(pool, targets, Math.min(deadline - (opts.warmupSeconds + opts.durationSeconds + 120) * 1000, Date.now() + 180_000));
       const allProbingSeconds = round((probing - created.startedAt) / 1000, 1);
-      opts.log(`step ${goal}: created ${created.report.created} in ${created.report.seconds} s (${created.report.perSecond}/s, ${created.report.apiErrors} API errors), all probed after ${allProbingSeconds} s; warming up ${opts.warmupSeconds} s`);
+      const first = await firstProbes(pool, created.targets);
+      opts.log(`step ${goal}: created ${created.report.created} in ${created.report.seconds} s (${created.report.perSecond}/s, ${created.report.deferred} deferred, ${created.report.apiErrors} API errors), first probe ${first.seconds.p50} / ${first.seconds.max} s after the 201 (p50 / max; ${first.late} later than two intervals), all probed after ${allProbingSeconds} s; warming up ${opts.warmupSeconds} s`);
       await sleep(opts.warmupSeconds * 1000);
       const steady = opts.settleMaxSeconds > 0 ? await settle(pool, targets, opts, Math.min(deadline - (opts.durationSeconds + 120) * 1000, Date.now() + opts.settleMaxSeconds * 1000)) : undefined;
       const steadySeconds = steady === undefined ? undefined : steady && round((steady - created.startedAt) / 1000, 1);
@@ -271,7 +286,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       const step: StepReport = {
         targets: targets.length,
         intervalSeconds: opts.intervalSeconds,
-        creation: { ...created.report, allProbingSeconds, ...(steadySeconds !== undefined ? { steadySeconds } : {}) },
+        creation: { ...created.report, allProbingSeconds, firstProbeSeconds: first.seconds, lateFirstProbes: first.late, ...(steadySeconds !== undefined ? { steadySeconds } : {}) },
         window: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), seconds: round(seconds, 1) },
         slots,
         projectionLagMs,
@@ -309,6 +324,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       if (lost > 0.001 * slots.expectedSlots) step.broken.push(`${lost} of ${slots.expectedSlots} slots missed or absent`);
       if (logs.errors > 0) step.broken.push(`${logs.errors} worker errors`);
       if (created.report.apiErrors > 0) step.broken.push(`${created.report.apiErrors} API errors creating targets`);
+      if (first.late > 0) step.broken.push(`${first.late} targets first probed later than two intervals after their 201`);
       report.steps.push(step);
       save();
       opts.log(`step ${goal}:\n${markdownTable([report])}`);

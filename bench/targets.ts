@@ -3,17 +3,27 @@ import { round } from './procfs';
 
 /**
  * Creates targets through the API, as an operator's script would: POST /v1/targets with an admin key, a few requests
- * at a time, and at most `ratePerSecond` a second when given (an import paced to what the workers absorb). A refused request (5xx, 429) is counted as an API error and tried again (after its Retry-After when it has one), so a step always ends with the
- * number of targets it asked for.
+ * at a time, and at most `ratePerSecond` a second when given (an import paced to what the workers absorb). A request the
+ * API defers (503 or 429 with Retry-After: Vigil cannot start more work now, and stored nothing) is counted as deferred
+ * and tried again after the time it names; any other 5xx counts as an API error and is tried again too, so a step
+ * always ends with the number of targets it asked for.
  */
 export interface CreationReport {
   created: number;
   seconds: number;
   perSecond: number;
   apiErrors: number;
+  /** Requests the API answered with 503 or 429 and a Retry-After (admission control), each tried again later. */
+  deferred: number;
   /** Latency of the successful POSTs. */
   latencyMs: Quantiles;
   firstErrors: string[];
+}
+
+export interface CreatedTarget extends BenchTarget {
+  body: Record<string, unknown>;
+  /** Epoch ms at which the API answered 201. */
+  acceptedAt: number;
 }
 
 export interface TargetBody {
@@ -27,16 +37,16 @@ export interface TargetBody {
 export async function createTargets(
   opts: { apiUrl: string; adminKey: string; concurrency: number; deadline: number; ratePerSecond?: number },
   bodies: TargetBody[],
-): Promise<{ targets: (BenchTarget & { body: Record<string, unknown> })[]; report: CreationReport; startedAt: number }> {
+): Promise<{ targets: CreatedTarget[]; report: CreationReport; startedAt: number }> {
   const began = Date.now();
   const latencies: number[] = [];
   const firstErrors: string[] = [];
   let apiErrors = 0;
-  const created: (BenchTarget & { body: Record<string, unknown> })[] = [];
+  let deferred = 0;
+  const created: CreatedTarget[] = [];
   let next = 0;
   const post = async (body: TargetBody): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
-      let retryAfterMs: number | undefined;
       if (Date.now() > opts.deadline) throw new Error(`target creation ran past its deadline after ${created.length} targets`);
       const sent = Date.now();
       try {
@@ -49,12 +59,16 @@ export async function createTargets(
         const answer = (await res.json()) as Record<string, unknown>;
         if (res.status === 201) {
           latencies.push(Date.now() - sent);
-          created.push({ id: String(answer.id), intervalSeconds: body.intervalSeconds, body: answer });
+          created.push({ id: String(answer.id), intervalSeconds: body.intervalSeconds, body: answer, acceptedAt: Date.now() });
           return;
         }
-        apiErrors++;
         // As a client should: a 503 or 429 says when to come back.
-        if (res.headers.has('retry-after')) retryAfterMs = Number(res.headers.get('retry-after')) * 1000;
+        if ((res.status === 503 || res.status === 429) && res.headers.has('retry-after')) {
+          deferred++;
+          await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after')) * 1000));
+          continue;
+        }
+        apiErrors++;
         if (firstErrors.length < 5) firstErrors.push(`${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
         if (res.status < 500 && res.status !== 429) throw new Error(`POST /v1/targets refused: ${res.status} ${JSON.stringify(answer)}`);
       } catch (err) {
@@ -62,7 +76,7 @@ export async function createTargets(
         apiErrors++;
         if (firstErrors.length < 5) firstErrors.push(String(err));
       }
-      await new Promise((r) => setTimeout(r, retryAfterMs ?? Math.min(5_000, 250 * attempt)));
+      await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * attempt)));
     }
   };
   await Promise.all(
@@ -79,6 +93,6 @@ export async function createTargets(
   return {
     startedAt: began,
     targets: created,
-    report: { created: created.length, seconds: round(seconds, 1), perSecond: round(created.length / Math.max(seconds, 1e-3), 1), apiErrors, latencyMs: quantiles(latencies), firstErrors },
+    report: { created: created.length, seconds: round(seconds, 1), perSecond: round(created.length / Math.max(seconds, 1e-3), 1), apiErrors, deferred, latencyMs: quantiles(latencies), firstErrors },
   };
 }
