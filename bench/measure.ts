@@ -153,6 +153,41 @@ export async function pgCounters(pool: Pool): Promise<PgCounters> {
   };
 }
 
+export interface StatementCost {
+  database: string;
+  query: string;
+  calls: number;
+  totalMs: number;
+  meanMs: number;
+  rows: number;
+}
+
+/**
+ * Zeroes pg_stat_statements, when the server loads it (the production-like stack does); false when it does not. Needs
+ * the superuser (the production-like stack's bench connection is).
+ */
+export async function resetStatementStats(pool: Pool): Promise<boolean> {
+  try {
+    await pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await pool.query('SELECT pg_stat_statements_reset()');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The statements that took most of PostgreSQL's execution time since the reset, every database. */
+export async function statementCosts(pool: Pool, top = 10): Promise<StatementCost[]> {
+  const { rows } = await pool.query<{ datname: string; query: string; calls: string; total: number; mean: number; rows: string }>(
+    `SELECT d.datname, left(regexp_replace(s.query, '\\s+', ' ', 'g'), 160) AS query, s.calls, s.total_exec_time AS total,
+            s.mean_exec_time AS mean, s.rows
+     FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+     ORDER BY s.total_exec_time DESC LIMIT $1`,
+    [top],
+  );
+  return rows.map((r) => ({ database: r.datname, query: r.query, calls: Number(r.calls), totalMs: round(r.total, 0), meanMs: round(r.mean, 3), rows: Number(r.rows) }));
+}
+
 export function pgRates(a: PgCounters, b: PgCounters, seconds: number) {
   const databases = Object.fromEntries(
     Object.entries(b.databases).map(([db, end]) => {

@@ -17,6 +17,8 @@ import {
   markHistories,
   ProjectionLagSampler,
   quantiles,
+  resetStatementStats,
+  statementCosts,
   scrapeByLabel,
   slotReport,
   workerHistogram,
@@ -24,6 +26,7 @@ import {
   type HistorySample,
   type Quantiles,
   type SlotReport,
+  type StatementCost,
 } from './measure';
 import { round, sample, usageBetween, type Usage } from './procfs';
 import { markdownTable } from './report';
@@ -83,7 +86,7 @@ export interface StepReport {
   usage: Usage;
   /** CPU time of Vigil's stack (every sampled process but the benchmark itself) per probed slot. */
   cpuMsPerProbe: number | null;
-  postgres: ReturnType<typeof pgRates>;
+  postgres: ReturnType<typeof pgRates> & { statements?: StatementCost[] };
   /**
    * The Temporal server's requests by operation: `requestsPerSecond` as every service counts them (a request the
    * frontend passes to the history service is counted by both), `frontendRequestsPerSecond` as clients made them.
@@ -260,6 +263,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         await workerHistogram(stack.workerMetricsUrl, 'vigil_worker_write_batch_size'),
       ];
       const f0 = await scrapeByLabel(stack.temporalMetricsUrl, ['service_requests'], 'operation', 'service_name="frontend"');
+      const statementStats = await resetStatementStats(pool);
       scanLogs(stack.workerLogs(), logOffsets);
       const from = p0.at;
       opts.log(`step ${goal}: measuring ${opts.durationSeconds} s`);
@@ -268,6 +272,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       const to = p1.at;
       const seconds = (to - from) / 1000;
       const f1 = await scrapeByLabel(stack.temporalMetricsUrl, ['service_requests'], 'operation', 'service_name="frontend"');
+      const statements = statementStats ? await statementCosts(pool) : undefined;
       const [pg1, t1m, wl1, wb1] = [
         await pgCounters(pool),
         await scrapeByLabel(stack.temporalMetricsUrl, temporalMetrics, 'operation'),
@@ -301,7 +306,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         history,
         usage,
         cpuMsPerProbe: slots.probed > 0 ? round((1000 * stackCpu) / slots.probed, 2) : null,
-        postgres: pgRates(pg0, pg1, seconds),
+        postgres: { ...pgRates(pg0, pg1, seconds), ...(statements ? { statements } : {}) },
         temporal: stack.temporalMetricsUrl
           ? {
               requestsPerSecond: counterRates(t0m.service_requests ?? {}, t1m.service_requests ?? {}, seconds),

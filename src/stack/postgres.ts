@@ -31,6 +31,8 @@ interface Options {
    * Without it, connections from loopback are trusted.
    */
   superuserPassword?: string;
+  /** Load pg_stat_statements, so that statements' costs can be read (`CREATE EXTENSION pg_stat_statements` per database). */
+  statementStats?: boolean;
   log?: (line: string) => void;
 }
 
@@ -158,6 +160,7 @@ export async function startLocalPostgres(opts: Options): Promise<LocalPostgres> 
       "-c unix_socket_directories=''",
       '-c max_connections=300',
       ...(opts.fast ? ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off'] : []),
+      ...(opts.statementStats ? ['-c shared_preload_libraries=pg_stat_statements'] : []),
     ].join(' ');
     try {
       await run(path.join(bin, 'pg_ctl'), ['start', '-D', dataDir, '-w', '-t', '60', '-l', logFile, '-o', settings], ids);

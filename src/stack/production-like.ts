@@ -246,6 +246,8 @@ export async function startProductionLikeStack(opts: ProductionLikeOptions): Pro
         port: opts.ports.postgres,
         database: 'postgres',
         superuserPassword: s.env.POSTGRES_PASSWORD,
+        // As a production database would be: statements' costs readable (docs/benchmarks.md reads them).
+        statementStats: true,
         log: opts.log,
       });
       stops.push({ name: s.name, stop: pg.stop });
