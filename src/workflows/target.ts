@@ -91,7 +91,7 @@ const { runChecks: probeSlot } = proxyActivities<Activities>({
   retry: probeRetry,
 });
 
-/** A single slot as a local activity, in probe mode `local`. */
+/** A single slot as a local activity: a new target's first probe, and every slot in probe mode `local`. */
 const { runChecks: probeSlotLocally } = proxyLocalActivities<Activities>({
   startToCloseTimeout: PROBE_ALLOWANCE_MS,
   scheduleToCloseTimeout: 3 * PROBE_ALLOWANCE_MS,
@@ -129,6 +129,9 @@ const localProjections = proxyLocalActivities<Activities>(projectionWrites);
 export const LOCAL_PROJECTIONS_PATCH = 'local-projection-writes';
 /** Where a projection write runs: a local activity, except when replaying a history from before the patch. */
 const projection = () => (patched(LOCAL_PROJECTIONS_PATCH) ? localProjections : projections);
+
+/** The workflow patch behind which a new target is probed at once, inside its first workflow task. */
+export const FIRST_PROBE_PATCH = 'first-probe-at-once';
 
 /**
  * A run continues as new after this many events, its state carried intact. Short runs keep replay cheap: workers
@@ -355,7 +358,42 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     }
   };
 
-  if (!input.carried) await projection().saveTarget({ targetId, spec, version, paused });
+  /**
+   * Probes a new target at once, off its grid, as a local activity of the task that started it: its state shows within
+   * a probe's time of its creation, and its first window runs whole instead of ending at unknown → up. A new target
+   * thus costs Temporal one workflow task and one activity task before its steady state.
+   */
+  const probeAtOnce = async () => {
+    const { probe } = spec;
+    if (probe.kind === 'heartbeat') return;
+    const at = Date.now();
+    let checked: CheckedSlot[];
+    try {
+      ({ checked } = await probeSlotLocally({
+        targetId,
+        version,
+        probe,
+        intervalMs: grid().intervalMs,
+        slots: [at],
+        firstSlotIsDue: true,
+        manual: false,
+        maintenance: inMaintenance(),
+        judgement,
+        thresholds: thresholds(),
+      }));
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      // Vigil could not probe (Postgres unreachable for minutes): the grid's first slot will.
+      log.warn('first probe failed', { targetId, error: err.cause?.message ?? err.message });
+      return;
+    }
+    for (const c of checked) await judgeResult(c);
+  };
+
+  if (!input.carried) {
+    await projection().saveTarget({ targetId, spec, version, paused });
+    if (probeMode === 'window' && patched(FIRST_PROBE_PATCH)) await probeAtOnce();
+  }
 
   for (;;) {
     while (pending.length > 0) {
