@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { StateChange } from '../domain/target';
+import type { StateChange } from '../domain/shown-state';
 
 export function createFlipActivities({ pool }: { pool: Pool }) {
   return {

@@ -4,7 +4,7 @@ import type { SearchAttributePair } from '@temporalio/common';
 import type { Pool } from 'pg';
 import { readPolicySnapshot } from '../db/escalation';
 import { lastClosedSequence, recordIncidentChange, type IncidentEvent, type IncidentRow } from '../db/incidents';
-import type { ShownState } from '../domain/target';
+import type { ShownState } from '../domain/shown-state';
 import { incidentId, incidentWorkflowId, TASK_QUEUE } from '../ids';
 import { INCIDENT_SEARCH_ATTRIBUTES, incidentWorkflow, targetClearedSignal, targetDownSignal, type IncidentWorkflowInput } from '../workflows/incident';
 

@@ -1,15 +1,12 @@
-import { z } from 'zod';
-
 /**
  * Flapping: a target that keeps changing state is marked flapping, so that each change does not open or close an
  * incident. It starts when `changes` state changes fall within `windowSeconds`, and ends once a whole window passes
- * without one. Pure: used by workflow code.
+ * without one. Pure and free of zod: used by workflow code (src/domain/target.ts validates the policy).
  */
-export const FlappingPolicySchema = z.strictObject({
-  changes: z.int().min(2).max(100),
-  windowSeconds: z.int().min(60).max(86_400),
-});
-export type FlappingPolicy = z.infer<typeof FlappingPolicySchema>;
+export interface FlappingPolicy {
+  changes: number;
+  windowSeconds: number;
+}
 
 export const DEFAULT_FLAPPING: FlappingPolicy = { changes: 5, windowSeconds: 1800 };
 

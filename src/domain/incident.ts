@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { escalationPolicyId, type PolicySnapshot } from './escalation';
+import type { PolicySnapshot } from './escalation';
 
 /**
  * Incidents: what a target's outage opens, escalates through its policy, and what responders act on. Pure: shared by
@@ -21,16 +20,6 @@ export interface Actor {
 export const VIGIL: Actor = { id: 'vigil', name: 'Vigil' };
 
 export const DEFAULT_REOPEN_WINDOW_SECONDS = 900;
-
-/** A target's incident settings: spread into the target's configuration (src/domain/target.ts) and its API body. */
-export const incidentSettingFields = {
-  /** The policy that pages people when this target goes down; without one, incidents open and notify nobody. */
-  escalationPolicyId: escalationPolicyId.nullable().default(null),
-  /** Recovery resolves the incident by itself; when false it stays open until a human resolves it. */
-  autoResolve: z.boolean().default(true),
-  /** Going down again this soon after a resolution reopens the same incident instead of opening (and paging) anew. */
-  reopenWindowSeconds: z.int().min(0).max(86_400).default(DEFAULT_REOPEN_WINDOW_SECONDS),
-};
 
 export interface IncidentSettings {
   autoResolve: boolean;

@@ -1,37 +1,27 @@
-import { z } from 'zod';
-
 /**
  * Maintenance windows: while one is open a target's results are still recorded and judged, but it shows as
  * `maintenance` and opens no incident. One-off windows are two instants; recurring ones repeat weekly at a local time
  * in an IANA time zone, so "Sundays 02:00 Europe/Paris" stays 02:00 across daylight-saving changes. Pure:
- * used by workflow code (Intl is deterministic there).
+ * used by workflow code (Intl is deterministic there), so free of zod (src/domain/target.ts validates windows).
  */
-const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
-const isTimeZone = (tz: string): boolean => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
+export interface OneOffWindow {
+  /** ISO 8601 instants with an offset. */
+  start: string;
+  end: string;
+}
 
-export const OneOffWindowSchema = z
-  .strictObject({ start: z.iso.datetime({ offset: true }), end: z.iso.datetime({ offset: true }).meta({ 'x-vigil-rule': 'after start' }) })
-  .refine((w) => Date.parse(w.start) < Date.parse(w.end), { message: 'end must be after start', path: ['end'] });
-
-export const RecurringWindowSchema = z.strictObject({
-  days: z.array(z.enum(DAYS)).min(1).max(7),
+export interface RecurringWindow {
+  days: (typeof DAYS)[number][];
   /** Local start time, HH:MM (24 h). */
-  at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time looks like 02:30'),
-  durationMinutes: z.int().min(1).max(7 * 24 * 60),
-  timeZone: z.string().refine(isTimeZone, 'not an IANA time zone, e.g. Europe/Paris').meta({ 'x-vigil-rule': 'an IANA time zone, e.g. Europe/Paris' }).default('UTC'),
-});
+  at: string;
+  durationMinutes: number;
+  /** An IANA time zone. */
+  timeZone: string;
+}
 
-export const MaintenanceWindowSchema = z.union([OneOffWindowSchema, RecurringWindowSchema]);
-export type MaintenanceWindow = z.infer<typeof MaintenanceWindowSchema>;
-type RecurringWindow = z.infer<typeof RecurringWindowSchema>;
+export type MaintenanceWindow = OneOffWindow | RecurringWindow;
 
 const DAY_MS = 86_400_000;
 

@@ -1,10 +1,56 @@
 import { z } from 'zod';
-import { DEFAULT_FLAPPING, FlappingPolicySchema } from './flapping';
-import { incidentSettingFields } from './incident';
-import { DEFAULT_THRESHOLDS, type TargetState } from './judge';
-import { MaintenanceWindowSchema } from './maintenance';
+import { escalationPolicyId } from './escalation';
+import { DEFAULT_FLAPPING } from './flapping';
+import { DEFAULT_REOPEN_WINDOW_SECONDS } from './incident';
+import { DEFAULT_THRESHOLDS } from './judge';
+import { DAYS } from './maintenance';
 import { ProbeSchema } from './probe';
 import { trimmedText } from './text';
+
+/*
+ * A target's configuration, validated: every zod schema of it lives here, and the rules that interpret it
+ * (flapping.ts, maintenance.ts, judge.ts, incident.ts) are free of zod. Workflow code imports those rules, and a
+ * workflow's modules are evaluated afresh for every workflow a worker caches or replays: zod stays out of that.
+ */
+
+export const FlappingPolicySchema = z.strictObject({
+  changes: z.int().min(2).max(100),
+  windowSeconds: z.int().min(60).max(86_400),
+});
+
+const isTimeZone = (tz: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export const OneOffWindowSchema = z
+  .strictObject({ start: z.iso.datetime({ offset: true }), end: z.iso.datetime({ offset: true }).meta({ 'x-vigil-rule': 'after start' }) })
+  .refine((w) => Date.parse(w.start) < Date.parse(w.end), { message: 'end must be after start', path: ['end'] });
+
+export const RecurringWindowSchema = z.strictObject({
+  days: z.array(z.enum(DAYS)).min(1).max(7),
+  /** Local start time, HH:MM (24 h). */
+  at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time looks like 02:30'),
+  durationMinutes: z.int().min(1).max(7 * 24 * 60),
+  timeZone: z.string().refine(isTimeZone, 'not an IANA time zone, e.g. Europe/Paris').meta({ 'x-vigil-rule': 'an IANA time zone, e.g. Europe/Paris' }).default('UTC'),
+});
+
+export const MaintenanceWindowSchema = z.union([OneOffWindowSchema, RecurringWindowSchema]);
+
+/** A target's incident settings: spread into the target's configuration (below) and its API body. */
+export const incidentSettingFields = {
+  /** The policy that pages people when this target goes down; without one, incidents open and notify nobody. */
+  escalationPolicyId: escalationPolicyId.nullable().default(null),
+  /** Recovery resolves the incident by itself; when false it stays open until a human resolves it. */
+  autoResolve: z.boolean().default(true),
+  /** Going down again this soon after a resolution reopens the same incident instead of opening (and paging) anew. */
+  reopenWindowSeconds: z.int().min(0).max(86_400).default(DEFAULT_REOPEN_WINDOW_SECONDS),
+};
+
 
 /** A label operators group and filter targets by: a short slug such as `eu-west` or `payments`. */
 export const TagSchema = z
@@ -17,7 +63,7 @@ export const TagsSchema = z
   .refine((tags) => new Set(tags).size === tags.length, 'tags must be unique')
   .meta({ uniqueItems: true });
 
-/** A target's whole configuration as the target workflow holds it. Pure: imported by workflow code. */
+/** A target's whole configuration as the target workflow holds it (workflow code imports its type only). */
 export const TargetSpecSchema = z.strictObject({
   name: trimmedText(1, 200),
   intervalSeconds: z.int().min(1).max(86_400),
@@ -34,18 +80,3 @@ export const TargetSpecSchema = z.strictObject({
   ...incidentSettingFields,
 });
 export type TargetSpec = z.infer<typeof TargetSpecSchema>;
-
-/** What a target shows: its health, unless an operator paused it or a maintenance window is open. */
-export type ShownState = TargetState | 'paused' | 'maintenance';
-
-export const shownState = (health: TargetState, { paused, inMaintenance }: { paused: boolean; inMaintenance: boolean }): ShownState =>
-  paused ? 'paused' : inMaintenance ? 'maintenance' : health;
-
-/** A change of the state a target shows: the row appended to `flips`. */
-export interface StateChange {
-  from: ShownState;
-  to: ShownState;
-  /** The slot of the result that caused it, or the moment of the operator's action or the maintenance boundary. */
-  at: number;
-  reason: string;
-}

@@ -32,7 +32,7 @@ import {
   type NotificationKind,
   type OpenState,
 } from '../domain/incident';
-import type { ShownState } from '../domain/target';
+import type { ShownState } from '../domain/shown-state';
 
 /** What Vigil's incident workflows are found by in the Temporal UI (registered by `npm run up` and deploy/). */
 export const INCIDENT_SEARCH_ATTRIBUTES = {

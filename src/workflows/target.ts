@@ -23,7 +23,8 @@ import { initialFlapState, noteChange, settle, settlesAt, type FlapState } from 
 import { initialJudgement, judge, type Judgement, type Thresholds } from '../domain/judge';
 import { maintenanceAt } from '../domain/maintenance';
 import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, PROBE_WINDOW_PATCH, nextSlot, phaseMs, windowFrom, type ProbeMode } from '../domain/schedule';
-import { shownState, TargetSpecSchema, type ShownState, type TargetSpec } from '../domain/target';
+import { shownState, type ShownState } from '../domain/shown-state';
+import type { TargetSpec } from '../domain/target';
 
 export interface TargetWorkflowInput {
   targetId: string;
@@ -77,6 +78,12 @@ export const deleteTargetUpdate = defineUpdate<void>('deleteTarget');
  * the workflow checks at once instead of at its next deadline. Ordinary pings never signal.
  */
 export const pingSignal = defineSignal('ping');
+
+/**
+ * The configuration's schema, loaded when an update needs it and not before: a workflow's modules are evaluated afresh
+ * for every workflow a worker caches or replays, and zod is by far the largest of them (docs/benchmarks.md).
+ */
+const targetSpecSchema = () => (require('../domain/target') as typeof import('../domain/target')).TargetSpecSchema;
 
 /** Longest probe a target may configure, plus room for the write that follows it. */
 const PROBE_ALLOWANCE_MS = 90_000;
@@ -208,10 +215,10 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
   setHandler(statusQuery, view);
   setHandler(
     updateTargetUpdate,
-    async ({ spec: requested, expectedVersion }) => (await submit({ kind: 'update', spec: TargetSpecSchema.parse(requested), expectedVersion })) as TargetView,
+    async ({ spec: requested, expectedVersion }) => (await submit({ kind: 'update', spec: targetSpecSchema().parse(requested), expectedVersion })) as TargetView,
     {
       validator: ({ spec: requested, expectedVersion }) => {
-        const parsed = TargetSpecSchema.safeParse(requested);
+        const parsed = targetSpecSchema().safeParse(requested);
         if (!parsed.success) throw ApplicationFailure.nonRetryable('invalid target configuration', 'InvalidTargetSpec', parsed.error.issues);
         const conflict = versionConflict(expectedVersion);
         if (conflict) throw conflict;

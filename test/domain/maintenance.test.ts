@@ -1,4 +1,5 @@
-import { maintenanceAt, MaintenanceWindowSchema, type MaintenanceWindow } from '../../src/domain/maintenance';
+import { maintenanceAt, type MaintenanceWindow } from '../../src/domain/maintenance';
+import { MaintenanceWindowSchema } from '../../src/domain/target';
 
 const at = (iso: string) => Date.parse(iso);
 const windows = (...w: unknown[]) => w.map((x) => MaintenanceWindowSchema.parse(x)) as MaintenanceWindow[];

@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import { DEFAULT_FLAPPING, FlappingPolicySchema } from '../../domain/flapping';
-import { incidentSettingFields } from '../../domain/incident';
+import { DEFAULT_FLAPPING } from '../../domain/flapping';
 import { DEFAULT_THRESHOLDS } from '../../domain/judge';
-import { MaintenanceWindowSchema } from '../../domain/maintenance';
 import { HttpProbeSchema, ProbeSchema, type Probe } from '../../domain/probe';
-import { TagsSchema, type TargetSpec } from '../../domain/target';
+import { FlappingPolicySchema, incidentSettingFields, MaintenanceWindowSchema, TagsSchema, type TargetSpec } from '../../domain/target';
 import { trimmedText } from '../../domain/text';
 import { Problem } from '../problems';
 
