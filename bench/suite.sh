@@ -2,7 +2,7 @@
 # The benchmark session behind docs/benchmarks.md, one run after the other (about 75 minutes on 2 cores). Each run
 # waits (up to QUIET_WAIT seconds) for the machine to be quiet first: numbers taken while other work runs are not
 # comparable, and every report records the load average next to its numbers anyway. Results: bench/results/*.json.
-#   QUIET_WAIT=0 bash bench/suite.sh [ramp|goal|modes|writers|stacks|api]...     (all of them when none is named)
+#   QUIET_WAIT=0 bash bench/suite.sh [ramp|goal|capacity|modes|writers|stacks|api]...     (all of them when none is named)
 source "$(dirname "$0")/../scripts/lib.sh"
 ensure_node_modules
 generate_prisma_client
@@ -42,9 +42,16 @@ modes() {
 }
 
 writers() {
-  # One statement per result against group commit; status on change against status on every result.
+  # One statement per result against group commit; no linger against a 200 ms one.
   one --env VIGIL_WRITE_MAX_BATCH=1 --env VIGIL_WRITE_MAX_IN_FLIGHT=10 --label writer-one-per-result --out "$OUT/writer-one-per-result.json"
-  one --env VIGIL_STATUS_WRITES=change --label writer-status-on-change --out "$OUT/writer-status-on-change.json"
+  one --env VIGIL_WRITE_LINGER_MS=0 --label writer-no-linger --out "$OUT/writer-no-linger.json"
+}
+
+capacity() {
+  # Issue 16, points 1 and 4: 8,000 targets imported through the API at 30 a second (under 5 minutes, each probed
+  # within two intervals of its 201), then held at 20 s, measured over a whole probe window (600 s).
+  bench --stack production-like --targets 8000 --interval 20 --warmup 30 --settle-max 900 --duration 600 \
+    --create-concurrency 32 --create-rate 30 --max-minutes 50 --label capacity-8000x20s --out "$OUT/capacity-8000x20s.json"
 }
 
 stacks() {
@@ -59,7 +66,7 @@ api() {
     --connections 16 --out "$OUT/api-dev.json" || echo "[suite] api run ended with $?"
 }
 
-for part in "${@:-ramp goal modes writers stacks api}"; do
+for part in "${@:-ramp goal capacity modes writers stacks api}"; do
   for p in $part; do "$p"; done
 done
 npx tsx bench/summarize.ts "$OUT"/*.json > "$OUT/summary.md"
