@@ -65,7 +65,8 @@ const EnvSchema = z.object({
   /** Origins (the Temporal Web UI's) that may call the codec endpoint /v1/codec from a browser; comma-separated. */
   VIGIL_CODEC_CORS_ORIGINS: z.string().optional(),
   VIGIL_WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(10_000),
-  VIGIL_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2_000),
+  /** Workflows a worker keeps in memory between tasks; the others replay their short runs (docs/benchmarks.md). */
+  VIGIL_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(250),
   VIGIL_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /**
    * The probe-result writer (src/db/check-results.ts): rows per group-commit statement, statements at once, and how
