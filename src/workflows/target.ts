@@ -395,6 +395,8 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
       return;
     }
     for (const c of checked) await judgeResult(c);
+    // The grid starts after this probe: its first slot may have come while the target's row was being saved.
+    next = Math.max(next, nextSlot(at, grid().intervalMs, grid().phase));
   };
 
   if (!input.carried) {
