@@ -17,10 +17,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { CheckedSlot, RunChecksResult } from '../activities/checks';
+import type { CheckedSlot, RunChecksInput, RunChecksResult } from '../activities/checks';
 import { unstorableRefusal } from '../domain/failures';
 import { initialFlapState, noteChange, settle, settlesAt, type FlapState } from '../domain/flapping';
 import { initialJudgement, judge, type Judgement, type Thresholds } from '../domain/judge';
+import type { ActiveProbe } from '../domain/probe';
 import { maintenanceAt } from '../domain/maintenance';
 import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, PROBE_WINDOW_PATCH, nextSlot, phaseMs, windowFrom, type ProbeMode } from '../domain/schedule';
 import { shownState, type ShownState } from '../domain/shown-state';
@@ -291,6 +292,20 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     await show(shownState(judgement.state, { paused, inMaintenance: inMaintenance() }), c.scheduledAt, judged.flip.reason);
   };
 
+  /** One slot probed now, off the grid: an operator's check now (`manual`), or a new target's first probe. */
+  const probeNow = (probe: ActiveProbe, at: number, manual: boolean): RunChecksInput => ({
+    targetId,
+    version,
+    probe,
+    intervalMs: grid().intervalMs,
+    slots: [at],
+    firstSlotIsDue: true,
+    manual,
+    maintenance: inMaintenance(),
+    judgement,
+    thresholds: thresholds(),
+  });
+
   /** Saves the configuration as it now stands; a new version also fences off the window that was interrupted. */
   const save = async () => {
     version++;
@@ -339,18 +354,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
         if (probe.kind === 'heartbeat') return (await checkPings(true)) ?? { scheduledAt: Date.now(), outcome: 'missed' };
         const at = Date.now();
         try {
-          const { checked } = await probeSlot({
-            targetId,
-            version,
-            probe,
-            intervalMs: grid().intervalMs,
-            slots: [at],
-            firstSlotIsDue: true,
-            manual: true,
-            maintenance: inMaintenance(),
-            judgement,
-            thresholds: thresholds(),
-          });
+          const { checked } = await probeSlot(probeNow(probe, at, true));
           for (const c of checked) await judgeResult(c);
           return checked[0];
         } catch (err) {
@@ -376,18 +380,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     const at = Date.now();
     let checked: CheckedSlot[];
     try {
-      ({ checked } = await probeSlotLocally({
-        targetId,
-        version,
-        probe,
-        intervalMs: grid().intervalMs,
-        slots: [at],
-        firstSlotIsDue: true,
-        manual: false,
-        maintenance: inMaintenance(),
-        judgement,
-        thresholds: thresholds(),
-      }));
+      ({ checked } = await probeSlotLocally(probeNow(probe, at, false)));
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       // Vigil could not probe (Postgres unreachable for minutes): the grid's first slot will.
