@@ -114,7 +114,6 @@ export interface BenchReport {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Waits until every target has a status row with a probed slot; returns when (epoch ms), or the deadline. */
 /** Seconds from each target's 201 to its first result, and how many came later than two intervals after it (or never). */
 async function firstProbes(pool: Pool, targets: CreatedTarget[]): Promise<{ seconds: Quantiles; late: number }> {
   const { rows } = await pool.query<{ target_id: string; first: Date }>(
@@ -127,6 +126,7 @@ async function firstProbes(pool: Pool, targets: CreatedTarget[]): Promise<{ seco
   return { seconds: quantiles(delays.map((d) => round(d, 1))), late };
 }
 
+/** Waits until every target has a status row with a probed slot; returns when (epoch ms), or the deadline. */
 async function allProbed(pool: Pool, targets: BenchTarget[], deadline: number): Promise<number> {
   for (;;) {
     const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM target_status WHERE target_id = ANY($1) AND last_scheduled_at IS NOT NULL', [targets.map((t) => t.id)]);

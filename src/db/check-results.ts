@@ -154,7 +154,6 @@ FROM accepted a
 LEFT JOIN inserted i USING (target_id, scheduled_at)
 LEFT JOIN existing e USING (target_id, scheduled_at)`;
 
-
 /** Latency describes the service when it answered acceptably; failures show in uptime instead. */
 const latencyBucketOf = (row: CheckResultRow): number | null =>
   (row.outcome === 'up' || row.outcome === 'degraded') && row.latencyMs !== null ? latencyBucket(row.latencyMs) : null;

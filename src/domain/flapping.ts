@@ -1,13 +1,10 @@
+import type { FlappingPolicy } from './target';
+
 /**
  * Flapping: a target that keeps changing state is marked flapping, so that each change does not open or close an
  * incident. It starts when `changes` state changes fall within `windowSeconds`, and ends once a whole window passes
  * without one. Pure and free of zod: used by workflow code (src/domain/target.ts validates the policy).
  */
-export interface FlappingPolicy {
-  changes: number;
-  windowSeconds: number;
-}
-
 export const DEFAULT_FLAPPING: FlappingPolicy = { changes: 5, windowSeconds: 1800 };
 
 export interface FlapState {

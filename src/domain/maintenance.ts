@@ -1,3 +1,5 @@
+import type { MaintenanceWindow, RecurringWindow } from './target';
+
 /**
  * Maintenance windows: while one is open a target's results are still recorded and judged, but it shows as
  * `maintenance` and opens no incident. One-off windows are two instants; recurring ones repeat weekly at a local time
@@ -5,23 +7,6 @@
  * used by workflow code (Intl is deterministic there), so free of zod (src/domain/target.ts validates windows).
  */
 export const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-
-export interface OneOffWindow {
-  /** ISO 8601 instants with an offset. */
-  start: string;
-  end: string;
-}
-
-export interface RecurringWindow {
-  days: (typeof DAYS)[number][];
-  /** Local start time, HH:MM (24 h). */
-  at: string;
-  durationMinutes: number;
-  /** An IANA time zone. */
-  timeZone: string;
-}
-
-export type MaintenanceWindow = OneOffWindow | RecurringWindow;
 
 const DAY_MS = 86_400_000;
 

@@ -8,8 +8,9 @@ import { ProbeSchema } from './probe';
 import { trimmedText } from './text';
 
 /*
- * A target's configuration, validated: every zod schema of it lives here, and the rules that interpret it
- * (flapping.ts, maintenance.ts, judge.ts, incident.ts) are free of zod. Workflow code imports those rules, and a
+ * A target's configuration, validated: every zod schema of it lives here, with the types inferred from them, and the
+ * rules that interpret it (flapping.ts, maintenance.ts, judge.ts, incident.ts) import those types only, so they are
+ * free of zod. Workflow code imports those rules, and a
  * workflow's modules are evaluated afresh for every workflow a worker caches or replays: zod stays out of that.
  */
 
@@ -17,6 +18,7 @@ export const FlappingPolicySchema = z.strictObject({
   changes: z.int().min(2).max(100),
   windowSeconds: z.int().min(60).max(86_400),
 });
+export type FlappingPolicy = z.infer<typeof FlappingPolicySchema>;
 
 const isTimeZone = (tz: string): boolean => {
   try {
@@ -40,6 +42,8 @@ export const RecurringWindowSchema = z.strictObject({
 });
 
 export const MaintenanceWindowSchema = z.union([OneOffWindowSchema, RecurringWindowSchema]);
+export type MaintenanceWindow = z.infer<typeof MaintenanceWindowSchema>;
+export type RecurringWindow = z.infer<typeof RecurringWindowSchema>;
 
 /** A target's incident settings: spread into the target's configuration (below) and its API body. */
 export const incidentSettingFields = {
@@ -50,7 +54,6 @@ export const incidentSettingFields = {
   /** Going down again this soon after a resolution reopens the same incident instead of opening (and paging) anew. */
   reopenWindowSeconds: z.int().min(0).max(86_400).default(DEFAULT_REOPEN_WINDOW_SECONDS),
 };
-
 
 /** A label operators group and filter targets by: a short slug such as `eu-west` or `payments`. */
 export const TagSchema = z

@@ -21,8 +21,8 @@ import type { CheckedSlot, RunChecksInput, RunChecksResult } from '../activities
 import { unstorableRefusal } from '../domain/failures';
 import { initialFlapState, noteChange, settle, settlesAt, type FlapState } from '../domain/flapping';
 import { initialJudgement, judge, type Judgement, type Thresholds } from '../domain/judge';
-import type { ActiveProbe } from '../domain/probe';
 import { maintenanceAt } from '../domain/maintenance';
+import type { ActiveProbe } from '../domain/probe';
 import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, PROBE_WINDOW_PATCH, nextSlot, phaseMs, windowFrom, type ProbeMode } from '../domain/schedule';
 import { shownState, type ShownState } from '../domain/shown-state';
 import type { TargetSpec } from '../domain/target';

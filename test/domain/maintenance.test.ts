@@ -1,5 +1,5 @@
-import { maintenanceAt, type MaintenanceWindow } from '../../src/domain/maintenance';
-import { MaintenanceWindowSchema } from '../../src/domain/target';
+import { maintenanceAt } from '../../src/domain/maintenance';
+import { MaintenanceWindowSchema, type MaintenanceWindow } from '../../src/domain/target';
 
 const at = (iso: string) => Date.parse(iso);
 const windows = (...w: unknown[]) => w.map((x) => MaintenanceWindowSchema.parse(x)) as MaintenanceWindow[];
