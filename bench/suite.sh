@@ -2,7 +2,7 @@
 # The benchmark session behind docs/benchmarks.md, one run after the other (about 75 minutes on 2 cores). Each run
 # waits (up to QUIET_WAIT seconds) for the machine to be quiet first: numbers taken while other work runs are not
 # comparable, and every report records the load average next to its numbers anyway. Results: bench/results/*.json.
-#   QUIET_WAIT=0 bash bench/suite.sh [ramp|goal|capacity|modes|writers|stacks|api]...     (all of them when none is named)
+#   QUIET_WAIT=0 bash bench/suite.sh [ramp|goal|capacity|writers|stacks|api]...     (all of them when none is named)
 source "$(dirname "$0")/../scripts/lib.sh"
 ensure_node_modules
 generate_prisma_client
@@ -19,7 +19,7 @@ wait_quiet() {
 # A run that breaks or hits its time limit has still saved what it measured: the session goes on.
 bench() { wait_quiet; npx tsx bench/run.ts "$@" || echo "[suite] run ended with $?"; }
 
-# Each comparison run is its own throwaway stack at 1,000 targets × 20 s (50 probes/s); the window-mode, group-commit,
+# Each comparison run is its own throwaway stack at 1,000 targets × 20 s (50 probes/s); the group-commit,
 # status-on-every-result baseline at that load is the ramp's 1,000-target step (same stack, same settings).
 ramp() {
   # 1x, 10x, 100x and past the goal: the project's goal is 8,000 targets at 20 s on production persistence.
@@ -35,11 +35,6 @@ goal() {
 }
 
 one() { bench --stack production-like --targets 1000 --interval 20 --warmup 30 --duration 60 --create-concurrency 48 --max-minutes 9 "$@"; }
-
-modes() {
-  # The three designs side by side at one load past the per-probe budget of the simple designs (50 probes/s).
-  for mode in slot local; do one --probe-mode "$mode" --label "mode-$mode" --out "$OUT/mode-$mode.json"; done
-}
 
 writers() {
   # One statement per result against group commit; no linger against a 200 ms one.
@@ -66,7 +61,7 @@ api() {
     --connections 16 --out "$OUT/api-dev.json" || echo "[suite] api run ended with $?"
 }
 
-for part in "${@:-ramp goal capacity modes writers stacks api}"; do
+for part in "${@:-ramp goal capacity writers stacks api}"; do
   for p in $part; do "$p"; done
 done
 npx tsx bench/summarize.ts "$OUT"/*.json > "$OUT/summary.md"

@@ -2,7 +2,6 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { CodecSettings } from './codec/routes';
 import type { PrismaClient } from '../db/prisma';
-import type { ProbeMode } from '../domain/schedule';
 import type { Logger } from '../log';
 
 /** What the API's routes need: its own pool (separate from the workers'), Prisma over it, and a Temporal client. */
@@ -19,8 +18,6 @@ export interface ApiDeps {
      * (VIGIL_ADMISSION_MAX_BACKLOG_SECONDS); absent, every create is admitted.
      */
     admissionMaxBacklogSeconds?: number;
-    /** How new targets' workflows run their probes (VIGIL_PROBE_MODE); `window` when absent. */
-    probeMode?: ProbeMode;
     /** The codec endpoint's keys and browser origins (src/api/codec); without keys it decodes nothing. */
     codec?: CodecSettings;
   };

@@ -2,7 +2,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseCodecKeys, type CodecKeys } from '../codec/keys';
-import { PROBE_MODES, type ProbeMode } from '../domain/schedule';
 
 /** How long results and their rollups are kept, in whole UTC days before today. */
 export interface RetentionPolicy {
@@ -33,8 +32,6 @@ const EnvSchema = z.object({
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** The shortest probe interval the API accepts. 10 s in production; tests lower it to keep runs short. */
-  /** How new targets' probes run (src/domain/schedule.ts): keep `window` unless comparing designs. */
-  VIGIL_PROBE_MODE: z.enum(PROBE_MODES).default('window'),
   VIGIL_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(10),
   VIGIL_ADMISSION_MAX_BACKLOG_SECONDS: z.coerce.number().min(0.1).max(3_600).default(5),
   /**
@@ -113,7 +110,6 @@ export interface Config {
   minIntervalSeconds: number;
   /** New targets are refused while Temporal tasks have waited longer than this for a worker (src/api/targets/admission.ts). */
   admissionMaxBacklogSeconds: number;
-  probeMode: ProbeMode;
   bootstrapAdminKey?: string;
   publicRateLimitPerMinute: number;
   probeAllowCidrs: string[];
@@ -171,7 +167,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     api: { host: e.API_HOST, port: e.API_PORT },
     minIntervalSeconds: e.VIGIL_MIN_INTERVAL_SECONDS,
     admissionMaxBacklogSeconds: e.VIGIL_ADMISSION_MAX_BACKLOG_SECONDS,
-    probeMode: e.VIGIL_PROBE_MODE,
     bootstrapAdminKey: e.VIGIL_BOOTSTRAP_ADMIN_KEY,
     publicRateLimitPerMinute: e.VIGIL_PUBLIC_RATE_LIMIT,
     probeAllowCidrs: e.VIGIL_PROBE_ALLOW_CIDRS.split(',').map((s) => s.trim()).filter(Boolean),

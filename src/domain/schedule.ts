@@ -38,13 +38,6 @@ export const FIRST_PROBE_WINDOW_MS = 120_000;
 /** The workflow patch id behind which windows grew from FIRST_PROBE_WINDOW_MS to PROBE_WINDOW_MS. */
 export const PROBE_WINDOW_PATCH = 'ten-minute-probe-windows';
 
-/**
- * How probes reach the workers: `window` (the default) as above; `slot`, one activity per probe on a workflow timer;
- * `local`, one local activity per probe on a workflow timer (no activity task, but the probe holds the workflow task).
- * The last two are the simple designs `window` is measured against (docs/benchmarks.md).
- */
-export const PROBE_MODES = ['window', 'slot', 'local'] as const;
-export type ProbeMode = (typeof PROBE_MODES)[number];
 export const MAX_SLOTS_PER_WINDOW = 60;
 
 export const slotsPerWindow = (intervalMs: number, windowMs = PROBE_WINDOW_MS): number =>

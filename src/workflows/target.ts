@@ -23,7 +23,7 @@ import { initialFlapState, noteChange, settle, settlesAt, type FlapState } from 
 import { initialJudgement, judge, type Judgement, type Thresholds } from '../domain/judge';
 import { maintenanceAt } from '../domain/maintenance';
 import type { ActiveProbe } from '../domain/probe';
-import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, PROBE_WINDOW_PATCH, nextSlot, phaseMs, windowFrom, type ProbeMode } from '../domain/schedule';
+import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, PROBE_WINDOW_PATCH, nextSlot, phaseMs, windowFrom } from '../domain/schedule';
 import { shownState, type ShownState } from '../domain/shown-state';
 import type { TargetSpec } from '../domain/target';
 
@@ -32,8 +32,6 @@ export interface TargetWorkflowInput {
   spec: TargetSpec;
   /** Version of the configuration (spec and paused); grows with every accepted change. */
   version: number;
-  /** How probes run; `window` when absent. Chosen by the deployment (VIGIL_PROBE_MODE) when the target is created. */
-  probeMode?: ProbeMode;
   /** What a previous run handed over at continue-as-new; absent on the first run. */
   carried?: CarriedState;
 }
@@ -99,7 +97,7 @@ const { runChecks: probeSlot } = proxyActivities<Activities>({
   retry: probeRetry,
 });
 
-/** A single slot as a local activity: a new target's first probe, and every slot in probe mode `local`. */
+/** A single slot as a local activity: a new target's first probe. */
 const { runChecks: probeSlotLocally } = proxyLocalActivities<Activities>({
   startToCloseTimeout: PROBE_ALLOWANCE_MS,
   scheduleToCloseTimeout: 3 * PROBE_ALLOWANCE_MS,
@@ -173,7 +171,7 @@ interface Pending {
  * alone, one at a time, so that no two paths ever change the state at once.
  */
 export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> {
-  const { targetId, probeMode = 'window' } = input;
+  const { targetId } = input;
   let spec = input.spec;
   let version = input.version;
   const grid = () => {
@@ -394,7 +392,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
 
   if (!input.carried) {
     await projection().saveTarget({ targetId, spec, version, paused });
-    if (probeMode === 'window' && patched(FIRST_PROBE_PATCH)) await probeAtOnce();
+    if (patched(FIRST_PROBE_PATCH)) await probeAtOnce();
   }
 
   for (;;) {
@@ -426,7 +424,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
       // Handlers in flight wait on this loop, so a command that arrives now is applied first.
       await condition(() => allHandlersFinished() || pending.length > 0);
       if (pending.length > 0) continue;
-      await continueAsNew<typeof targetWorkflow>({ targetId, spec, version, probeMode, carried: { judgement, nextSlot: next, paused, shown, flap, incidentSequence } });
+      await continueAsNew<typeof targetWorkflow>({ targetId, spec, version, carried: { judgement, nextSlot: next, paused, shown, flap, incidentSequence } });
     }
 
     if (paused) {
@@ -466,7 +464,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     if (next < now - windowMs) next = nextSlot(now - windowMs, intervalMs, phase);
     const settling = longWindows ? settlesAt(flap, spec.flapping) : undefined;
     const endsBy = Math.min(maintenance.nextChange ?? Infinity, settling ?? Infinity);
-    const slots = probeMode === 'window' ? windowFrom(next, intervalMs, windowMs, endsBy) : [next];
+    const slots = windowFrom(next, intervalMs, windowMs, endsBy);
     // A window of one slot waits here, on a timer in the history; a longer window waits inside the activity.
     const single = slots.length === 1;
     if (single) {
@@ -478,7 +476,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     let result: RunChecksResult | undefined;
     try {
       window = new CancellationScope();
-      const run = !single ? probeWindow : probeMode === 'local' ? probeSlotLocally : probeSlot;
+      const run = single ? probeSlot : probeWindow;
       const request = { targetId, version, probe, intervalMs, slots, firstSlotIsDue: single, manual: false, maintenance: maintenance.inside, judgement, thresholds: thresholds() };
       result = await window.run(() => run(request));
     } catch (err) {

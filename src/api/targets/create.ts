@@ -25,7 +25,7 @@ export function createTarget(deps: ApiDeps): RequestHandler {
     // With an Idempotency-Key, derived from it: a retry after a crash starts the same workflow, and Temporal keeps it.
     if (deps.config.admissionMaxBacklogSeconds !== undefined) await assertRoomForNewTarget(deps.temporal, deps.config.admissionMaxBacklogSeconds);
     const id = idempotentId(res, 'tgt');
-    const workflow = await startTargetWorkflow(deps.temporal, id, spec, deps.config.probeMode);
+    const workflow = await startTargetWorkflow(deps.temporal, id, spec);
     try {
       await upsertTarget(deps.pool, { targetId: id, spec, version: 1, paused: false });
     } catch (err) {

@@ -1,5 +1,4 @@
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import type { ProbeMode } from '../../domain/schedule';
 import type { TargetSpec } from '../../domain/target';
 import { TASK_QUEUE, targetWorkflowId } from '../../ids';
 import { targetWorkflow } from '../../workflows/target';
@@ -13,13 +12,12 @@ export function startTargetWorkflow(
   temporal: Client,
   targetId: string,
   spec: TargetSpec,
-  probeMode?: ProbeMode,
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof targetWorkflow>> {
   return temporalCall(temporal, () =>
     temporal.workflow.start(targetWorkflow, {
       workflowId: targetWorkflowId(targetId),
       taskQueue: TASK_QUEUE,
-      args: [{ targetId, spec, version: 1, ...(probeMode ? { probeMode } : {}) }],
+      args: [{ targetId, spec, version: 1 }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       memo: { name: spec.name },
     }),
