@@ -8,6 +8,7 @@ import { Mailer, type MailSettings } from '../activities/notifications/email';
 import { AddressGuard } from '../activities/probes/address-guard';
 import { CheckResultWriter } from '../db/check-results';
 import { TASK_QUEUE } from '../ids';
+import { bundleWorkflowsApart } from './bundle';
 import { WorkerLease, type WorkerLeaseOptions } from './leases';
 
 export interface VigilWorkerOptions {
@@ -27,7 +28,7 @@ export interface VigilWorkerOptions {
   lease?: WorkerLeaseOptions;
   /** Encrypts payloads (src/codec): the same as every client's, or neither side can read the other's. */
   dataConverter?: DataConverter;
-  /** A pre-built bundle (tests build one for every suite); otherwise the workflows are bundled at start-up. */
+  /** A pre-built bundle (tests build one for every suite); otherwise the workflows are bundled at start-up, apart. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   taskQueue?: string;
 }
@@ -51,19 +52,21 @@ export async function createVigilWorker(opts: VigilWorkerOptions): Promise<Vigil
     temporal: opts.temporal,
     mailer: new Mailer(opts.mail),
   });
+  const bundled = opts.workflowBundle ? undefined : await bundleWorkflowsApart(require.resolve('../workflows'));
+  // The worker reads the bundle once, as it is created.
   const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     activities,
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    workflowBundle: opts.workflowBundle ?? { codePath: bundled!.codePath },
     // Probe windows spend nearly all their time asleep, so one worker holds thousands of them at once.
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities,
     maxCachedWorkflows: opts.maxCachedWorkflows,
     // A window hands its remaining slots back at once on shutdown, so draining takes seconds, not a whole window.
     shutdownGraceTime: '5s',
-  });
+  }).finally(() => bundled?.remove());
   return {
     worker,
     lease,
