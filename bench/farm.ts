@@ -19,16 +19,28 @@ export interface Farm {
   urlOf(n: number): string;
   requests(): number;
   failures(): number;
+  /** From now on, notes when each path (each target) was asked, until the next call. */
+  watch(): void;
+  /** Epoch ms of each request since watch(), by path (`/t/<n>`). */
+  requestTimes(): Map<string, number[]>;
   close(): Promise<void>;
 }
 
 export async function startFarm(opts: FarmOptions): Promise<Farm> {
   let requests = 0;
   let failures = 0;
+  let watched: Map<string, number[]> | undefined;
+  const note = (path: string) => {
+    if (!watched) return;
+    const times = watched.get(path);
+    if (times) times.push(Date.now());
+    else watched.set(path, [Date.now()]);
+  };
   const servers = await Promise.all(
     Array.from({ length: opts.servers }, async () => {
       const server = http.createServer((req, res) => {
         requests++;
+        note(req.url ?? '');
         const fail = Math.random() < opts.failureRate;
         if (fail) failures++;
         const delay = Math.max(0, opts.latencyMs + (Math.random() * 2 - 1) * opts.jitterMs);
@@ -46,6 +58,10 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     urlOf: (n) => `http://127.0.0.1:${ports[n % ports.length]}/t/${n}`,
     requests: () => requests,
     failures: () => failures,
+    watch: () => {
+      watched = new Map();
+    },
+    requestTimes: () => watched ?? new Map(),
     close: () =>
       Promise.all(
         servers.map(

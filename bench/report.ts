@@ -48,3 +48,19 @@ export function creationTable(reports: BenchReport[]): string {
   );
   return [head, ...rows].join('\n');
 }
+
+/** Issue 16 point 5, per run that had a failover phase (bench/failover.ts). */
+export function failoverTable(reports: BenchReport[]): string {
+  const head =
+    '| run | targets × interval | worker killed: windows it ran, probed again after p50 / max (s), late | missed + absent, probes without a result | whole stack: stop, start (s), on schedule after p50 / max (s), never | missed + absent, probes without a result |\n|---|---|---|---|---|---|';
+  const rows = reports.flatMap((r) => {
+    const f = r.failover;
+    if (!f) return [];
+    const k = f.workerKill;
+    const s = f.restart;
+    return [
+      `| ${r.label} | ${f.targets} × ${f.intervalSeconds} s | ${k.windowsHeld}, ${k.reprobedSeconds.p50 ?? '–'} / ${k.reprobedSeconds.max ?? '–'}, ${k.lateOrNever} | ${k.missedRows} + ${k.absentSlots}, ${k.unrecordedProbes} | ${s.stopSeconds}, ${s.startSeconds}, ${s.onScheduleSeconds.p50 ?? '–'} / ${s.onScheduleSeconds.max ?? '–'}, ${s.neverOnSchedule} | ${s.missedRows} + ${s.absentSlots}, ${s.unrecordedProbes} |`,
+    ];
+  });
+  return [head, ...rows].join('\n');
+}

@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'pg';
-import { PROBE_MODES, type ProbeMode } from '../src/domain/schedule';
 import { TEMPORAL_CLI_VERSION, TEMPORAL_SERVER_VERSION } from '../src/stack/tools';
+import { killOneWorker, restartStack, type FailoverReport } from './failover';
 import { startFarm, type Farm } from './farm';
 import {
   counterRates,
@@ -29,13 +29,13 @@ import {
   type StatementCost,
 } from './measure';
 import { round, sample, usageBetween, type Usage } from './procfs';
-import { markdownTable } from './report';
+import { failoverTable, markdownTable } from './report';
 import { startBenchStack, type BenchStack, type StackKind } from './stack';
 import { createTargets, type CreatedTarget, type CreationReport } from './targets';
 
 /**
  * `npm run bench -- --targets 100,1000,5000 --interval 60 --duration 180 [--stack dev|production-like]
- *   [--probe-mode window|slot|local] [--env KEY=VALUE ...]`
+ *   [--env KEY=VALUE ...]`
  *
  * Starts a stack in a throwaway folder, a farm of fake targets on loopback, then ramps: for each number of targets it
  * creates the missing ones through the API, lets them settle, measures for `duration` seconds, and reports. The ramp
@@ -51,7 +51,6 @@ export interface BenchOptions {
   warmupSeconds: number;
   /** After the warm-up, at most this long to wait for steady state (see `settle`); 0 to measure at once. */
   settleMaxSeconds: number;
-  probeMode: ProbeMode;
   env: Record<string, string>;
   farm: { servers: number; latencyMs: number; jitterMs: number; failureRate: number };
   createConcurrency: number;
@@ -59,6 +58,8 @@ export interface BenchOptions {
   createRate: number;
   historySamples: number;
   keepGoing: boolean;
+  /** After the last step, kill a worker, then restart the whole stack (bench/failover.ts; production-like only). */
+  failover: boolean;
   maxMinutes: number;
   label: string;
   out?: string;
@@ -76,7 +77,15 @@ export interface StepReport {
    * waited for. `firstProbeSeconds`: from each target's 201 to its first result; `lateFirstProbes`: targets whose first
    * result came more than two intervals after their 201, or never.
    */
-  creation: CreationReport & { allProbingSeconds: number; steadySeconds?: number | null; firstProbeSeconds: Quantiles; lateFirstProbes: number };
+  creation: CreationReport & {
+    allProbingSeconds: number;
+    steadySeconds?: number | null;
+    firstProbeSeconds: Quantiles;
+    lateFirstProbes: number;
+    /** While the targets were created: each component's CPU, and the Temporal frontend's requests by operation. */
+    usage: Usage;
+    temporalFrontendPerSecond?: Record<string, number>;
+  };
   window: { from: string; to: string; seconds: number };
   slots: SlotReport;
   projectionLagMs: Quantiles;
@@ -103,13 +112,13 @@ export interface BenchReport {
   machine: { cpu: string; cores: number; memoryGb: number; kernel: string; node: string; postgres: string; temporal: string };
   commit: string;
   stack: StackKind;
-  probeMode: ProbeMode;
   env: Record<string, string>;
   farm: BenchOptions['farm'];
   stackStartSeconds: number;
   steps: StepReport[];
   /** The first step that broke, and what broke. */
   knee: { targets: number; why: string[] } | null;
+  failover?: FailoverReport;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -167,7 +176,7 @@ function scanLogs(files: string[], offsets: Map<string, number>): { errors: numb
 
 export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const adminKey = `bench_${randomBytes(24).toString('base64url')}`;
-  const env: Record<string, string> = { VIGIL_PROBE_MODE: opts.probeMode, ...opts.env };
+  const env: Record<string, string> = { ...opts.env };
   const report: BenchReport = {
     label: opts.label,
     startedAt: new Date().toISOString(),
@@ -183,7 +192,6 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     },
     commit: gitCommit(),
     stack: opts.stack,
-    probeMode: opts.probeMode,
     env,
     farm: opts.farm,
     stackStartSeconds: 0,
@@ -230,22 +238,26 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     const logOffsets = new Map<string, number>();
     scanLogs(stack.workerLogs(), logOffsets);
 
-    const targets: BenchTarget[] = [];
+    const targets: (BenchTarget & { url?: string })[] = [];
     for (const goal of opts.targets) {
       const bodies = Array.from({ length: Math.max(0, goal - targets.length) }, (_, i) => {
         const n = targets.length + i;
         return { name: `bench-${n}`, url: farm!.urlOf(n), intervalSeconds: opts.intervalSeconds };
       });
       opts.log(`step ${goal}: creating ${bodies.length} targets`);
+      const [c0, cf0] = [sample(roots()), await scrapeByLabel(stack.temporalMetricsUrl, ['service_requests'], 'operation', 'service_name="frontend"')];
       const created = await createTargets({ apiUrl: stack.apiUrl, adminKey, concurrency: opts.createConcurrency, deadline, ratePerSecond: opts.createRate }, bodies);
-      targets.push(...created.targets.map(({ id, intervalSeconds }) => ({ id, intervalSeconds })));
+      const [c1, cf1] = [sample(roots()), await scrapeByLabel(stack.temporalMetricsUrl, ['service_requests'], 'operation', 'service_name="frontend"')];
+      const creationUsage = usageBetween(c0, c1);
+      const creationFrontend = stack.temporalMetricsUrl ? counterRates(cf0.service_requests ?? {}, cf1.service_requests ?? {}, (c1.at - c0.at) / 1000) : undefined;
+      targets.push(...created.targets.map(({ id, intervalSeconds, url }) => ({ id, intervalSeconds, url })));
       // The API answers once a workflow is started; its worker takes the first workflow task later. Measuring starts
       // once every target has been probed, plus the warm-up, so the tail of creation does not count as steady state.
       // Bounded: a design that cannot keep up never gets there, and is measured anyway (that is the finding).
       const probing = await allProbed(pool, targets, Math.min(deadline - (opts.warmupSeconds + opts.durationSeconds + 120) * 1000, Date.now() + 180_000));
       const allProbingSeconds = round((probing - created.startedAt) / 1000, 1);
       const first = await firstProbes(pool, created.targets);
-      opts.log(`step ${goal}: created ${created.report.created} in ${created.report.seconds} s (${created.report.perSecond}/s, ${created.report.deferred} deferred, ${created.report.apiErrors} API errors), first probe ${first.seconds.p50} / ${first.seconds.max} s after the 201 (p50 / max; ${first.late} later than two intervals), all probed after ${allProbingSeconds} s; warming up ${opts.warmupSeconds} s`);
+      opts.log(`step ${goal}: created ${created.report.created} in ${created.report.seconds} s (${created.report.perSecond}/s, ${created.report.deferred} deferred ${JSON.stringify(created.report.deferredBy)}, ${created.report.apiErrors} API errors; CPU % of a core ${JSON.stringify(Object.fromEntries(Object.entries(creationUsage.trees).map(([n, t]) => [n, t.cpuPercent])))}), first probe ${first.seconds.p50} / ${first.seconds.max} s after the 201 (p50 / max; ${first.late} later than two intervals), all probed after ${allProbingSeconds} s; warming up ${opts.warmupSeconds} s`);
       await sleep(opts.warmupSeconds * 1000);
       const steady = opts.settleMaxSeconds > 0 ? await settle(pool, targets, opts, Math.min(deadline - (opts.durationSeconds + 120) * 1000, Date.now() + opts.settleMaxSeconds * 1000)) : undefined;
       const steadySeconds = steady === undefined ? undefined : steady && round((steady - created.startedAt) / 1000, 1);
@@ -291,7 +303,15 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       const step: StepReport = {
         targets: targets.length,
         intervalSeconds: opts.intervalSeconds,
-        creation: { ...created.report, allProbingSeconds, firstProbeSeconds: first.seconds, lateFirstProbes: first.late, ...(steadySeconds !== undefined ? { steadySeconds } : {}) },
+        creation: {
+          ...created.report,
+          allProbingSeconds,
+          firstProbeSeconds: first.seconds,
+          lateFirstProbes: first.late,
+          ...(steadySeconds !== undefined ? { steadySeconds } : {}),
+          usage: creationUsage,
+          ...(creationFrontend ? { temporalFrontendPerSecond: creationFrontend } : {}),
+        },
         window: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), seconds: round(seconds, 1) },
         slots,
         projectionLagMs,
@@ -342,6 +362,14 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         }
       }
     }
+    if (opts.failover) {
+      const workerKill = await killOneWorker(stack, pool, farm, targets, opts.log);
+      opts.log(`failover: ${JSON.stringify(workerKill)}`);
+      const restart = await restartStack(stack, pool, farm, targets, opts.log);
+      opts.log(`failover: ${JSON.stringify(restart)}`);
+      report.failover = { targets: targets.length, intervalSeconds: opts.intervalSeconds, workerKill, restart };
+      save();
+    }
     return report;
   } finally {
     clearTimeout(watchdog);
@@ -352,9 +380,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
 }
 
 const USAGE = `usage: npm run bench -- --targets N[,N...] [--interval S] [--duration S] [--warmup S] [--settle-max S]
-  [--stack dev|production-like] [--probe-mode window|slot|local] [--env KEY=VALUE]...
+  [--stack dev|production-like] [--env KEY=VALUE]...
   [--latency MS] [--jitter MS] [--fail-rate F] [--farm-servers N] [--create-concurrency N] [--create-rate N]
-  [--history-samples N] [--keep-going] [--max-minutes M] [--label NAME] [--out FILE] [--keep-data]`;
+  [--history-samples N] [--keep-going] [--failover] [--max-minutes M] [--label NAME] [--out FILE] [--keep-data]`;
 
 /**
  * Waits until one whole interval of slots ran on time: at least 99 % of its slots probed and their p99 schedule lag
@@ -385,7 +413,6 @@ export function parseBenchArgs(argv: string[], log: (line: string) => void = con
       duration: { type: 'string', default: '120' },
       warmup: { type: 'string', default: '30' },
       'settle-max': { type: 'string', default: '0' },
-      'probe-mode': { type: 'string', default: 'window' },
       env: { type: 'string', multiple: true, default: [] },
       latency: { type: 'string', default: '20' },
       jitter: { type: 'string', default: '10' },
@@ -395,6 +422,7 @@ export function parseBenchArgs(argv: string[], log: (line: string) => void = con
       'create-rate': { type: 'string', default: '0' },
       'history-samples': { type: 'string', default: '20' },
       'keep-going': { type: 'boolean', default: false },
+      failover: { type: 'boolean', default: false },
       'max-minutes': { type: 'string' },
       label: { type: 'string' },
       out: { type: 'string' },
@@ -410,8 +438,7 @@ export function parseBenchArgs(argv: string[], log: (line: string) => void = con
   };
   const stack = values.stack as StackKind;
   if (stack !== 'dev' && stack !== 'production-like') throw new Error(`--stack must be dev or production-like\n${USAGE}`);
-  const probeMode = values['probe-mode'] as ProbeMode;
-  if (!PROBE_MODES.includes(probeMode)) throw new Error(`--probe-mode must be one of ${PROBE_MODES.join(', ')}\n${USAGE}`);
+  if (values.failover && stack !== 'production-like') throw new Error(`--failover needs two workers: --stack production-like\n${USAGE}`);
   const targets = values.targets.split(',').map((t) => num('targets', t, 1));
   const env = Object.fromEntries(
     values.env.map((kv) => {
@@ -423,9 +450,9 @@ export function parseBenchArgs(argv: string[], log: (line: string) => void = con
   const intervalSeconds = num('interval', values.interval, 1);
   const durationSeconds = num('duration', values.duration, 1);
   const warmupSeconds = num('warmup', values.warmup, 0);
-  // Creation at a pessimistic 20 targets/s, plus each step's warm-up, measurement and settling, plus start-up.
-  const planned = (Math.max(...targets) / 20 + targets.length * (warmupSeconds + Number(values['settle-max']) + durationSeconds + 60) + 300) / 60;
-  const label = values.label ?? `${stack}-${probeMode}-${targets.at(-1)}x${intervalSeconds}s`;
+  // Creation at a pessimistic 20 targets/s, plus each step's warm-up, measurement and settling, plus start-up and failover.
+  const planned = (Math.max(...targets) / 20 + targets.length * (warmupSeconds + Number(values['settle-max']) + durationSeconds + 60) + 300 + (values.failover ? 480 : 0)) / 60;
+  const label = values.label ?? `${stack}-${targets.at(-1)}x${intervalSeconds}s`;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   return {
     stack,
@@ -434,7 +461,6 @@ export function parseBenchArgs(argv: string[], log: (line: string) => void = con
     durationSeconds,
     warmupSeconds,
     settleMaxSeconds: num('settle-max', values['settle-max'], 0),
-    probeMode,
     env,
     farm: {
       servers: num('farm-servers', values['farm-servers'], 1),
@@ -446,6 +472,7 @@ export function parseBenchArgs(argv: string[], log: (line: string) => void = con
     createRate: num('create-rate', values['create-rate'], 0),
     historySamples: num('history-samples', values['history-samples'], 0),
     keepGoing: values['keep-going'],
+    failover: values.failover,
     maxMinutes: values['max-minutes'] ? num('max-minutes', values['max-minutes'], 1) : Math.ceil(planned),
     label,
     out: values.out ?? path.join(__dirname, 'results', `${label}-${stamp}.json`),
@@ -468,6 +495,7 @@ if (require.main === module) {
     (report) => {
       log(`report written to ${opts.out}`);
       console.log(markdownTable([report]));
+      if (report.failover) console.log(failoverTable([report]));
       process.exit(0);
     },
     (err: unknown) => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config';
@@ -6,14 +7,15 @@ import { createPool } from '../src/db/pool';
 import { freePort, freeStackPorts } from '../src/stack/ports';
 import { startLocalPostgres } from '../src/stack/postgres';
 import { logTail, startProcess, type ManagedProcess } from '../src/stack/processes';
-import { startProductionLikeStack } from '../src/stack/production-like';
+import { startProductionLikeStack, type ProductionLikeOptions } from '../src/stack/production-like';
 import { startDevServer, waitForPort } from '../src/stack/temporal-dev-server';
 import { resolveTemporalCli } from '../src/stack/tools';
 
 /**
  * The stack a benchmark runs against, in a throwaway folder on free loopback ports: the embedded dev stack (PostgreSQL,
  * the Temporal dev server, one worker, the API) or the production-like one (src/stack/production-like.ts: Temporal
- * 1.32 on PostgreSQL, two workers). Vigil's processes run from the sources (`node --import tsx`), as the tests run them.
+ * 1.32 on PostgreSQL, two workers). Vigil's processes run compiled, as deployed: run from the sources through tsx, a
+ * worker holds about 65 MB more (docs/benchmarks.md).
  */
 
 export type StackKind = 'dev' | 'production-like';
@@ -35,10 +37,16 @@ export interface BenchStack {
   /** The worker's own metrics (the dev stack's one worker; the production-like workers share an environment). */
   workerMetricsUrl?: string;
   processes(): Sampled[];
+  /** Vigil's worker processes. */
+  workers(): Sampled[];
   /** Log files of Vigil's workers, scanned for errors. */
   workerLogs(): string[];
   startSeconds: number;
+  /** Sends SIGKILL to one of the stack's processes, by name (the production-like stack; bench/failover.ts). */
+  kill(name: string): void;
   stop(): Promise<void>;
+  /** After stop(), starts the stack again on the same data and ports (the production-like stack). */
+  start(): Promise<void>;
 }
 
 export interface StackOptions {
@@ -51,7 +59,13 @@ export interface StackOptions {
 }
 
 const ROOT = path.resolve(__dirname, '..');
-const vigilCommand = (role: 'api' | 'worker') => ({ command: process.execPath, args: ['--import', 'tsx', path.join(ROOT, 'src', role, 'main.ts')] });
+const vigilCommand = (role: 'api' | 'worker') => ({ command: process.execPath, args: [path.join(ROOT, 'dist', 'src', role, 'main.js')] });
+
+/** Compiles Vigil (`dist/`) as `npm run up` and the image do, so that its processes run as they are deployed. */
+function compileVigil(log: (line: string) => void): void {
+  log('compiling Vigil');
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+}
 
 const postmasterPid = (pgDataDir: string): number => Number(fs.readFileSync(path.join(pgDataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
 
@@ -69,6 +83,7 @@ function benchEnv(opts: StackOptions): Record<string, string> {
 
 export function startBenchStack(opts: StackOptions): Promise<BenchStack> {
   fs.mkdirSync(opts.dataDir, { recursive: true });
+  compileVigil(opts.log);
   return opts.kind === 'dev' ? startDev(opts) : startProductionLike(opts);
 }
 
@@ -136,9 +151,14 @@ async function startDev(opts: StackOptions): Promise<BenchStack> {
         { name: 'vigil-api', pid: api.pid },
         { name: 'vigil-worker', pid: worker.pid },
       ],
+      workers: () => [{ name: 'vigil-worker', pid: worker.pid }],
       workerLogs: () => [worker.logFile],
       startSeconds: (Date.now() - began) / 1000,
+      kill: () => {
+        throw new Error('failover runs on the production-like stack only');
+      },
       stop,
+      start: () => Promise.reject(new Error('failover runs on the production-like stack only')),
     };
   } catch (err) {
     await stop();
@@ -151,7 +171,7 @@ async function startProductionLike(opts: StackOptions): Promise<BenchStack> {
   const config = loadConfig();
   const ports = await freeStackPorts();
   const dataDir = path.join(opts.dataDir, 'production-like');
-  const stack = await startProductionLikeStack({
+  const options: ProductionLikeOptions = {
     dataDir,
     cacheDir: config.cacheDir,
     cliPath: config.temporal.cliPath,
@@ -163,7 +183,8 @@ async function startProductionLike(opts: StackOptions): Promise<BenchStack> {
     vigilEnv: { ...process.env, ...benchEnv(opts) },
     log: opts.log,
     onExit: (name, how, logFile) => opts.log(`${name} exited (${how}); see ${logFile}`),
-  });
+  };
+  let stack = await startProductionLikeStack(options);
   const secrets = JSON.parse(fs.readFileSync(stack.secretsFile, 'utf8')) as { postgres: string };
   const pgDir = path.join(dataDir, 'postgres');
   return {
@@ -176,8 +197,17 @@ async function startProductionLike(opts: StackOptions): Promise<BenchStack> {
       { name: 'postgres', pid: postmasterPid(pgDir) },
       ...[...stack.processes()].map(([name, proc]) => ({ name, pid: proc.pid })),
     ],
+    workers: () => [...stack.processes()].filter(([name]) => name.startsWith('vigil-worker')).map(([name, p]) => ({ name, pid: p.pid })),
     workerLogs: () => [...stack.processes()].filter(([name]) => name.startsWith('vigil-worker')).map(([, p]) => p.logFile),
     startSeconds: (Date.now() - began) / 1000,
+    kill: (name) => {
+      const proc = stack.processes().get(name);
+      if (!proc) throw new Error(`no process ${name} in the stack`);
+      proc.kill('SIGKILL');
+    },
     stop: () => stack.stop(),
+    start: async () => {
+      stack = await startProductionLikeStack(options);
+    },
   };
 }

@@ -15,12 +15,16 @@ export interface CreationReport {
   apiErrors: number;
   /** Requests the API answered with 503 or 429 and a Retry-After (admission control), each tried again later. */
   deferred: number;
+  /** The deferrals by what the API named as behind: `workflow` or `activity` tasks, else the problem's type. */
+  deferredBy: Record<string, number>;
   /** Latency of the successful POSTs. */
   latencyMs: Quantiles;
   firstErrors: string[];
 }
 
 export interface CreatedTarget extends BenchTarget {
+  /** What was probed (http targets). */
+  url?: string;
   body: Record<string, unknown>;
   /** Epoch ms at which the API answered 201. */
   acceptedAt: number;
@@ -43,6 +47,7 @@ export async function createTargets(
   const firstErrors: string[] = [];
   let apiErrors = 0;
   let deferred = 0;
+  const deferredBy: Record<string, number> = {};
   const created: CreatedTarget[] = [];
   let next = 0;
   const post = async (body: TargetBody): Promise<void> => {
@@ -59,12 +64,14 @@ export async function createTargets(
         const answer = (await res.json()) as Record<string, unknown>;
         if (res.status === 201) {
           latencies.push(Date.now() - sent);
-          created.push({ id: String(answer.id), intervalSeconds: body.intervalSeconds, body: answer, acceptedAt: Date.now() });
+          created.push({ id: String(answer.id), intervalSeconds: body.intervalSeconds, url: body.url, body: answer, acceptedAt: Date.now() });
           return;
         }
         // As a client should: a 503 or 429 says when to come back.
         if ((res.status === 503 || res.status === 429) && res.headers.has('retry-after')) {
           deferred++;
+          const behind = /(workflow|activity) tasks/.exec(String(answer.detail ?? ''))?.[1] ?? String(answer.type ?? res.status);
+          deferredBy[behind] = (deferredBy[behind] ?? 0) + 1;
           await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after')) * 1000));
           continue;
         }
@@ -93,6 +100,6 @@ export async function createTargets(
   return {
     startedAt: began,
     targets: created,
-    report: { created: created.length, seconds: round(seconds, 1), perSecond: round(created.length / Math.max(seconds, 1e-3), 1), apiErrors, deferred, latencyMs: quantiles(latencies), firstErrors },
+    report: { created: created.length, seconds: round(seconds, 1), perSecond: round(created.length / Math.max(seconds, 1e-3), 1), apiErrors, deferred, deferredBy, latencyMs: quantiles(latencies), firstErrors },
   };
 }
