@@ -19,13 +19,26 @@ import {
 import type { Activities } from '../activities';
 import type { CheckedSlot, RunChecksInput, RunChecksResult } from '../activities/checks';
 import { unstorableRefusal } from '../domain/failures';
-import { initialFlapState, noteChange, settle, settlesAt, type FlapState } from '../domain/flapping';
-import { initialJudgement, judge, type Judgement, type Thresholds } from '../domain/judge';
-import { maintenanceAt } from '../domain/maintenance';
+import { initialFlapState, type FlapState } from '../domain/flapping';
+import { initialJudgement, type Judgement } from '../domain/judge';
 import type { ActiveProbe } from '../domain/probe';
-import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, PROBE_WINDOW_PATCH, nextSlot, phaseMs, windowFrom } from '../domain/schedule';
-import { shownState, type ShownState } from '../domain/shown-state';
+import { PROBE_WINDOW_MS, PROBE_WINDOW_PATCH } from '../domain/schedule';
+import type { ShownState } from '../domain/shown-state';
 import type { TargetSpec } from '../domain/target';
+import {
+  afterResult,
+  afterResume,
+  atTurn,
+  firstDue,
+  gridOf,
+  inMaintenance,
+  nextAfterFirstProbe,
+  nextAfterUpdate,
+  nextAfterWindow,
+  planProbes,
+  thresholdsOf,
+  type Show,
+} from '../domain/target-machine';
 
 export interface TargetWorkflowInput {
   targetId: string;
@@ -167,28 +180,21 @@ interface Pending {
 /**
  * One long-running workflow per target: probes it on its slot grid, judges each result, and records every change of
  * the state it shows. It owns the target's orchestration state (configuration version, judgement, schedule, pause,
- * flapping); Postgres holds projections of it. Operator commands arrive as updates and are applied by the main loop
- * alone, one at a time, so that no two paths ever change the state at once.
+ * flapping); Postgres holds projections of it. What follows from each event is decided by the pure state machine in
+ * src/domain/target-machine.ts; this function carries it out with timers, updates and activities. Operator commands
+ * arrive as updates and are applied by the main loop alone, one at a time, so that no two paths ever change the state
+ * at once.
  */
 export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> {
   const { targetId } = input;
   let spec = input.spec;
   let version = input.version;
-  const grid = () => {
-    const intervalMs = spec.intervalSeconds * 1000;
-    return { intervalMs, phase: phaseMs(targetId, intervalMs) };
-  };
   let paused = input.carried?.paused ?? false;
   let judgement = input.carried?.judgement ?? initialJudgement(Date.now());
   let flap = input.carried?.flap ?? initialFlapState();
   let incidentSequence = input.carried?.incidentSequence ?? 0;
   let shown: ShownState = input.carried?.shown ?? 'unknown';
-  /** When a target is first due: its next slot, or for a heartbeat target the end of its first period and grace. */
-  const firstDue = () =>
-    spec.probe.kind === 'heartbeat'
-      ? Date.now() + spec.intervalSeconds * 1000 + spec.probe.graceSeconds * 1000
-      : nextSlot(Date.now(), grid().intervalMs, grid().phase);
-  let next = input.carried?.nextSlot ?? firstDue();
+  let next = input.carried?.nextSlot ?? firstDue(targetId, spec, Date.now());
   let window: CancellationScope | undefined;
   let pinged = false;
   const pending: Pending[] = [];
@@ -237,7 +243,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
   });
 
   /** Records a change of the state the target shows (and nothing when it shows the same). */
-  const show = async (to: ShownState, at: number, reason: string) => {
+  const show = async ({ to, at, reason }: Show) => {
     if (to === shown) return;
     await projection().recordFlip({ targetId, flip: { from: shown, to, at, reason } });
     if (to === 'down') {
@@ -249,11 +255,6 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     }
     shown = to;
   };
-
-  const inMaintenance = () => maintenanceAt(spec.maintenance, Date.now()).inside;
-
-  // A heartbeat deadline already includes its grace: one missed deadline is an outage, one ping ends it.
-  const thresholds = (): Thresholds => (spec.probe.kind === 'heartbeat' ? { downAfter: 1, upAfter: 1 } : spec.thresholds);
 
   /** Judges a heartbeat target from the pings it received up to now, and records the verdict as a result. */
   const checkPings = async (manual: boolean): Promise<CheckedSlot | undefined> => {
@@ -267,9 +268,9 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
       graceMs: spec.probe.graceSeconds * 1000,
       ...(judgement.state === 'unknown' ? { watchingSince: judgement.since } : {}),
       manual,
-      maintenance: inMaintenance(),
+      maintenance: inMaintenance(spec, Date.now()),
       judgement,
-      thresholds: thresholds(),
+      thresholds: thresholdsOf(spec),
     });
     if (verdict.fenced) return undefined;
     const checked: CheckedSlot = { scheduledAt: at, outcome: verdict.outcome, latencyMs: verdict.latencyMs, error: verdict.error };
@@ -280,14 +281,11 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
 
   /** Applies one probe result to the judgement, and what follows from it: flips and flapping. */
   const judgeResult = async (c: CheckedSlot) => {
-    if (c.outcome === 'missed') return;
-    const judged = judge(judgement, c.outcome, c.scheduledAt, thresholds());
-    judgement = judged.next;
-    if (!judged.flip) return;
-    const wasFlapping = flap.flapping;
-    flap = noteChange(flap, c.scheduledAt, spec.flapping);
-    if (flap.flapping !== wasFlapping) await projection().recordFlapping({ targetId, flapping: flap.flapping });
-    await show(shownState(judgement.state, { paused, inMaintenance: inMaintenance() }), c.scheduledAt, judged.flip.reason);
+    const after = afterResult({ judgement, flap, paused }, spec, c, Date.now());
+    judgement = after.judgement;
+    flap = after.flap;
+    if (after.flappingChanged) await projection().recordFlapping({ targetId, flapping: flap.flapping });
+    if (after.show) await show(after.show);
   };
 
   /** One slot probed now, off the grid: an operator's check now (`manual`), or a new target's first probe. */
@@ -295,13 +293,13 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     targetId,
     version,
     probe,
-    intervalMs: grid().intervalMs,
+    intervalMs: gridOf(targetId, spec).intervalMs,
     slots: [at],
     firstSlotIsDue: true,
     manual,
-    maintenance: inMaintenance(),
+    maintenance: inMaintenance(spec, at),
     judgement,
-    thresholds: thresholds(),
+    thresholds: thresholdsOf(spec),
   });
 
   /** Saves the configuration as it now stands; a new version also fences off the window that was interrupted. */
@@ -313,7 +311,6 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
   const apply = async ({ command }: Pending): Promise<TargetView | CheckedSlot | undefined> => {
     switch (command.kind) {
       case 'update': {
-        const regrid = command.spec.intervalSeconds !== spec.intervalSeconds || command.spec.probe.kind !== spec.probe.kind;
         const previous = spec;
         spec = command.spec;
         try {
@@ -326,25 +323,23 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
           version--;
           throw ApplicationFailure.nonRetryable(`the configuration cannot be stored: ${refusal.message}`, 'TargetUnstorable');
         }
-        // A heartbeat target is judged afresh, under its new settings, at once.
-        if (spec.probe.kind === 'heartbeat') next = Date.now();
-        else if (regrid) next = firstDue();
+        next = nextAfterUpdate(targetId, previous, spec, next, Date.now());
         return view();
       }
       case 'pause':
         if (paused) return view();
         paused = true;
         await save();
-        await show('paused', Date.now(), 'paused by an operator');
+        await show({ to: 'paused', at: Date.now(), reason: 'paused by an operator' });
         return view();
       case 'resume':
         if (!paused) return view();
         paused = false;
         await save();
-        // What was judged before the pause may no longer hold: start afresh.
-        judgement = initialJudgement(Date.now());
-        next = firstDue();
-        await show(shownState(judgement.state, { paused, inMaintenance: inMaintenance() }), Date.now(), 'resumed by an operator');
+        const resumed = afterResume(targetId, spec, Date.now());
+        judgement = resumed.judgement;
+        next = resumed.next;
+        await show(resumed.show);
         return view();
       case 'checkNow': {
         await save();
@@ -386,8 +381,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
       return;
     }
     for (const c of checked) await judgeResult(c);
-    // The grid starts after this probe: its first slot may have come while the target's row was being saved.
-    next = Math.max(next, nextSlot(at, grid().intervalMs, grid().phase));
+    next = nextAfterFirstProbe(targetId, spec, next, at);
   };
 
   if (!input.carried) {
@@ -433,15 +427,11 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     }
 
     const now = Date.now();
-    const maintenance = maintenanceAt(spec.maintenance, now);
-    await show(
-      shownState(judgement.state, { paused, inMaintenance: maintenance.inside }),
-      now,
-      maintenance.inside ? 'maintenance window started' : 'maintenance window ended',
-    );
-    const settled = settle(flap, now, spec.flapping);
-    if (settled.flapping !== flap.flapping) await projection().recordFlapping({ targetId, flapping: settled.flapping });
-    flap = settled;
+    const turn = atTurn({ judgement, flap, paused }, spec, now);
+    const { maintenance } = turn;
+    await show(turn.show);
+    if (turn.flappingChanged) await projection().recordFlapping({ targetId, flapping: turn.flap.flapping });
+    flap = turn.flap;
 
     const { probe } = spec;
     if (probe.kind === 'heartbeat') {
@@ -457,27 +447,22 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
       continue;
     }
 
-    const { intervalMs, phase } = grid();
-    const longWindows = patched(PROBE_WINDOW_PATCH);
-    const windowMs = longWindows ? PROBE_WINDOW_MS : FIRST_PROBE_WINDOW_MS;
-    // Slots more than one window behind (every worker was down) are given up rather than replayed in a burst.
-    if (next < now - windowMs) next = nextSlot(now - windowMs, intervalMs, phase);
-    const settling = longWindows ? settlesAt(flap, spec.flapping) : undefined;
-    const endsBy = Math.min(maintenance.nextChange ?? Infinity, settling ?? Infinity);
-    const slots = windowFrom(next, intervalMs, windowMs, endsBy);
+    const plan = planProbes(targetId, spec, { next, flap }, maintenance.nextChange, now, patched(PROBE_WINDOW_PATCH));
+    next = plan.next;
+    const { slots, wakeAt } = plan;
     // A window of one slot waits here, on a timer in the history; a longer window waits inside the activity.
-    const single = slots.length === 1;
+    const single = wakeAt !== undefined;
     if (single) {
-      const wakeAt = Math.min(slots[0]!, endsBy);
       if (wakeAt > now && (await condition(() => pending.length > 0, wakeAt - now))) continue;
       if (wakeAt < slots[0]!) continue;
     }
 
+    const { intervalMs } = gridOf(targetId, spec);
     let result: RunChecksResult | undefined;
     try {
       window = new CancellationScope();
       const run = single ? probeSlot : probeWindow;
-      const request = { targetId, version, probe, intervalMs, slots, firstSlotIsDue: single, manual: false, maintenance: maintenance.inside, judgement, thresholds: thresholds() };
+      const request = { targetId, version, probe, intervalMs, slots, firstSlotIsDue: single, manual: false, maintenance: maintenance.inside, judgement, thresholds: thresholdsOf(spec) };
       result = await window.run(() => run(request));
     } catch (err) {
       // Interrupted by an operator command: the loop applies it and plans afresh from the same slot.
@@ -492,7 +477,6 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
       window = undefined;
     }
     for (const c of result.checked) await judgeResult(c);
-    const last = result.checked.at(-1)?.scheduledAt;
-    if (last !== undefined) next = last + intervalMs;
+    next = nextAfterWindow(next, result.checked, spec);
   }
 }
