@@ -62,11 +62,14 @@ export interface CheckActivityDeps {
   windows: ProbeWindowRegistry;
 }
 
-/** Sleeps until `at`, or until `stop` aborts. Throws CancelledFailure on cancellation (the worker shutting down). */
-async function waitUntil(ctx: Context, at: number, stop: AbortSignal | undefined): Promise<void> {
+/**
+ * Sleeps until `at`, or until `wake` aborts (the window stopped, or the activity was cancelled). Throws
+ * CancelledFailure on cancellation (the worker shutting down).
+ */
+async function waitUntil(ctx: Context, at: number, wake: AbortSignal): Promise<void> {
   const wait = at - Date.now();
   if (wait <= 0) return;
-  await sleep(wait, undefined, { signal: AbortSignal.any([ctx.cancellationSignal, ...(stop ? [stop] : [])]) }).catch(() => undefined);
+  await sleep(wait, undefined, { signal: wake }).catch(() => undefined);
   if (ctx.cancellationSignal.aborted) await ctx.cancelled;
 }
 
@@ -100,6 +103,8 @@ export function createCheckActivities({ writer, guard, windows }: CheckActivityD
       });
       const isWindow = input.slots.length > 1;
       const stop = isWindow ? await windows.register(ctx.info.taskToken, targetId) : undefined;
+      // One signal for the whole window: each AbortSignal.any stays registered with its sources until they end.
+      const wake = stop ? AbortSignal.any([ctx.cancellationSignal, stop]) : ctx.cancellationSignal;
       try {
         for (const [i, slot] of input.slots.entries()) {
           if (stop?.aborted) return { checked, fenced: true };
@@ -112,7 +117,7 @@ export function createCheckActivities({ writer, guard, windows }: CheckActivityD
             if (written.status === 'fenced') return { checked, fenced: true };
             found = written.status === 'duplicate' && written.stored ? reported(slot, written.stored) : { scheduledAt: slot, outcome: 'missed' };
           } else {
-            if (i > 0 || !input.firstSlotIsDue) await waitUntil(ctx, slot, stop);
+            if (i > 0 || !input.firstSlotIsDue) await waitUntil(ctx, slot, wake);
             if (stop?.aborted) return { checked, fenced: true };
             const startedAt = Date.now();
             const result = await runProbe(input.probe, { guard, signal: ctx.cancellationSignal });
