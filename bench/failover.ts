@@ -96,14 +96,18 @@ function losses(targets: BenchTarget[], rows: Row[], from: number, to: number): 
 export type FarmTarget = BenchTarget & { url?: string };
 
 /**
- * Requests the farm got in [from, to) that no probed result accounts for: each request is matched to a result of its
- * target that started at most a second before it, each result to one request.
+ * Requests the farm got in [from, to) that no probed result accounts for: each request is matched to one result of its
+ * target that started at most half an interval before it, each result to one request. Half an interval, not less: a
+ * worker that has just taken 4,000 windows over is busy, and its requests leave seconds after their results' start
+ * (a 1 s tolerance counted 4 such requests at 8,000 targets); and not more, so that a slot probed twice still leaves
+ * one of its requests unmatched.
  */
 async function unrecordedProbes(pool: Pool, farm: Farm, targets: FarmTarget[], from: number, to: number): Promise<number> {
+  const toleranceMs = (targets[0]!.intervalSeconds * 1000) / 2;
   const { rows } = await pool.query<{ target_id: string; t: string }>(
     `SELECT target_id, (extract(epoch FROM started_at) * 1000)::bigint AS t FROM check_results
      WHERE started_at >= $1 AND started_at < $2 AND outcome <> 'missed' AND target_id = ANY($3)`,
-    [new Date(from - 1_000), new Date(to), targets.map((t) => t.id)],
+    [new Date(from - toleranceMs), new Date(to), targets.map((t) => t.id)],
   );
   const started = new Map<string, number[]>();
   for (const r of rows) started.set(r.target_id, [...(started.get(r.target_id) ?? []), Number(r.t)]);
@@ -115,7 +119,7 @@ async function unrecordedProbes(pool: Pool, farm: Farm, targets: FarmTarget[], f
     const results = (started.get(t.id) ?? []).sort((a, b) => a - b);
     let i = 0;
     for (const at of asked) {
-      while (i < results.length && results[i]! < at - 1_000) i++;
+      while (i < results.length && results[i]! < at - toleranceMs) i++;
       if (i < results.length && results[i]! <= at) i++;
       else unmatched++;
     }
