@@ -85,7 +85,8 @@ export function atTurn(s: Pick<TargetMachineState, 'judgement' | 'flap' | 'pause
  * for on a workflow timer until `wakeAt` (earlier than the slot when a maintenance boundary or the end of flapping
  * comes first: the workflow then wakes, shows it, and plans again). Slots more than one window behind (every worker
  * was down) are given up rather than probed in a burst: `next` is where the plan starts.
- * `longWindows`: false only when replaying runs recorded before PROBE_WINDOW_PATCH.
+ * `windowMs`: PROBE_WINDOW_MS, or a shorter one when replaying runs recorded before it (whose windows, before
+ * PROBE_WINDOW_PATCH, did not end where flapping would settle either).
  */
 export function planProbes(
   targetId: string,
@@ -93,12 +94,11 @@ export function planProbes(
   s: Pick<TargetMachineState, 'next' | 'flap'>,
   maintenanceEndsAt: number | undefined,
   now: number,
-  longWindows: boolean,
+  windowMs = PROBE_WINDOW_MS,
 ): { next: number; slots: number[]; wakeAt?: number } {
   const { intervalMs, phase } = gridOf(targetId, spec);
-  const windowMs = longWindows ? PROBE_WINDOW_MS : FIRST_PROBE_WINDOW_MS;
   const next = s.next < now - windowMs ? nextSlot(now - windowMs, intervalMs, phase) : s.next;
-  const settling = longWindows ? settlesAt(s.flap, spec.flapping) : undefined;
+  const settling = windowMs > FIRST_PROBE_WINDOW_MS ? settlesAt(s.flap, spec.flapping) : undefined;
   const endsBy = Math.min(maintenanceEndsAt ?? Infinity, settling ?? Infinity);
   const slots = windowFrom(next, intervalMs, windowMs, endsBy);
   return slots.length === 1 ? { next, slots, wakeAt: Math.min(slots[0]!, endsBy) } : { next, slots };

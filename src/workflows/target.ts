@@ -22,7 +22,7 @@ import { unstorableRefusal } from '../domain/failures';
 import { initialFlapState, type FlapState } from '../domain/flapping';
 import { initialJudgement, type Judgement } from '../domain/judge';
 import type { ActiveProbe } from '../domain/probe';
-import { PROBE_WINDOW_MS, PROBE_WINDOW_PATCH } from '../domain/schedule';
+import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, PROBE_WINDOW_PATCH, TEN_MINUTE_WINDOW_MS, TWENTY_MINUTE_WINDOWS_PATCH } from '../domain/schedule';
 import type { ShownState } from '../domain/shown-state';
 import type { TargetSpec } from '../domain/target';
 import {
@@ -148,6 +148,10 @@ const localProjections = proxyLocalActivities<Activities>(projectionWrites);
 export const LOCAL_PROJECTIONS_PATCH = 'local-projection-writes';
 /** Where a projection write runs: a local activity, except when replaying a history from before the patch. */
 const projection = () => (patched(LOCAL_PROJECTIONS_PATCH) ? localProjections : projections);
+
+/** A window's length, as the run was recorded with it: the patches that lengthened windows, newest first. */
+const windowLength = () =>
+  patched(TWENTY_MINUTE_WINDOWS_PATCH) ? PROBE_WINDOW_MS : patched(PROBE_WINDOW_PATCH) ? TEN_MINUTE_WINDOW_MS : FIRST_PROBE_WINDOW_MS;
 
 /** The workflow patch behind which a new target is probed at once, inside its first workflow task. */
 export const FIRST_PROBE_PATCH = 'first-probe-at-once';
@@ -447,7 +451,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
       continue;
     }
 
-    const plan = planProbes(targetId, spec, { next, flap }, maintenance.nextChange, now, patched(PROBE_WINDOW_PATCH));
+    const plan = planProbes(targetId, spec, { next, flap }, maintenance.nextChange, now, windowLength());
     next = plan.next;
     const { slots, wakeAt } = plan;
     // A window of one slot waits here, on a timer in the history; a longer window waits inside the activity.

@@ -1,4 +1,4 @@
-import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, nextSlot, phaseMs, slotsPerWindow, windowFrom, MAX_SLOTS_PER_WINDOW } from '../../src/domain/schedule';
+import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, TEN_MINUTE_WINDOW_MS, nextSlot, phaseMs, slotsPerWindow, windowFrom, MAX_SLOTS_PER_WINDOW } from '../../src/domain/schedule';
 
 describe('probe schedule', () => {
   it('puts every slot of a target on one grid: phase + k * interval', () => {
@@ -25,11 +25,11 @@ describe('probe schedule', () => {
     expect(Math.min(...perSecond)).toBeGreaterThan(10_000 / 60 / 2);
   });
 
-  it('covers ten minutes of slots per activity, one slot for long intervals, and never more than the cap', () => {
-    expect(slotsPerWindow(20_000)).toBe(30);
-    expect(slotsPerWindow(60_000)).toBe(10);
-    expect(slotsPerWindow(300_000)).toBe(2);
-    expect(slotsPerWindow(600_001)).toBe(1);
+  it('covers twenty minutes of slots per activity, one slot for intervals over five minutes, and never more than the cap', () => {
+    expect(slotsPerWindow(20_000)).toBe(60);
+    expect(slotsPerWindow(60_000)).toBe(20);
+    expect(slotsPerWindow(300_000)).toBe(4);
+    expect(slotsPerWindow(300_001)).toBe(1);
     expect(slotsPerWindow(1_000)).toBe(MAX_SLOTS_PER_WINDOW);
     expect(windowFrom(5_000, 60_000).slice(0, 3)).toEqual([5_000, 65_000, 125_000]);
   });
@@ -39,8 +39,9 @@ describe('probe schedule', () => {
     expect(windowFrom(0, 60_000, PROBE_WINDOW_MS, 0)).toEqual([0]);
   });
 
-  it('still covers two minutes in workflow runs from before the ten-minute patch', () => {
+  it('still covers two and ten minutes in workflow runs from before the patches that lengthened windows', () => {
     expect(slotsPerWindow(60_000, FIRST_PROBE_WINDOW_MS)).toBe(2);
+    expect(slotsPerWindow(20_000, TEN_MINUTE_WINDOW_MS)).toBe(30);
     expect(windowFrom(5_000, 20_000, FIRST_PROBE_WINDOW_MS)).toEqual([5_000, 25_000, 45_000, 65_000, 85_000, 105_000]);
   });
 });

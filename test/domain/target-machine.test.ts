@@ -1,6 +1,6 @@
 import { initialFlapState, type FlapState } from '../../src/domain/flapping';
 import { initialJudgement, type Judgement } from '../../src/domain/judge';
-import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, phaseMs } from '../../src/domain/schedule';
+import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, TEN_MINUTE_WINDOW_MS, phaseMs } from '../../src/domain/schedule';
 import { TargetSpecSchema, type TargetSpec } from '../../src/domain/target';
 import {
   afterResult,
@@ -98,28 +98,29 @@ describe('each turn of the loop', () => {
 });
 
 describe('planning the next probes', () => {
-  it('plans ten minutes of slots for one activity', () => {
-    const plan = planProbes(ID, http(), { next: SLOT, flap: initialFlapState() }, undefined, T0, true);
+  it('plans twenty minutes of slots for one activity', () => {
+    const plan = planProbes(ID, http(), { next: SLOT, flap: initialFlapState() }, undefined, T0);
     expect(plan.slots).toHaveLength(PROBE_WINDOW_MS / (20 * S));
     expect(plan.slots[1]! - plan.slots[0]!).toBe(20 * S);
     expect(plan.wakeAt).toBeUndefined();
   });
 
-  it('keeps the two-minute windows of runs recorded before the ten-minute patch', () => {
-    expect(planProbes(ID, http(), { next: SLOT, flap: initialFlapState() }, undefined, T0, false).slots).toHaveLength(FIRST_PROBE_WINDOW_MS / (20 * S));
+  it('keeps the two- and ten-minute windows of runs recorded before the patches that lengthened them', () => {
+    expect(planProbes(ID, http(), { next: SLOT, flap: initialFlapState() }, undefined, T0, FIRST_PROBE_WINDOW_MS).slots).toHaveLength(FIRST_PROBE_WINDOW_MS / (20 * S));
+    expect(planProbes(ID, http(), { next: SLOT, flap: initialFlapState() }, undefined, T0, TEN_MINUTE_WINDOW_MS).slots).toHaveLength(TEN_MINUTE_WINDOW_MS / (20 * S));
   });
 
   it('ends a window before a maintenance boundary, and before flapping would settle', () => {
     const boundary = SLOT + 100 * S;
-    expect(planProbes(ID, http(), { next: SLOT, flap: initialFlapState() }, boundary, T0, true).slots.at(-1)).toBeLessThan(boundary);
+    expect(planProbes(ID, http(), { next: SLOT, flap: initialFlapState() }, boundary, T0).slots.at(-1)).toBeLessThan(boundary);
     const flap: FlapState = { changes: [SLOT - 1700 * S], flapping: true };
     const settles = SLOT - 1700 * S + 1800 * S;
-    expect(planProbes(ID, http(), { next: SLOT, flap }, undefined, T0, true).slots.at(-1)).toBeLessThan(settles);
+    expect(planProbes(ID, http(), { next: SLOT, flap }, undefined, T0).slots.at(-1)).toBeLessThan(settles);
   });
 
   it('gives up slots more than a window behind instead of probing them in a burst', () => {
     const now = SLOT + 3_600 * S;
-    const plan = planProbes(ID, http(), { next: SLOT, flap: initialFlapState() }, undefined, now, true);
+    const plan = planProbes(ID, http(), { next: SLOT, flap: initialFlapState() }, undefined, now);
     expect(plan.next).toBeGreaterThan(now - PROBE_WINDOW_MS);
     expect(plan.next).toBeLessThanOrEqual(now - PROBE_WINDOW_MS + 20 * S);
     expect(plan.slots[0]).toBe(plan.next);
@@ -128,8 +129,8 @@ describe('planning the next probes', () => {
   it('waits for a lone slot on a timer, or for a maintenance boundary that comes first', () => {
     const hourly = http({ intervalSeconds: 3_600 });
     const next = firstDue(ID, hourly, T0);
-    expect(planProbes(ID, hourly, { next, flap: initialFlapState() }, undefined, T0, true)).toEqual({ next, slots: [next], wakeAt: next });
-    expect(planProbes(ID, hourly, { next, flap: initialFlapState() }, next - 60 * S, T0, true).wakeAt).toBe(next - 60 * S);
+    expect(planProbes(ID, hourly, { next, flap: initialFlapState() }, undefined, T0)).toEqual({ next, slots: [next], wakeAt: next });
+    expect(planProbes(ID, hourly, { next, flap: initialFlapState() }, next - 60 * S, T0).wakeAt).toBe(next - 60 * S);
   });
 });
 

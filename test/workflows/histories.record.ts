@@ -73,17 +73,17 @@ describe('record workflow histories', () => {
     await env.teardown();
   });
 
-  it('target-timer-flips: a 10 min target on timers going up, down and up', async () => {
+  it('target-timer-flips: a 30 min target on timers going up, down and up', async () => {
     const env = await startTimeSkippingTemporal();
     site.behave({ status: 200 });
-    await record(env, db, site, 'target-timer-flips', 600, async (wait) => {
-      await env.sleep('1h');
+    await record(env, db, site, 'target-timer-flips', 1800, async (wait) => {
+      await env.sleep('2h');
       await wait('up');
       site.behave({ status: 500 });
-      await env.sleep('1h');
+      await env.sleep('2h');
       await wait('down');
       site.behave({ status: 200 });
-      await env.sleep('1h');
+      await env.sleep('2h');
       await wait('up');
     });
     await env.teardown();
@@ -92,18 +92,18 @@ describe('record workflow histories', () => {
   it('target-operator-commands: pause, resume, a new configuration and a check now', async () => {
     const env = await startTimeSkippingTemporal();
     site.behave({ status: 200 });
-    await record(env, db, site, 'target-operator-commands', 600, async (wait, handle) => {
-      await env.sleep('1h');
+    await record(env, db, site, 'target-operator-commands', 1800, async (wait, handle) => {
+      await env.sleep('2h');
       await wait('up');
       await handle.executeUpdate(pauseUpdate);
       await env.sleep('1h');
       await handle.executeUpdate(resumeUpdate);
-      await env.sleep('30m');
+      await env.sleep('1h');
       const { spec } = await handle.query(statusQuery);
-      await handle.executeUpdate(updateTargetUpdate, { args: [{ spec: { ...spec, intervalSeconds: 900 } }] });
-      await env.sleep('30m');
+      await handle.executeUpdate(updateTargetUpdate, { args: [{ spec: { ...spec, intervalSeconds: 3600 } }] });
+      await env.sleep('1h');
       await handle.executeUpdate(checkNowUpdate);
-      await env.sleep('30m');
+      await env.sleep('1h');
     });
     await env.teardown();
   });
