@@ -1,7 +1,6 @@
 import type { Pool } from 'pg';
-import { phaseMs } from '../src/domain/schedule';
 import type { Farm } from './farm';
-import { quantiles, type BenchTarget, type Quantiles } from './measure';
+import { gridSlots, quantiles, slotsBetween, type BenchTarget, type Quantiles } from './measure';
 import { round } from './procfs';
 import type { BenchStack } from './stack';
 
@@ -78,22 +77,22 @@ async function rowsBetween(pool: Pool, targets: BenchTarget[], from: number, to:
   return rows.map((r) => ({ targetId: r.target_id, scheduledAt: Number(r.s), startedAt: Number(r.t), outcome: r.outcome }));
 }
 
-/** The slots of a target's grid in [from, to). */
-function gridSlots(target: BenchTarget, from: number, to: number): number[] {
-  const interval = target.intervalSeconds * 1000;
-  const phase = phaseMs(target.id, interval);
-  const slots: number[] = [];
-  for (let s = Math.ceil((from - phase) / interval) * interval + phase; s < to; s += interval) slots.push(s);
-  return slots;
+/** Groups values by a key, in the order met. */
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) {
+    const list = map.get(key(item));
+    if (list) list.push(item);
+    else map.set(key(item), [item]);
+  }
+  return map;
 }
 
 /** Missed rows and slots without a row in [from, to), over every target. */
 function losses(targets: BenchTarget[], rows: Row[], from: number, to: number): { missedRows: number; absentSlots: number } {
-  const expected = targets.reduce((n, t) => n + gridSlots(t, from, to).length, 0);
+  const expected = targets.reduce((n, t) => n + slotsBetween(t, from, to), 0);
   return { missedRows: rows.filter((r) => r.outcome === 'missed').length, absentSlots: Math.max(0, expected - rows.length) };
 }
-
-export type FarmTarget = BenchTarget & { url?: string };
 
 /**
  * Requests the farm got in [from, to) that no probed result accounts for: each request is matched to one result of its
@@ -102,21 +101,20 @@ export type FarmTarget = BenchTarget & { url?: string };
  * (a 1 s tolerance counted 4 such requests at 8,000 targets); and not more, so that a slot probed twice still leaves
  * one of its requests unmatched.
  */
-async function unrecordedProbes(pool: Pool, farm: Farm, targets: FarmTarget[], from: number, to: number): Promise<number> {
+async function unrecordedProbes(pool: Pool, farm: Farm, targets: BenchTarget[], from: number, to: number): Promise<number> {
   const toleranceMs = (targets[0]!.intervalSeconds * 1000) / 2;
   const { rows } = await pool.query<{ target_id: string; t: string }>(
     `SELECT target_id, (extract(epoch FROM started_at) * 1000)::bigint AS t FROM check_results
      WHERE started_at >= $1 AND started_at < $2 AND outcome <> 'missed' AND target_id = ANY($3)`,
     [new Date(from - toleranceMs), new Date(to), targets.map((t) => t.id)],
   );
-  const started = new Map<string, number[]>();
-  for (const r of rows) started.set(r.target_id, [...(started.get(r.target_id) ?? []), Number(r.t)]);
+  const started = groupBy(rows, (r) => r.target_id);
   const requests = farm.requestTimes();
   let unmatched = 0;
   for (const t of targets) {
     if (!t.url) continue;
     const asked = (requests.get(new URL(t.url).pathname) ?? []).filter((at) => at >= from && at < to);
-    const results = (started.get(t.id) ?? []).sort((a, b) => a - b);
+    const results = (started.get(t.id) ?? []).map((r) => Number(r.t)).sort((a, b) => a - b);
     let i = 0;
     for (const at of asked) {
       while (i < results.length && results[i]! < at - toleranceMs) i++;
@@ -128,13 +126,12 @@ async function unrecordedProbes(pool: Pool, farm: Farm, targets: FarmTarget[], f
 }
 
 function byTarget(rows: Row[]): Map<string, Row[]> {
-  const map = new Map<string, Row[]>();
-  for (const r of rows) map.set(r.targetId, [...(map.get(r.targetId) ?? []), r]);
+  const map = groupBy(rows, (r) => r.targetId);
   for (const list of map.values()) list.sort((a, b) => a.scheduledAt - b.scheduledAt);
   return map;
 }
 
-export async function killOneWorker(stack: BenchStack, pool: Pool, farm: Farm, targets: FarmTarget[], log: (line: string) => void): Promise<WorkerKillReport> {
+export async function killOneWorker(stack: BenchStack, pool: Pool, farm: Farm, targets: BenchTarget[], log: (line: string) => void): Promise<WorkerKillReport> {
   const intervalSeconds = targets[0]!.intervalSeconds;
   // The worker running the most windows goes (a worker's lease id carries its pid).
   const workers = stack.workers();
@@ -175,7 +172,7 @@ export async function killOneWorker(stack: BenchStack, pool: Pool, farm: Farm, t
   return report;
 }
 
-export async function restartStack(stack: BenchStack, pool: Pool, farm: Farm, targets: FarmTarget[], log: (line: string) => void): Promise<RestartReport> {
+export async function restartStack(stack: BenchStack, pool: Pool, farm: Farm, targets: BenchTarget[], log: (line: string) => void): Promise<RestartReport> {
   const intervalSeconds = targets[0]!.intervalSeconds;
   const goal = onScheduleGoalSeconds(intervalSeconds);
   // Watched for the goal and two intervals more, so that "on schedule" is seen to last.

@@ -9,6 +9,8 @@ import { round } from './procfs';
 export interface BenchTarget {
   id: string;
   intervalSeconds: number;
+  /** What the farm serves it at (http targets): how bench/failover.ts matches the farm's requests to results. */
+  url?: string;
 }
 
 export interface Quantiles {
@@ -26,14 +28,16 @@ export function quantiles(values: number[]): Quantiles {
   return { count: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: round(sorted.at(-1)!, 1) };
 }
 
-/** Slots of a target's grid in [from, to): `phase + k * interval`. */
-export function slotsBetween(target: BenchTarget, from: number, to: number): number {
+/** The slots of a target's grid in [from, to): `phase + k * interval`. */
+export function gridSlots(target: BenchTarget, from: number, to: number): number[] {
   const interval = target.intervalSeconds * 1000;
   const phase = phaseMs(target.id, interval);
-  const first = Math.ceil((from - phase) / interval);
-  const last = Math.ceil((to - phase) / interval) - 1;
-  return Math.max(0, last - first + 1);
+  const slots: number[] = [];
+  for (let s = Math.ceil((from - phase) / interval) * interval + phase; s < to; s += interval) slots.push(s);
+  return slots;
 }
+
+export const slotsBetween = (target: BenchTarget, from: number, to: number): number => gridSlots(target, from, to).length;
 
 export interface SlotReport {
   expectedSlots: number;

@@ -235,21 +235,24 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     pool.on('error', () => undefined);
     report.machine.postgres = (await pool.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? '';
     const roots = () => [...stack!.processes(), { name: 'bench', pid: process.pid }];
+    /** The Temporal frontend's requests by operation, as clients made them (none on the dev stack). */
+    const frontendRequests = async () =>
+      (await scrapeByLabel(stack!.temporalMetricsUrl, ['service_requests'], 'operation', 'service_name="frontend"')).service_requests ?? {};
     const logOffsets = new Map<string, number>();
     scanLogs(stack.workerLogs(), logOffsets);
 
-    const targets: (BenchTarget & { url?: string })[] = [];
+    const targets: BenchTarget[] = [];
     for (const goal of opts.targets) {
       const bodies = Array.from({ length: Math.max(0, goal - targets.length) }, (_, i) => {
         const n = targets.length + i;
         return { name: `bench-${n}`, url: farm!.urlOf(n), intervalSeconds: opts.intervalSeconds };
       });
       opts.log(`step ${goal}: creating ${bodies.length} targets`);
-      const [c0, cf0] = [sample(roots()), await scrapeByLabel(stack.temporalMetricsUrl, ['service_requests'], 'operation', 'service_name="frontend"')];
+      const [c0, cf0] = [sample(roots()), await frontendRequests()];
       const created = await createTargets({ apiUrl: stack.apiUrl, adminKey, concurrency: opts.createConcurrency, deadline, ratePerSecond: opts.createRate }, bodies);
-      const [c1, cf1] = [sample(roots()), await scrapeByLabel(stack.temporalMetricsUrl, ['service_requests'], 'operation', 'service_name="frontend"')];
+      const [c1, cf1] = [sample(roots()), await frontendRequests()];
       const creationUsage = usageBetween(c0, c1);
-      const creationFrontend = stack.temporalMetricsUrl ? counterRates(cf0.service_requests ?? {}, cf1.service_requests ?? {}, (c1.at - c0.at) / 1000) : undefined;
+      const creationFrontend = stack.temporalMetricsUrl ? counterRates(cf0, cf1, (c1.at - c0.at) / 1000) : undefined;
       targets.push(...created.targets.map(({ id, intervalSeconds, url }) => ({ id, intervalSeconds, url })));
       // The API answers once a workflow is started; its worker takes the first workflow task later. Measuring starts
       // once every target has been probed, plus the warm-up, so the tail of creation does not count as steady state.
@@ -274,7 +277,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         await workerHistogram(stack.workerMetricsUrl, 'vigil_worker_schedule_lag_seconds'),
         await workerHistogram(stack.workerMetricsUrl, 'vigil_worker_write_batch_size'),
       ];
-      const f0 = await scrapeByLabel(stack.temporalMetricsUrl, ['service_requests'], 'operation', 'service_name="frontend"');
+      const f0 = await frontendRequests();
       const statementStats = await resetStatementStats(pool);
       scanLogs(stack.workerLogs(), logOffsets);
       const from = p0.at;
@@ -283,7 +286,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       const p1 = sample(roots());
       const to = p1.at;
       const seconds = (to - from) / 1000;
-      const f1 = await scrapeByLabel(stack.temporalMetricsUrl, ['service_requests'], 'operation', 'service_name="frontend"');
+      const f1 = await frontendRequests();
       const statements = statementStats ? await statementCosts(pool) : undefined;
       const [pg1, t1m, wl1, wb1] = [
         await pgCounters(pool),
@@ -330,7 +333,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         temporal: stack.temporalMetricsUrl
           ? {
               requestsPerSecond: counterRates(t0m.service_requests ?? {}, t1m.service_requests ?? {}, seconds),
-              frontendRequestsPerSecond: counterRates(f0.service_requests ?? {}, f1.service_requests ?? {}, seconds),
+              frontendRequestsPerSecond: counterRates(f0, f1, seconds),
               persistenceRequestsPerSecond: counterRates(t0m.persistence_requests ?? {}, t1m.persistence_requests ?? {}, seconds),
             }
           : undefined,

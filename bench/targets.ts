@@ -23,8 +23,6 @@ export interface CreationReport {
 }
 
 export interface CreatedTarget extends BenchTarget {
-  /** What was probed (http targets). */
-  url?: string;
   body: Record<string, unknown>;
   /** Epoch ms at which the API answered 201. */
   acceptedAt: number;
