@@ -11,9 +11,11 @@ const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = proto.api.enums.v
  * probe window, waits in a backlog for a worker is a target that is not probed for minutes: the worst thing a monitor
  * can do, and a backlog that new starts only lengthen. So a create is refused while either of Vigil's task queues has
  * tasks older than `maxBacklogSeconds` waiting, with a 503 that tells the client when to try again; nothing is stored
- * or started. Temporal's own figures are asked each time: the API keeps no state of its own between requests.
+ * or started. Temporal's own figures are asked each time: the API keeps no state of its own between requests. A bulk
+ * create asks once for its whole batch. Without `maxBacklogSeconds` every create is admitted.
  */
-export async function assertRoomForNewTarget(temporal: Client, maxBacklogSeconds: number): Promise<void> {
+export async function assertRoomForNewTarget(temporal: Client, maxBacklogSeconds: number | undefined): Promise<void> {
+  if (maxBacklogSeconds === undefined) return;
   const ages = await Promise.all(
     [TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY].map(async (taskQueueType) => {
       const { stats } = await temporalCall(temporal, () =>
