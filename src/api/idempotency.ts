@@ -21,7 +21,8 @@ import { Problem } from './problems';
  * A request refused with a 4xx changed nothing: the key is forgotten and can be used again. One that failed with a
  * 5xx, or whose API instance died (its lease runs out), may have done part of its work: a retry with the same key
  * runs it again as the same operation. That is safe because what it creates has an id derived from the key
- * (`idempotentId`): a retried target create starts the same workflow id, and Temporal keeps the one it has.
+ * (`idempotentId`): a retried target create starts the same workflow id, and Temporal keeps the one it has; a retried
+ * bulk create the same workflow id for each item.
  */
 const LEASE_MS = 90_000; // longer than the longest request (check now: 75 s)
 const REPLAYED_HEADERS = ['content-type', 'location', 'etag'];
@@ -32,11 +33,15 @@ interface Claimed {
   firstSeenAt: Date;
 }
 
-/** The id of what this request creates: derived from its Idempotency-Key when it has one, else new. */
-export function idempotentId(res: Response, prefix: IdPrefix): string {
+/**
+ * The id of what this request creates: derived from its Idempotency-Key when it has one, else new. A request that
+ * creates several things passes each one's `item` (its index in the request), so each has an id of its own, the same
+ * on every retry.
+ */
+export function idempotentId(res: Response, prefix: IdPrefix, item?: number): string {
   const claimed = res.locals.idempotency as Claimed | undefined;
   if (!claimed) return newId(prefix);
-  const seed = createHash('sha256').update(`${claimed.principalId}\0${claimed.key}`).digest();
+  const seed = createHash('sha256').update(`${claimed.principalId}\0${claimed.key}${item === undefined ? '' : `\0${item}`}`).digest();
   // The time part is when the key was first seen, kept in Postgres: ids stay in creation order, and a retry gets the same.
   return newId(prefix, claimed.firstSeenAt.getTime(), seed);
 }

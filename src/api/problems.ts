@@ -56,6 +56,12 @@ export class Problem extends Error {
     super(detail ?? PROBLEMS[type].title);
   }
 
+  /** The same problem with its fields named inside `at` (e.g. `targets.3`): for one item of a batch. */
+  within(at: string): Problem {
+    const errors = (this.extra.errors ?? [{ field: '', message: this.message }]).map((e) => ({ ...e, field: e.field ? `${at}.${e.field}` : at }));
+    return new Problem(this.type, this.detail, { ...this.extra, errors });
+  }
+
   static invalid(zodError: z.ZodError, location: 'body' | 'query' | 'path' = 'body'): Problem {
     const fieldErrors = (issue: z.core.$ZodIssue, at: PropertyKey[]): FieldError[] => {
       const path = [...at, ...issue.path];
@@ -76,22 +82,24 @@ export class Problem extends Error {
   }
 }
 
-export function sendProblem(res: Response, problem: Problem, instance?: string): void {
+/** The problem details object (RFC 9457): what a problem answer's body holds, and what a batch says of a refused item. */
+export function problemDetails(problem: Problem, instance?: string) {
   const { status, title } = PROBLEMS[problem.type];
+  return {
+    type: `https://vigil.dev/problems/${problem.type}`,
+    title,
+    status,
+    ...(problem.detail ? { detail: problem.detail } : {}),
+    ...(instance ? { instance } : {}),
+    ...(problem.extra.errors ? { errors: problem.extra.errors } : {}),
+    ...problem.extra.members,
+  };
+}
+
+export function sendProblem(res: Response, problem: Problem, instance?: string): void {
   if (problem.extra.retryAfterSeconds !== undefined) res.set('Retry-After', String(problem.extra.retryAfterSeconds));
   if (problem.extra.headers) res.set(problem.extra.headers);
-  res
-    .status(status)
-    .type('application/problem+json')
-    .json({
-      type: `https://vigil.dev/problems/${problem.type}`,
-      title,
-      status,
-      ...(problem.detail ? { detail: problem.detail } : {}),
-      ...(instance ? { instance } : {}),
-      ...(problem.extra.errors ? { errors: problem.extra.errors } : {}),
-      ...problem.extra.members,
-    });
+  res.status(problemStatus(problem.type)).type('application/problem+json').json(problemDetails(problem, instance));
 }
 
 export const notFoundHandler: RequestHandler = (req, res) =>

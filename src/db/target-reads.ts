@@ -76,6 +76,12 @@ export async function listTargets(pool: Pool, filter: TargetFilter): Promise<Tar
   return rows.map(withDates);
 }
 
+/** Targets and their status by id, in no particular order: what a bulk create answers with. Absent ids are left out. */
+export async function findTargets(pool: Pool, ids: readonly string[]): Promise<TargetRow[]> {
+  const { rows } = await pool.query<TargetRow>(`${SELECT_TARGET} LEFT JOIN target_status s ON s.target_id = t.id WHERE t.id = ANY($1)`, [ids]);
+  return rows.map(withDates);
+}
+
 /** One target and its status: a primary-key lookup on each table. The hot read of GET /v1/targets/:id. */
 export async function findTarget(pool: Pool, id: string): Promise<TargetRow | undefined> {
   const { rows } = await pool.query<TargetRow>(`${SELECT_TARGET} LEFT JOIN target_status s ON s.target_id = t.id WHERE t.id = $1`, [id]);

@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { findTarget, type TargetRow } from '../../db/target-reads';
+import { findTarget, findTargets, type TargetRow } from '../../db/target-reads';
 import { isId, targetWorkflowId } from '../../ids';
 import type { targetWorkflow } from '../../workflows/target';
 import type { ApiDeps } from '../deps';
@@ -16,4 +16,14 @@ export async function readTarget(deps: ApiDeps, id: string): Promise<TargetRow> 
   const target = isId('tgt', id) ? await findTarget(deps.pool, id) : undefined;
   if (!target) throw new Problem('not-found', `no target ${id}`);
   return target;
+}
+
+/** Reads new targets' projections, in the order of `ids`; 404 when one is absent (deleted as soon as created). */
+export async function readTargets(deps: ApiDeps, ids: readonly string[]): Promise<TargetRow[]> {
+  const byId = new Map((await findTargets(deps.pool, ids)).map((row) => [row.id, row]));
+  return ids.map((id) => {
+    const target = byId.get(id);
+    if (!target) throw new Problem('not-found', `no target ${id}`);
+    return target;
+  });
 }

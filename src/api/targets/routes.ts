@@ -4,6 +4,7 @@ import type { ApiDeps } from '../deps';
 import type { Operation } from '../operations';
 import { pageSchema } from '../pagination';
 import { checkNow, deleteTarget, pauseOrResume } from './actions';
+import { BulkCreatedSchema, BulkPartlyCreatedSchema, bulkCreateTargets } from './bulk-create';
 import { createTarget } from './create';
 import { FlipSchema, listFlips } from './flips';
 import { HistoryQuery } from './history';
@@ -12,7 +13,7 @@ import { StatsQuery, StatsSchema, targetStats } from './stats';
 import { getTarget } from './get';
 import { ListTargetsQuery, listTargetsHandler } from './list';
 import { TargetSchema } from './representation';
-import { createTargetBody, targetPatchBody } from './schema';
+import { bulkCreateTargetsBody, createTargetBody, MAX_TARGETS_PER_BULK_CREATE, targetPatchBody } from './schema';
 import { updateTarget } from './update';
 
 const TargetPath = z.object({ id: idSchema('tgt', 'a target').meta({ description: 'The target id, tgt_…' }) });
@@ -41,6 +42,32 @@ export function targetRoutes(deps: ApiDeps): Operation[] {
         503: { description: '`temporal-busy`: workers are behind, try again after Retry-After seconds; nothing was created' },
       },
       handler: createTarget(deps),
+    },
+    // Before /v1/targets/:id, so that its other methods answer for this path, not that one's.
+    {
+      method: 'post',
+      path: '/v1/targets/bulk',
+      tag,
+      access: 'admin',
+      summary: 'Create many targets',
+      description:
+        `An import: 1 to ${MAX_TARGETS_PER_BULK_CREATE} targets in \`targets\`, each the object POST /v1/targets takes, in a body of ` +
+        'at most 1 MB. Every item is validated first: an invalid one refuses the whole batch with the problem a single ' +
+        'create would give, its field named inside the batch (`targets.3.url`), and nothing is created. The batch is ' +
+        'admitted once, whole: while workers are behind it is refused with 503 `temporal-busy` and Retry-After, and ' +
+        'nothing is created. Then each target is created as a single create does it. An item Postgres refuses once ' +
+        "its workflow has started (a ping token another target took meanwhile) is undone, and the others stand: 207, " +
+        'with `null` in its place and why in `refused`. With an Idempotency-Key, a retry answers the same and a retry ' +
+        'after a failure (5xx) creates the same targets, never others.',
+      body: bulkCreateTargetsBody(deps.config.minIntervalSeconds),
+      bodyLimit: '1mb',
+      responses: {
+        201: { description: 'Created, every one', body: BulkCreatedSchema },
+        207: { description: 'Created but for the items refused late, each undone', body: BulkPartlyCreatedSchema },
+        422: { description: 'An item names an escalation policy that does not exist' },
+        503: { description: '`temporal-busy`: workers are behind, try the whole batch again after Retry-After seconds; nothing was created' },
+      },
+      handler: bulkCreateTargets(deps),
     },
     {
       method: 'get',

@@ -46,6 +46,34 @@ export function createTargetBody(minIntervalSeconds: number) {
     }));
 }
 
+/** Targets one bulk create takes: an import of thousands is a few dozen requests, each answered within seconds. */
+export const MAX_TARGETS_PER_BULK_CREATE = 100;
+
+/**
+ * What POST /v1/targets/bulk takes: the create body of each target, in `targets`. Two heartbeat targets of a batch
+ * with the same token would have one refused by Postgres after both were started: refused here instead, naming the
+ * second (checked once every item is valid, since the tokens are read from what the items parse to).
+ */
+export function bulkCreateTargetsBody(minIntervalSeconds: number) {
+  const targets = z
+    .array(createTargetBody(minIntervalSeconds))
+    .min(1)
+    .max(MAX_TARGETS_PER_BULK_CREATE)
+    .superRefine(
+      (specs, ctx) => {
+        const seen = new Set<string>();
+        for (const [i, { probe }] of specs.entries()) {
+          if (probe.kind !== 'heartbeat' || !probe.token) continue;
+          if (seen.has(probe.token)) ctx.addIssue({ code: 'custom', path: [i, 'token'], message: 'the same token as an earlier target of the batch' });
+          seen.add(probe.token);
+        }
+      },
+      { when: ({ issues }) => issues.length === 0 },
+    )
+    .meta({ description: `1 to ${MAX_TARGETS_PER_BULK_CREATE} targets, each as POST /v1/targets takes it`, 'x-vigil-rule': 'no two heartbeat targets with the same `token`' });
+  return z.strictObject({ targets });
+}
+
 /** A heartbeat target's ping URL carries a random token (256 bits) unless the operator chose one. */
 const withPingToken = (probe: Probe): Probe =>
   probe.kind === 'heartbeat' && !probe.token ? { ...probe, token: randomBytes(32).toString('base64url') } : probe;
