@@ -53,9 +53,12 @@ export interface BenchOptions {
   settleMaxSeconds: number;
   env: Record<string, string>;
   farm: { servers: number; latencyMs: number; jitterMs: number; failureRate: number };
+  /** POSTs in flight at once while creating: single creates, or batches with `createBatch`. */
   createConcurrency: number;
   /** Targets created a second at most; 0 for as fast as `createConcurrency` POSTs go. */
   createRate: number;
+  /** Targets a POST carries: 1 for POST /v1/targets, more for POST /v1/targets/bulk (at most 100). */
+  createBatch: number;
   historySamples: number;
   keepGoing: boolean;
   /** After the last step, kill a worker, then restart the whole stack (bench/failover.ts; production-like only). */
@@ -249,7 +252,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       });
       opts.log(`step ${goal}: creating ${bodies.length} targets`);
       const [c0, cf0] = [sample(roots()), await frontendRequests()];
-      const created = await createTargets({ apiUrl: stack.apiUrl, adminKey, concurrency: opts.createConcurrency, deadline, ratePerSecond: opts.createRate }, bodies);
+      const created = await createTargets(
+        { apiUrl: stack.apiUrl, adminKey, concurrency: opts.createConcurrency, deadline, ratePerSecond: opts.createRate, batch: opts.createBatch },
+        bodies,
+      );
       const [c1, cf1] = [sample(roots()), await frontendRequests()];
       const creationUsage = usageBetween(c0, c1);
       const creationFrontend = stack.temporalMetricsUrl ? counterRates(cf0, cf1, (c1.at - c0.at) / 1000) : undefined;
@@ -385,7 +391,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
 const USAGE = `usage: npm run bench -- --targets N[,N...] [--interval S] [--duration S] [--warmup S] [--settle-max S]
   [--stack dev|production-like] [--env KEY=VALUE]...
   [--latency MS] [--jitter MS] [--fail-rate F] [--farm-servers N] [--create-concurrency N] [--create-rate N]
-  [--history-samples N] [--keep-going] [--failover] [--max-minutes M] [--label NAME] [--out FILE] [--keep-data]`;
+  [--create-batch N] [--history-samples N] [--keep-going] [--failover] [--max-minutes M] [--label NAME] [--out FILE] [--keep-data]`;
 
 /**
  * Waits until one whole interval of slots ran on time: at least 99 % of its slots probed and their p99 schedule lag
@@ -423,6 +429,7 @@ export function parseBenchArgs(argv: string[], log: (line: string) => void = con
       'farm-servers': { type: 'string', default: '4' },
       'create-concurrency': { type: 'string', default: '16' },
       'create-rate': { type: 'string', default: '0' },
+      'create-batch': { type: 'string', default: '1' },
       'history-samples': { type: 'string', default: '20' },
       'keep-going': { type: 'boolean', default: false },
       failover: { type: 'boolean', default: false },
@@ -450,6 +457,11 @@ export function parseBenchArgs(argv: string[], log: (line: string) => void = con
       return [kv.slice(0, i), kv.slice(i + 1)];
     }),
   );
+  const createBatch = (v: string) => {
+    const n = num('create-batch', v, 1);
+    if (!Number.isInteger(n) || n > 100) throw new Error(`--create-batch must be a whole number from 1 to 100 (what POST /v1/targets/bulk takes), not ${v}\n${USAGE}`);
+    return n;
+  };
   const intervalSeconds = num('interval', values.interval, 1);
   const durationSeconds = num('duration', values.duration, 1);
   const warmupSeconds = num('warmup', values.warmup, 0);
@@ -473,6 +485,7 @@ export function parseBenchArgs(argv: string[], log: (line: string) => void = con
     },
     createConcurrency: num('create-concurrency', values['create-concurrency'], 1),
     createRate: num('create-rate', values['create-rate'], 0),
+    createBatch: createBatch(values['create-batch']),
     historySamples: num('history-samples', values['history-samples'], 0),
     keepGoing: values['keep-going'],
     failover: values.failover,
