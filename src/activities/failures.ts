@@ -14,11 +14,16 @@ export function failingFastOnRefusedWrites<A extends Record<string, (...args: ne
       try {
         return await activity(...args);
       } catch (err) {
-        if (!isRefusedForGood(err)) throw err;
-        const { message, code } = err as { message: string; code: string };
-        throw ApplicationFailure.nonRetryable(`Postgres refused the write: ${message} (SQLSTATE ${code})`, UNSTORABLE);
+        throw failingFast(err);
       }
     },
   ]);
   return Object.fromEntries(wrapped) as A;
+}
+
+/** The error an activity fails with: a write Postgres refuses for good as a non-retryable failure, others as they are. */
+export function failingFast(err: unknown): unknown {
+  if (!isRefusedForGood(err)) return err;
+  const { message, code } = err as { message: string; code: string };
+  return ApplicationFailure.nonRetryable(`Postgres refused the write: ${message} (SQLSTATE ${code})`, UNSTORABLE);
 }

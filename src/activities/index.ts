@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { RetentionPolicy } from '../config';
 import type { CheckResultWriter } from '../db/check-results';
-import { createCheckActivities, type ProbeWindowRegistry } from './checks';
+import { createCheckActivities, type ProbeWindowRunner } from './checks';
 import { failingFastOnRefusedWrites } from './failures';
 import { createFlipActivities } from './flips';
 import { createHeartbeatActivities } from './heartbeats';
@@ -17,8 +17,8 @@ export interface ActivityDeps {
   pool: Pool;
   writer: CheckResultWriter;
   guard: AddressGuard;
-  /** This worker's lease, where probe windows register for failover (src/worker/leases.ts). */
-  windows: ProbeWindowRegistry;
+  /** Where probe windows run once their activity hands them over (src/worker/leases.ts). */
+  windows: ProbeWindowRunner;
   /** How long results and rollups are kept: the defaults when not given. */
   retention?: RetentionPolicy;
   /** For the activities that open incidents and signal them: a client, not a child of any target's run. */

@@ -154,6 +154,33 @@ FROM accepted a
 LEFT JOIN inserted i USING (target_id, scheduled_at)
 LEFT JOIN existing e USING (target_id, scheduled_at)`;
 
+/** The stretch of slots of one target whose stored results are asked for. */
+export interface SlotSpan {
+  targetId: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * The results already stored for each span's slots, by target and slot: what a window taken over from a stopped worker
+ * reports for the slots that worker probed, instead of probing them again. One statement for every span.
+ */
+export async function storedResults(pool: Pool, spans: SlotSpan[]): Promise<Map<string, Map<number, StoredOutcome>>> {
+  const { rows } = await pool.query<{ target_id: string; scheduled_ms: string; outcome: CheckResultRow['outcome']; latency_ms: number | null; error: string | null }>(
+    `SELECT c.target_id, (extract(epoch FROM c.scheduled_at) * 1000)::bigint AS scheduled_ms, c.outcome, c.latency_ms, c.error
+     FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS s(target_id, from_at, to_at)
+     JOIN check_results c ON c.target_id = s.target_id AND c.scheduled_at BETWEEN s.from_at AND s.to_at`,
+    [spans.map((s) => s.targetId), spans.map((s) => new Date(s.from)), spans.map((s) => new Date(s.to))],
+  );
+  const found = new Map<string, Map<number, StoredOutcome>>();
+  for (const r of rows) {
+    const slots = found.get(r.target_id) ?? new Map<number, StoredOutcome>();
+    slots.set(Number(r.scheduled_ms), { outcome: r.outcome, latencyMs: r.latency_ms, error: r.error });
+    found.set(r.target_id, slots);
+  }
+  return found;
+}
+
 /** Latency describes the service when it answered acceptably; failures show in uptime instead. */
 const latencyBucketOf = (row: CheckResultRow): number | null =>
   (row.outcome === 'up' || row.outcome === 'degraded') && row.latencyMs !== null ? latencyBucket(row.latencyMs) : null;

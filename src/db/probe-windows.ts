@@ -1,9 +1,19 @@
 import type { Pool } from 'pg';
 
-/** A probe window in flight, registered by its worker so that a live worker can fail it over should that one die. */
+/** A probe window in flight, registered by its worker so that a live worker can carry it on should that one stop. */
 export interface ProbeWindowRow {
   taskToken: Uint8Array;
   targetId: string;
+  /** The window's activity input, stored as JSON. */
+  input: unknown;
+}
+
+/** A window taken over from a worker that stopped; `input` is null for a window registered before adoption existed. */
+export interface AdoptedWindowRow {
+  taskToken: Buffer;
+  targetId: string;
+  superseded: boolean;
+  input: unknown;
 }
 
 /**
@@ -14,16 +24,16 @@ export interface ProbeWindowRow {
 export async function registerProbeWindows(pool: Pool, workerId: string, windows: ProbeWindowRow[]): Promise<void> {
   await pool.query(
     `WITH input AS (
-       SELECT * FROM unnest($2::bytea[], $3::text[]) AS t(task_token, target_id)
+       SELECT * FROM unnest($2::bytea[], $3::text[], $4::jsonb[]) AS t(task_token, target_id, input)
      ), superseded AS (
        UPDATE probe_windows p SET superseded = true
        FROM input i
        WHERE p.target_id = i.target_id AND p.task_token <> i.task_token AND NOT p.superseded
      )
-     INSERT INTO probe_windows (task_token, worker_id, target_id)
-     SELECT task_token, $1, target_id FROM input
+     INSERT INTO probe_windows (task_token, worker_id, target_id, input)
+     SELECT task_token, $1, target_id, input FROM input
      ON CONFLICT (task_token) DO NOTHING`,
-    [workerId, windows.map((w) => Buffer.from(w.taskToken)), windows.map((w) => w.targetId)],
+    [workerId, windows.map((w) => Buffer.from(w.taskToken)), windows.map((w) => w.targetId), windows.map((w) => JSON.stringify(w.input))],
   );
 }
 
@@ -41,13 +51,14 @@ export async function takeSupersededWindows(pool: Pool, workerId: string): Promi
   return rows.map((r) => r.task_token);
 }
 
-/** The task tokens of every window registered by `workerId`. */
-export async function windowsOf(pool: Pool, workerId: string): Promise<Buffer[]> {
-  const { rows } = await pool.query<{ task_token: Buffer }>(`SELECT task_token FROM probe_windows WHERE worker_id = $1`, [workerId]);
-  return rows.map((r) => r.task_token);
-}
-
-/** Forgets every window of `workerId`: it shut down, or a reaper failed them over. */
-export async function removeWindowsOf(pool: Pool, workerId: string): Promise<void> {
-  await pool.query(`DELETE FROM probe_windows WHERE worker_id = $1`, [workerId]);
+/**
+ * Moves every window of `from` (a worker whose lease this one claimed) to `to`, in one statement, and answers them:
+ * from then on they are `to`'s to run, and to hand on should `to` stop in turn.
+ */
+export async function adoptWindowsOf(pool: Pool, from: string, to: string): Promise<AdoptedWindowRow[]> {
+  const { rows } = await pool.query<{ task_token: Buffer; target_id: string; superseded: boolean; input: unknown }>(
+    `UPDATE probe_windows SET worker_id = $2 WHERE worker_id = $1 RETURNING task_token, target_id, superseded, input`,
+    [from, to],
+  );
+  return rows.map((r) => ({ taskToken: r.task_token, targetId: r.target_id, superseded: r.superseded, input: r.input }));
 }

@@ -11,7 +11,7 @@ export async function acquireLease(pool: Pool, workerId: string, ttlMs: number):
 
 /**
  * Pushes the lease's expiry forward; false when the lease is gone or a reaper claimed it (this worker was taken for
- * dead, and its windows are being failed over). An expired lease nobody claimed yet is still this worker's.
+ * dead, and its windows are being taken over). An expired lease nobody claimed yet is still this worker's.
  */
 export async function renewLease(pool: Pool, workerId: string, ttlMs: number): Promise<boolean> {
   const { rowCount } = await pool.query(
@@ -36,12 +36,15 @@ export async function claimExpiredLeases(pool: Pool, reaperId: string, ttlMs: nu
   return rows.map((r) => r.worker_id);
 }
 
-/** Removes a lease: on shutdown by its worker, or by the reaper that claimed it once its windows are failed over. */
-export async function dropLease(pool: Pool, workerId: string, opts: { reapedBy?: string } = {}): Promise<void> {
-  await pool.query(
-    opts.reapedBy === undefined
-      ? `DELETE FROM worker_leases WHERE worker_id = $1`
-      : `DELETE FROM worker_leases WHERE worker_id = $1 AND reaped_by = $2`,
-    opts.reapedBy === undefined ? [workerId] : [workerId, opts.reapedBy],
-  );
+/** Removes a lease, by the reaper that claimed it, once its windows are taken over. */
+export async function dropLease(pool: Pool, workerId: string, reapedBy: string): Promise<void> {
+  await pool.query(`DELETE FROM worker_leases WHERE worker_id = $1 AND reaped_by = $2`, [workerId, reapedBy]);
+}
+
+/**
+ * Ends a lease at once, on shutdown, without dropping it: a live worker (or the next to start) claims it at its next
+ * renewal and carries its windows on, which is why they are not handed back to Temporal.
+ */
+export async function releaseLease(pool: Pool, workerId: string): Promise<void> {
+  await pool.query(`UPDATE worker_leases SET expires_at = now() - interval '1 millisecond' WHERE worker_id = $1 AND reaped_by IS NULL`, [workerId]);
 }

@@ -28,7 +28,7 @@ export function nextSlot(after: number, intervalMs: number, phase: number): numb
  * (docs/benchmarks.md: 120 s windows held 8.3 windows/s and broke at 5,000 targets × 60 s; at 8,000 targets × 20 s
  * ten-minute windows turned over 13.3 times a second, most of Temporal's load). Reaction does not suffer: the activity
  * hands control back as soon as a result changes the target's state, an operator command supersedes it, and a lost
- * worker's window is failed over through the worker leases, whatever the window's length.
+ * worker's window is taken over through the worker leases, whatever the window's length.
  */
 export const PROBE_WINDOW_MS = 1_200_000;
 

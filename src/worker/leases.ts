@@ -3,55 +3,73 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'pg';
-import type { ProbeWindowRegistry } from '../activities/checks';
+import type { ProbeWindowRunner, RunChecksInput, RunChecksResult, SlotProber } from '../activities/checks';
+import { failingFast } from '../activities/failures';
+import { storedResults, type StoredOutcome } from '../db/check-results';
 import { GroupCommit } from '../db/group-commit';
-import { registerProbeWindows, removeProbeWindows, removeWindowsOf, takeSupersededWindows, windowsOf, type ProbeWindowRow } from '../db/probe-windows';
-import { acquireLease, claimExpiredLeases, dropLease, renewLease } from '../db/worker-leases';
+import { adoptWindowsOf, registerProbeWindows, removeProbeWindows, takeSupersededWindows, type AdoptedWindowRow, type ProbeWindowRow } from '../db/probe-windows';
+import { acquireLease, claimExpiredLeases, dropLease, releaseLease, renewLease } from '../db/worker-leases';
 
 /**
  * Renewed every 10 s, a lease lasts 30 s: a worker is taken for dead only after missing two renewals in a row (a GC
- * pause or a slow statement is not a death), and a killed worker's windows are failed over 20-40 s after the kill.
+ * pause or a slow statement is not a death), and a killed worker's windows are taken over 20-40 s after the kill.
  * Each renewal is one small statement per worker, whatever the number of windows.
  */
 export const LEASE_RENEW_EVERY_MS = 10_000;
 export const LEASE_TTL_MS = 30_000;
-/** Failures sent to Temporal at once while failing a dead worker's windows over. */
+/** Failures sent to Temporal at once for windows registered without their input (see reap). */
 const FAILOVER_CONCURRENCY = 20;
+/** The longest wait between two attempts to tell Temporal that a window ended. */
+const MAX_REPORT_BACKOFF_MS = 10_000;
+
+/** Why a window stops before its end: its target's workflow moved on, this worker is stopping, or it was taken for dead. */
+type StopReason = 'superseded' | 'handed-over' | 'lost';
 
 export interface WorkerLeaseOptions {
   renewEveryMs?: number;
   ttlMs?: number;
 }
 
+interface RunningWindow {
+  stop: AbortController;
+  done: Promise<void>;
+}
+
 const keyOf = (taskToken: Uint8Array) => Buffer.from(taskToken).toString('base64');
 
 /**
- * This worker process's lease in Postgres, and the probe windows it runs, in place of a heartbeat per window to
- * Temporal. Each window registers its task token when it starts (group-committed) and is forgotten at the next
- * renewal after it ends. At every renewal the worker also:
+ * This worker process's lease in Postgres, and the probe windows it runs, in place of a running activity and a
+ * heartbeat per window. A window's activity registers it (task token and input, group-committed) and hands it over
+ * here; it runs in this process, and its activity is completed by task token when it ends. At every renewal the
+ * worker also:
  * - stops its windows that a newer window of the same target superseded (an operator's command interrupted them, and
- *   without heartbeats the cancellation never reaches the activity);
- * - claims the leases that expired and fails their windows through the async-completion client, so Temporal retries
- *   each at once on a live worker.
- * Should this worker's own lease be claimed (it was taken for dead), its windows stop, since Temporal runs them
- * elsewhere, and it takes a new lease.
+ *   without heartbeats the cancellation never reaches them);
+ * - claims the leases that expired (a worker died, or stopped and released its lease) and carries their windows on
+ *   itself, from the slot they reached: no Temporal round trip, and no slot probed twice.
+ * On shutdown the windows stop where they are and the lease is released, for a live worker (or the next one to start)
+ * to take them over. Should this worker's own lease be claimed (it was taken for dead), its windows stop, since
+ * another worker runs them now, and it takes a new lease.
  */
-export class WorkerLease implements ProbeWindowRegistry {
+export class WorkerLease implements ProbeWindowRunner {
   private workerId = newWorkerId();
   private readonly renewEveryMs: number;
   private readonly ttlMs: number;
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, RunningWindow>();
   private readonly ended: Uint8Array[] = [];
   private readonly registrations: GroupCommit<ProbeWindowRow, void>;
   private timer: NodeJS.Timeout | undefined;
   private tickInFlight: Promise<void> = Promise.resolve();
+  /** Aborts once stop() begins: waits for Temporal give up, and windows are handed over. */
+  private readonly stopping = new AbortController();
   /** Reaping waits for one renewal after a failed one: after a Postgres outage every lease has expired, not died. */
   private renewedLastTime = false;
 
   constructor(
     private readonly pool: Pool,
     private readonly temporal: Client,
+    private readonly probeSlots: SlotProber,
     opts: WorkerLeaseOptions = {},
   ) {
     this.renewEveryMs = opts.renewEveryMs ?? LEASE_RENEW_EVERY_MS;
@@ -69,36 +87,39 @@ export class WorkerLease implements ProbeWindowRegistry {
     return this.workerId;
   }
 
+  /** The windows this process runs now. */
+  get windowCount(): number {
+    return this.running.size;
+  }
+
+  /** Takes a lease, and at once the windows of any lease that expired (a whole stack restarting finds them all so). */
   async start(): Promise<void> {
     await acquireLease(this.pool, this.workerId, this.ttlMs);
     this.renewedLastTime = true;
-    this.schedule();
+    this.schedule(0);
   }
 
-  /** Stops renewing and gives the lease and its rows up: the windows were handed back to Temporal on shutdown. */
+  /**
+   * Stops renewing; stops every window where it is, without ending its activity, and releases the lease, so that a
+   * live worker carries the windows on at its next renewal.
+   */
   async stop(): Promise<void> {
+    this.stopping.abort();
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.tickInFlight;
-    await removeWindowsOf(this.pool, this.workerId);
-    await dropLease(this.pool, this.workerId);
+    const windows = [...this.running.values()];
+    for (const w of windows) w.stop.abort('handed-over' satisfies StopReason);
+    await Promise.all(windows.map((w) => w.done));
+    const ended = this.ended.splice(0);
+    if (ended.length > 0) await removeProbeWindows(this.pool, ended);
+    await releaseLease(this.pool, this.workerId);
   }
 
-  /** Registers a window before it probes; the signal aborts once it must stop (superseded, or failed over). */
-  async register(taskToken: Uint8Array, targetId: string): Promise<AbortSignal> {
-    const stop = new AbortController();
-    this.running.set(keyOf(taskToken), stop);
-    try {
-      await this.registrations.submit({ taskToken, targetId });
-    } catch (err) {
-      this.running.delete(keyOf(taskToken));
-      throw err;
-    }
-    return stop.signal;
-  }
-
-  unregister(taskToken: Uint8Array): void {
-    if (this.running.delete(keyOf(taskToken))) this.ended.push(taskToken);
+  /** Registers a window, then runs it here until it ends, is superseded, or is handed over. */
+  async runWindow(taskToken: Uint8Array, input: RunChecksInput): Promise<void> {
+    await this.registrations.submit({ taskToken, targetId: input.targetId, input });
+    this.launch(taskToken, input);
   }
 
   /** One renewal: exposed for tests, which drive it instead of waiting for the timer. */
@@ -108,14 +129,61 @@ export class WorkerLease implements ProbeWindowRegistry {
     await run;
   }
 
-  private schedule(): void {
+  private launch(taskToken: Uint8Array, input: RunChecksInput, opts: { recorded?: ReadonlyMap<number, StoredOutcome>; superseded?: boolean } = {}): void {
+    const key = keyOf(taskToken);
+    const stop = new AbortController();
+    if (opts.superseded) stop.abort('superseded' satisfies StopReason);
+    const done = this.carryOut(taskToken, input, stop.signal, opts.recorded).finally(() => {
+      if (this.running.get(key)?.stop === stop) this.running.delete(key);
+    });
+    this.running.set(key, { stop, done });
+  }
+
+  /** Runs a window to its end and tells Temporal how it ended, unless it was handed over or taken for lost. */
+  private async carryOut(taskToken: Uint8Array, input: RunChecksInput, signal: AbortSignal, recorded?: ReadonlyMap<number, StoredOutcome>): Promise<void> {
+    let outcome: { result: RunChecksResult } | { error: Error };
+    try {
+      outcome = { result: await this.probeSlots(input, { signal, recorded }) };
+    } catch (err) {
+      // Vigil's own failure (Postgres unreachable for too long): Temporal retries the window as it retries an activity.
+      const failure = failingFast(err);
+      outcome = { error: failure instanceof Error ? failure : new Error(String(failure)) };
+    }
+    const reason = signal.aborted ? (signal.reason as StopReason) : undefined;
+    // Another worker runs this window now, or will: it is the one to end it.
+    if (reason === 'handed-over' || reason === 'lost') return;
+    if (await this.report(taskToken, outcome)) this.ended.push(taskToken);
+  }
+
+  /**
+   * Completes or fails a window's activity, trying again while Temporal is unreachable. False if this worker stopped
+   * first: its row stays, and the worker that takes it over finds every slot recorded and reports them.
+   */
+  private async report(taskToken: Uint8Array, outcome: { result: RunChecksResult } | { error: Error }): Promise<boolean> {
+    for (let backoff = 1_000; ; backoff = Math.min(2 * backoff, MAX_REPORT_BACKOFF_MS)) {
+      try {
+        if ('result' in outcome) await this.temporal.activity.complete(taskToken, outcome.result);
+        else await this.temporal.activity.fail(taskToken, outcome.error);
+        return true;
+      } catch (err) {
+        // The attempt is over already (timed out, or the window was failed over): nothing is waiting for it.
+        if (err instanceof ActivityNotFoundError) return true;
+        Runtime.instance().logger.warn('could not tell Temporal that a probe window ended; trying again', { error: String(err) });
+      }
+      if (this.stopping.signal.aborted) return false;
+      await sleep(backoff, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+      if (this.stopping.signal.aborted) return false;
+    }
+  }
+
+  private schedule(delayMs = this.renewEveryMs): void {
     this.timer = setTimeout(() => {
       this.tick()
         .catch((err) => Runtime.instance().logger.warn('worker lease renewal failed', { workerId: this.workerId, error: String(err) }))
         .finally(() => {
           if (this.timer) this.schedule();
         });
-    }, this.renewEveryMs);
+    }, delayMs);
     this.timer.unref();
   }
 
@@ -129,43 +197,51 @@ export class WorkerLease implements ProbeWindowRegistry {
     }
     const ended = this.ended.splice(0);
     if (ended.length > 0) await removeProbeWindows(this.pool, ended);
-    for (const token of await takeSupersededWindows(this.pool, this.workerId)) this.running.get(keyOf(token))?.abort();
+    for (const token of await takeSupersededWindows(this.pool, this.workerId)) this.running.get(keyOf(token))?.stop.abort('superseded' satisfies StopReason);
     if (renewedBefore && this.renewedLastTime) await this.reap();
   }
 
-  /** Taken for dead: Temporal is running this worker's windows elsewhere, so they stop here, and a new lease begins. */
+  /** Taken for dead: another worker runs this worker's windows now, so they stop here, and a new lease begins. */
   private async leaseLost(): Promise<void> {
     Runtime.instance().logger.warn('worker lease was claimed by another worker: stopping its probe windows', { workerId: this.workerId });
-    for (const stop of this.running.values()) stop.abort();
+    for (const w of this.running.values()) w.stop.abort('lost' satisfies StopReason);
     this.running.clear();
     this.ended.length = 0;
     this.workerId = newWorkerId();
     await acquireLease(this.pool, this.workerId, this.ttlMs);
   }
 
+  /** Claims the leases that expired and carries their windows on here. */
   private async reap(): Promise<void> {
-    for (const dead of await claimExpiredLeases(this.pool, this.workerId, this.ttlMs)) {
-      const tokens = await windowsOf(this.pool, dead);
-      let failedOver = 0;
-      for (let i = 0; i < tokens.length; i += FAILOVER_CONCURRENCY) {
-        const settled = await Promise.allSettled(tokens.slice(i, i + FAILOVER_CONCURRENCY).map((t) => this.failOver(t)));
-        const done = tokens.slice(i, i + FAILOVER_CONCURRENCY).filter((_, j) => settled[j]!.status === 'fulfilled');
-        if (done.length > 0) await removeProbeWindows(this.pool, done);
-        failedOver += done.length;
-      }
-      // A window Temporal could not be told about stays, with the lease: the claim expires and a reaper tries again.
-      if (failedOver < tokens.length) continue;
-      await dropLease(this.pool, dead, { reapedBy: this.workerId });
-      Runtime.instance().logger.info('failed over the probe windows of a worker whose lease expired', { worker: dead, windows: tokens.length, by: this.workerId });
+    for (const gone of await claimExpiredLeases(this.pool, this.workerId, this.ttlMs)) {
+      const windows = await adoptWindowsOf(this.pool, gone, this.workerId);
+      const adoptable = windows.filter((w) => w.input !== null);
+      await this.adopt(adoptable);
+      await this.failOver(windows.filter((w) => w.input === null));
+      await dropLease(this.pool, gone, this.workerId);
+      Runtime.instance().logger.info('took over the probe windows of a worker whose lease expired', { worker: gone, windows: windows.length, by: this.workerId });
     }
   }
 
-  private async failOver(taskToken: Uint8Array): Promise<void> {
-    try {
-      await this.temporal.activity.fail(taskToken, ApplicationFailure.retryable('its worker stopped renewing its lease', 'WorkerLost'));
-    } catch (err) {
-      // The window already ended (completed, timed out, or retried elsewhere): nothing to fail over.
-      if (!(err instanceof ActivityNotFoundError)) throw err;
+  /** Runs windows taken over here, each from where its worker left it: the slots it recorded are reported, not probed. */
+  private async adopt(windows: AdoptedWindowRow[]): Promise<void> {
+    const now = Date.now();
+    const inputs = windows.map((w) => w.input as RunChecksInput);
+    const stored = await storedResults(this.pool, inputs.filter((i) => i.slots[0]! <= now).map((i) => ({ targetId: i.targetId, from: i.slots[0]!, to: now })));
+    for (const [i, w] of windows.entries()) this.launch(w.taskToken, inputs[i]!, { recorded: stored.get(w.targetId), superseded: w.superseded });
+  }
+
+  /**
+   * Windows registered without their input, by a worker from before windows were taken over: failed through Temporal,
+   * which retries each on a live worker. One Temporal cannot be told about is left to its start-to-close timeout.
+   */
+  private async failOver(windows: AdoptedWindowRow[]): Promise<void> {
+    for (let i = 0; i < windows.length; i += FAILOVER_CONCURRENCY) {
+      const batch = windows.slice(i, i + FAILOVER_CONCURRENCY).map((w) => w.taskToken);
+      await Promise.allSettled(
+        batch.map((t) => this.temporal.activity.fail(t, ApplicationFailure.retryable('its worker stopped renewing its lease', 'WorkerLost'))),
+      );
+      await removeProbeWindows(this.pool, batch);
     }
   }
 }

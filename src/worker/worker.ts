@@ -3,6 +3,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from '../activities';
+import { createSlotProber } from '../activities/checks';
 import type { RetentionPolicy, WriterSettings } from '../config';
 import { Mailer, type MailSettings } from '../activities/notifications/email';
 import { AddressGuard } from '../activities/probes/address-guard';
@@ -15,7 +16,7 @@ export interface VigilWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   pool: Pool;
-  /** Opens and signals incident workflows from activities, and fails a dead worker's probe windows over. */
+  /** Opens and signals incident workflows from activities, and completes probe windows by task token. */
   temporal: Client;
   mail: MailSettings;
   probeAllowCidrs: readonly string[];
@@ -42,11 +43,13 @@ export interface VigilWorker {
 
 /** A worker that runs every Vigil workflow and activity, under a worker lease. */
 export async function createVigilWorker(opts: VigilWorkerOptions): Promise<VigilWorker> {
-  const lease = new WorkerLease(opts.pool, opts.temporal, opts.lease);
+  const writer = new CheckResultWriter(opts.pool, opts.writer);
+  const guard = new AddressGuard(opts.probeAllowCidrs);
+  const lease = new WorkerLease(opts.pool, opts.temporal, createSlotProber({ writer, guard }), opts.lease);
   const activities = createActivities({
     pool: opts.pool,
-    writer: new CheckResultWriter(opts.pool, opts.writer),
-    guard: new AddressGuard(opts.probeAllowCidrs),
+    writer,
+    guard,
     windows: lease,
     retention: opts.retention,
     temporal: opts.temporal,
@@ -61,10 +64,10 @@ export async function createVigilWorker(opts: VigilWorkerOptions): Promise<Vigil
     activities,
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     workflowBundle: opts.workflowBundle ?? { codePath: bundled!.codePath },
-    // Probe windows spend nearly all their time asleep, so one worker holds thousands of them at once.
+    // Probe windows run outside the SDK (the lease's runner), so activities in flight are single probes and writes.
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities,
     maxCachedWorkflows: opts.maxCachedWorkflows,
-    // A window hands its remaining slots back at once on shutdown, so draining takes seconds, not a whole window.
+    // Windows are handed over to the next worker, not drained: what is left to drain takes seconds.
     shutdownGraceTime: '5s',
   }).finally(() => bundled?.remove());
   return {

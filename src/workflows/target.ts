@@ -118,9 +118,9 @@ const { runChecks: probeSlotLocally } = proxyLocalActivities<Activities>({
 });
 
 /**
- * A window of slots, waited for inside the activity. It sends Temporal no heartbeats: a lost worker's windows are
- * failed over by the live workers, from worker leases in Postgres (src/worker/leases.ts), so Temporal retries them at
- * once. The timeouts are the last resort, should every worker's lease keeping fail.
+ * A window of slots, run by a worker outside the SDK and completed by its task token (src/worker/leases.ts). It sends
+ * Temporal no heartbeats: a stopped or lost worker's windows are carried on by the live workers, from worker leases in
+ * Postgres. The timeouts are the last resort, should every worker's lease keeping fail.
  */
 const { runChecks: probeWindow } = proxyActivities<Activities>({
   startToCloseTimeout: PROBE_WINDOW_MS + PROBE_ALLOWANCE_MS,

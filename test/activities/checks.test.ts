@@ -1,33 +1,34 @@
+import { CompleteAsyncError } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { randomBytes } from 'node:crypto';
-import { createCheckActivities, type RunChecksInput, type RunChecksResult } from '../../src/activities/checks';
+import { createCheckActivities, createSlotProber, type ProbeWindowRunner, type RunChecksInput, type RunChecksResult, type SlotRun } from '../../src/activities/checks';
 import { AddressGuard } from '../../src/activities/probes/address-guard';
 import { CheckResultWriter } from '../../src/db/check-results';
 import { upsertTarget } from '../../src/db/targets';
 import { DEFAULT_THRESHOLDS, initialJudgement } from '../../src/domain/judge';
 import type { ActiveProbe } from '../../src/domain/probe';
 import { TargetSpecSchema } from '../../src/domain/target';
-import { WorkerLease } from '../../src/worker/leases';
-import { unreachableTemporal } from '../support/api';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target';
 
-describe('runChecks (the probe activity)', () => {
+describe('runChecks (the probe activity) and the slot prober it shares with probe windows', () => {
   let db: TestDatabase;
   let target: FakeTarget;
-  let lease: WorkerLease;
   let runChecks: ReturnType<typeof createCheckActivities>['runChecks'];
+  let probeSlots: ReturnType<typeof createSlotProber>;
+  /** The windows handed over to the worker's runner (src/worker/leases.ts runs them; its own tests are there). */
+  const handedOver: { taskToken: Uint8Array; input: RunChecksInput }[] = [];
+  const windows: ProbeWindowRunner = { runWindow: async (taskToken, input) => void handedOver.push({ taskToken, input }) };
   let n = 0;
 
   beforeAll(async () => {
     db = await createTestDatabase();
     target = await startFakeTarget();
-    lease = new WorkerLease(db.pool, unreachableTemporal());
-    await lease.start();
-    ({ runChecks } = createCheckActivities({ writer: new CheckResultWriter(db.pool), guard: new AddressGuard(['127.0.0.0/8']), windows: lease }));
+    const deps = { writer: new CheckResultWriter(db.pool), guard: new AddressGuard(['127.0.0.0/8']) };
+    ({ runChecks } = createCheckActivities({ ...deps, windows }));
+    probeSlots = createSlotProber(deps);
   });
   afterAll(async () => {
-    await lease.stop();
     await target.close();
     await db.drop();
   });
@@ -84,7 +85,7 @@ describe('runChecks (the probe activity)', () => {
   });
 
   it('refuses a loopback target unless loopback is allow-listed', async () => {
-    const strict = createCheckActivities({ writer: new CheckResultWriter(db.pool), guard: new AddressGuard([]), windows: lease });
+    const strict = createCheckActivities({ writer: new CheckResultWriter(db.pool), guard: new AddressGuard([]), windows });
     const before = target.hits.length;
     const i = await input();
     const { checked } = await check(i, strict);
@@ -108,13 +109,26 @@ describe('runChecks (the probe activity)', () => {
     expect(await rows(i.targetId)).toEqual([{ outcome: 'up', status_code: 200, error: null }]);
   });
 
+  /** Runs a window's slots as the worker's runner does, outside any activity. */
+  const probe = (i: RunChecksInput, run: Partial<SlotRun> = {}) => probeSlots(i, { signal: new AbortController().signal, ...run });
+
+  it('hands a window of several slots to the worker\'s runner, to be completed later by its task token', async () => {
+    const now = Date.now();
+    const i = await input({}, [now + 60_000, now + 120_000]);
+    const taskToken = randomBytes(16);
+    const before = target.hits.length;
+    await expect(check(i, { runChecks }, taskToken)).rejects.toBeInstanceOf(CompleteAsyncError);
+    expect(handedOver.at(-1)).toEqual({ taskToken, input: i });
+    expect(target.hits.length).toBe(before);
+  });
+
   it('writes nothing once the target has a newer configuration (or is paused or deleted), and stops', async () => {
     const now = Date.now();
     const i = await input({}, [now, now + 200]);
     i.judgement = { state: 'up', since: 0, consecutiveFailures: 0, consecutiveSuccesses: 5 };
     const spec = TargetSpecSchema.parse({ name: i.targetId, intervalSeconds: 60, probe: i.probe });
     await upsertTarget(db.pool, { targetId: i.targetId, spec, version: 2, paused: false });
-    const result = await check(i);
+    const result = await probe(i);
     expect(result).toEqual({ checked: [], fenced: true });
     expect(await rows(i.targetId)).toEqual([]);
   });
@@ -123,7 +137,7 @@ describe('runChecks (the probe activity)', () => {
     const now = Date.now();
     const i = await input({}, [now - 120_000, now - 60_000 + 1_000]);
     const before = target.hits.length;
-    const { checked } = await check(i);
+    const { checked } = await probe(i);
     expect(checked.map((c) => c.outcome)).toEqual(['missed', 'up']);
     expect(target.hits.length).toBe(before + 1);
     expect((await rows(i.targetId)).map((r) => r.outcome)).toEqual(['missed', 'up']);
@@ -133,7 +147,7 @@ describe('runChecks (the probe activity)', () => {
     const now = Date.now();
     const i = await input({}, [now, now + 100, now + 200]);
     // unknown -> up on the first success: the window ends there.
-    const { checked } = await check(i);
+    const { checked } = await probe(i);
     expect(checked).toHaveLength(1);
     expect(await rows(i.targetId)).toHaveLength(1);
   });
@@ -143,44 +157,36 @@ describe('runChecks (the probe activity)', () => {
     const i = await input({}, [now, now + 300, now + 600]);
     i.judgement = { state: 'up', since: 0, consecutiveFailures: 0, consecutiveSuccesses: 5 };
     const start = target.hits.length;
-    const { checked } = await check(i);
+    const { checked } = await probe(i);
     expect(checked.map((c) => c.outcome)).toEqual(['up', 'up', 'up']);
     const times = target.hits.slice(start).map((h) => h.at);
     expect(times[1]! - now).toBeGreaterThanOrEqual(290);
     expect(times[2]! - now).toBeGreaterThanOrEqual(590);
   });
 
-  const windowRows = async (targetId: string) =>
-    (await db.pool.query('SELECT worker_id, superseded FROM probe_windows WHERE target_id = $1', [targetId])).rows;
-
-  it('registers a window of several slots under its worker while it runs, and forgets it at the renewal after', async () => {
+  it('stops where it is, writing nothing more, once its signal aborts', async () => {
     const now = Date.now();
-    const i = await input({}, [now + 300, now + 600]);
+    const i = await input({}, [now, now + 60_000, now + 120_000]);
     i.judgement = { state: 'up', since: 0, consecutiveFailures: 0, consecutiveSuccesses: 5 };
-    const running = check(i);
-    await new Promise((r) => setTimeout(r, 150));
-    expect(await windowRows(i.targetId)).toEqual([{ worker_id: lease.id, superseded: false }]);
-    await running;
-    await lease.tick();
-    expect(await windowRows(i.targetId)).toEqual([]);
+    const stop = new AbortController();
+    const running = probe(i, { signal: stop.signal });
+    await new Promise((r) => setTimeout(r, 300));
+    const stoppedAt = Date.now();
+    stop.abort();
+    expect(await running).toEqual({ checked: [expect.objectContaining({ outcome: 'up' })], fenced: true });
+    expect(Date.now() - stoppedAt).toBeLessThan(500);
+    expect(await rows(i.targetId)).toHaveLength(1);
   });
 
-  it('stops, unprobed, once a newer window of its target supersedes it (its workflow gave it up for a command)', async () => {
+  it('reports the results its stopped predecessor recorded, probing only the slots it did not', async () => {
     const now = Date.now();
-    const i = await input({}, [now + 200, now + 60_000, now + 120_000]);
+    const i = await input({}, [now - 1_000, now + 100]);
     i.judgement = { state: 'up', since: 0, consecutiveFailures: 0, consecutiveSuccesses: 5 };
-    const start = target.hits.length;
-    const orphan = check(i);
-    await new Promise((r) => setTimeout(r, 500));
-    // The newer window registers; at its next renewal the orphan's worker learns of it and stops the orphan.
-    const newer = randomBytes(16);
-    await lease.register(newer, i.targetId);
-    await lease.tick();
-    const stoppedAt = Date.now();
-    expect(await orphan).toEqual({ checked: [expect.objectContaining({ outcome: 'up' })], fenced: true });
-    expect(Date.now() - stoppedAt).toBeLessThan(1_000);
-    expect(target.hits.length - start).toBe(1);
-    lease.unregister(newer);
+    const recorded = new Map([[i.slots[0]!, { outcome: 'up' as const, latencyMs: 7, error: null }]]);
+    const before = target.hits.length;
+    const { checked } = await probe(i, { recorded });
+    expect(checked).toEqual([{ scheduledAt: i.slots[0], outcome: 'up', latencyMs: 7 }, expect.objectContaining({ scheduledAt: i.slots[1], outcome: 'up' })]);
+    expect(target.hits.length).toBe(before + 1);
   });
 
   it('hands a window scheduled with a heartbeat timeout (before worker leases) back at once, unprobed', async () => {

@@ -7,7 +7,6 @@ import { CheckResultWriter } from '../../src/db/check-results';
 import { createPool } from '../../src/db/pool';
 import { initialJudgement } from '../../src/domain/judge';
 import { TargetSpecSchema } from '../../src/domain/target';
-import { WorkerLease } from '../../src/worker/leases';
 import { unreachableTemporal } from '../support/api';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
@@ -18,7 +17,8 @@ const activitiesOn = (pool: TestDatabase['pool']): Activities =>
     guard: new AddressGuard(['127.0.0.0/8']),
     temporal: unreachableTemporal(),
     mailer: new Mailer({ from: 'Vigil tests <vigil@test.invalid>' }),
-    windows: new WorkerLease(pool, unreachableTemporal()),
+    // Single slots only here: a window would be handed to the runner.
+    windows: { runWindow: () => Promise.reject(new Error('no probe windows in these tests')) },
   });
 
 /** What a run of the activity threw: retrying the same input must be left to Temporal only when it may succeed. */

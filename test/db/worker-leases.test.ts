@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { registerProbeWindows, takeSupersededWindows, windowsOf } from '../../src/db/probe-windows';
-import { acquireLease, claimExpiredLeases, renewLease } from '../../src/db/worker-leases';
+import { adoptWindowsOf, registerProbeWindows, takeSupersededWindows } from '../../src/db/probe-windows';
+import { acquireLease, claimExpiredLeases, releaseLease, renewLease } from '../../src/db/worker-leases';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
 describe('worker leases and their probe windows', () => {
@@ -56,13 +56,42 @@ describe('worker leases and their probe windows', () => {
     const [a, b] = [workerId(), workerId()];
     const [older, newer, other] = [randomBytes(16), randomBytes(16), randomBytes(16)];
     await registerProbeWindows(db.pool, a, [
-      { taskToken: older, targetId: 'tgt_SUPERSEDED' },
-      { taskToken: other, targetId: 'tgt_OTHER' },
+      { taskToken: older, targetId: 'tgt_SUPERSEDED', input: { slots: [1] } },
+      { taskToken: other, targetId: 'tgt_OTHER', input: { slots: [2] } },
     ]);
-    await registerProbeWindows(db.pool, b, [{ taskToken: newer, targetId: 'tgt_SUPERSEDED' }]);
+    await registerProbeWindows(db.pool, b, [{ taskToken: newer, targetId: 'tgt_SUPERSEDED', input: { slots: [3] } }]);
     expect(await takeSupersededWindows(db.pool, b)).toEqual([]);
     expect(await takeSupersededWindows(db.pool, a)).toEqual([older]);
-    expect(await windowsOf(db.pool, a)).toEqual([other]);
-    expect(await windowsOf(db.pool, b)).toEqual([newer]);
+    expect((await adoptWindowsOf(db.pool, a, 'c')).map((w) => w.taskToken)).toEqual([other]);
+    expect((await adoptWindowsOf(db.pool, b, 'c')).map((w) => w.taskToken)).toEqual([newer]);
+  });
+
+  it('moves every window of a claimed lease to its reaper, with the input to carry each on', async () => {
+    const dead = await expired();
+    const [one, two] = [randomBytes(16), randomBytes(16)];
+    await registerProbeWindows(db.pool, dead, [
+      { taskToken: one, targetId: 'tgt_ONE', input: { targetId: 'tgt_ONE', slots: [1, 2] } },
+      { taskToken: two, targetId: 'tgt_TWO', input: { targetId: 'tgt_TWO', slots: [3, 4] } },
+    ]);
+    const reaper = workerId();
+    expect(await claimExpiredLeases(db.pool, reaper, 30_000)).toEqual([dead]);
+    const adopted = await adoptWindowsOf(db.pool, dead, reaper);
+    expect(adopted.sort((x, y) => x.targetId.localeCompare(y.targetId))).toEqual([
+      { taskToken: one, targetId: 'tgt_ONE', superseded: false, input: { targetId: 'tgt_ONE', slots: [1, 2] } },
+      { taskToken: two, targetId: 'tgt_TWO', superseded: false, input: { targetId: 'tgt_TWO', slots: [3, 4] } },
+    ]);
+    // They are the reaper's now: should it stop in turn, its own reaper finds them under it.
+    expect(await adoptWindowsOf(db.pool, dead, workerId())).toEqual([]);
+    expect(await adoptWindowsOf(db.pool, reaper, workerId())).toHaveLength(2);
+  });
+
+  it('lets a released lease be claimed at once, and never one a reaper already holds', async () => {
+    const stopping = workerId();
+    await acquireLease(db.pool, stopping, 30_000);
+    await releaseLease(db.pool, stopping);
+    const reaper = workerId();
+    expect(await claimExpiredLeases(db.pool, reaper, 30_000)).toEqual([stopping]);
+    await releaseLease(db.pool, stopping);
+    expect(await claimExpiredLeases(db.pool, workerId(), 30_000)).toEqual([]);
   });
 });

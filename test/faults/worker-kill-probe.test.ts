@@ -12,7 +12,7 @@ import { startLocalTemporal } from '../support/temporal';
 /**
  * kill -9 of one of two worker processes while a probe is in flight (the target answers slowly, so a request is open
  * at the moment of the kill). Nothing the dead worker held is handed back by it: once its lease expires (30 s), the
- * other worker claims it and fails its probe windows over, and Temporal retries each at once on the survivor
+ * other worker claims it and carries its probe windows on itself, under their own task tokens, with no Temporal retry
  * (src/worker/leases.ts). Afterwards every target still has exactly one result per slot of its grid: the slots
  * nobody probed in time are recorded once, as missed, none is lost or doubled, and the rollups and status rows agree
  * with the results.
@@ -64,7 +64,8 @@ describe('kill -9 of the worker in the middle of a probe', () => {
       expect(Date.now() - last.at).toBeLessThan(500);
       return last;
     }, 30_000, 20);
-    const held = (await db.pool.query<{ target_id: string }>('SELECT target_id FROM probe_windows WHERE worker_id = $1', [victimLease!.worker_id])).rows.map((r) => r.target_id);
+    const heldRows = (await db.pool.query<{ target_id: string; task_token: Buffer }>('SELECT target_id, task_token FROM probe_windows WHERE worker_id = $1', [victimLease!.worker_id])).rows;
+    const held = heldRows.map((r) => r.target_id);
     await victim.kill();
     const killedAt = Date.now();
     expect(Date.now() - inFlight.at).toBeLessThan(1_500);
@@ -79,6 +80,10 @@ describe('kill -9 of the worker in the middle of a probe', () => {
     }, TAKEOVER_MS, 1_000);
     const tookOverMs = Math.max(...takeovers);
     expect(tookOverMs).toBeLessThan(TAKEOVER_MS);
+    // Carried on by the survivor under their own task tokens (a window lasts 2 minutes: these have not ended yet).
+    const carried = await db.pool.query<{ worker_id: string }>('SELECT worker_id FROM probe_windows WHERE task_token = ANY($1::bytea[])', [heldRows.map((r) => r.task_token)]);
+    expect(carried.rows.length).toBeGreaterThan(0);
+    expect(carried.rows.filter((r) => r.worker_id === victimLease!.worker_id)).toEqual([]);
     // A slot or two of the survivor's own windows, after the last takeover, so that the grid checks see it settled.
     await new Promise((r) => setTimeout(r, 2 * INTERVAL_MS));
 

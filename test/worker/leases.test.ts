@@ -1,20 +1,24 @@
+import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { randomBytes } from 'node:crypto';
+import type { RunChecksInput, SlotProber } from '../../src/activities/checks';
 import { startTargetWorkflow } from '../../src/api/targets/workflow';
-import { registerProbeWindows } from '../../src/db/probe-windows';
-import { acquireLease } from '../../src/db/worker-leases';
+import { acquireLease, claimExpiredLeases } from '../../src/db/worker-leases';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { WorkerLease } from '../../src/worker/leases';
 import { newId, targetWorkflowId } from '../../src/ids';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target';
+import { slotGridViolations } from '../support/faults';
+import { startVigilProcess } from '../support/process';
 import { startLocalTemporal } from '../support/temporal';
 import { startWorker, type RunningWorker } from '../support/worker';
 
 /** Leases much shorter than production's, so that a test sees several renewals a second. */
 const LEASE = { renewEveryMs: 300, ttlMs: 1_000 };
 
-describe('worker leases: failing a dead worker’s probe windows over', () => {
+describe('worker leases: probe windows run by the worker, carried on by another when it stops', () => {
   let db: TestDatabase;
   let temporal: TestWorkflowEnvironment;
   let site: FakeTarget;
@@ -35,13 +39,19 @@ describe('worker leases: failing a dead worker’s probe windows over', () => {
     (await db.pool.query<{ task_token: Buffer; worker_id: string }>('SELECT task_token, worker_id FROM probe_windows WHERE target_id = $1', [targetId])).rows;
   const leaseOf = async (workerId: string) =>
     (await db.pool.query('SELECT worker_id, reaped_by FROM worker_leases WHERE worker_id = $1', [workerId])).rows;
+  const pendingWindow = async (targetId: string) => {
+    const { raw } = await temporal.client.workflow.getHandle(targetWorkflowId(targetId)).describe();
+    return raw.pendingActivities?.[0];
+  };
+  const hitsOf = (targetId: string) => site.hits.filter((h) => h.path.startsWith(`/${targetId}`));
 
   /** A target probed every second, once up: a window of 60 slots runs, with nothing to end it early. */
   async function targetWithWindow() {
     const targetId = newId('tgt');
-    await startTargetWorkflow(temporal.client, targetId, TargetSpecSchema.parse({ name: targetId, intervalSeconds: 1, probe: { kind: 'http', url: site.url } }));
+    const spec = TargetSpecSchema.parse({ name: targetId, intervalSeconds: 1, probe: { kind: 'http', url: `${site.url}/${targetId}` } });
+    await startTargetWorkflow(temporal.client, targetId, spec);
     await eventually(async () => {
-      const { rows } = await db.pool.query("SELECT state FROM target_status WHERE target_id = $1", [targetId]);
+      const { rows } = await db.pool.query('SELECT state FROM target_status WHERE target_id = $1', [targetId]);
       expect(rows[0]?.state).toBe('up');
     });
     // The window that ended at the flip is forgotten within a few renewals; the one left is the long window.
@@ -51,48 +61,72 @@ describe('worker leases: failing a dead worker’s probe windows over', () => {
       expect(rows).toHaveLength(1);
       return rows;
     });
-    return { targetId, token: window!.task_token };
+    return { targetId, token: window!.task_token, workerId: window!.worker_id };
   }
 
-  /** A worker that died holding this window: its lease expired, and the window is registered under it. */
-  async function deadWorkerHolding(targetId: string, token: Buffer) {
+  it('completes a window by its task token when it ends: its workflow hears the flip and goes on', async () => {
+    const { targetId, token } = await targetWithWindow();
+    expect(live.lease.windowCount).toBeGreaterThan(0);
+    site.behave({ status: 500 });
+    try {
+      await eventually(async () => {
+        const { rows } = await db.pool.query('SELECT state FROM target_status WHERE target_id = $1', [targetId]);
+        expect(rows[0]?.state).toBe('down');
+      }, 15_000);
+      // The next window is a new activity, registered anew; the one that ended is forgotten.
+      await eventually(async () => {
+        const rows = await windowsOfTarget(targetId);
+        expect(rows).toHaveLength(1);
+        expect(rows[0]!.task_token.equals(token)).toBe(false);
+      }, 10_000);
+    } finally {
+      site.behave({ status: 200 });
+    }
+  });
+
+  it('hands its windows over on shutdown: its lease released, a live worker carries them on under the same task token', async () => {
+    // A second worker, in a process of its own (one process runs one worker per task queue).
+    const leaving = startVigilProcess('worker', { DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, VIGIL_PROBE_ALLOW_CIDRS: '127.0.0.0/8' });
+    try {
+      await leaving.waitFor(/worker started/, 120_000);
+      let held: Awaited<ReturnType<typeof targetWithWindow>> | undefined;
+      for (let i = 0; i < 10 && !held; i++) {
+        const t = await targetWithWindow();
+        if (t.workerId !== live.lease.id) held = t;
+      }
+      if (!held) throw new Error('no window landed on the second worker in 10 targets');
+      const { code } = await leaving.stop('SIGTERM');
+      expect(code).toBe(0);
+      await eventually(async () => expect((await windowsOfTarget(held!.targetId)).map((w) => w.worker_id)).toEqual([live.lease.id]), 5_000);
+      expect((await windowsOfTarget(held.targetId))[0]!.task_token.equals(held.token)).toBe(true);
+      expect(await leaseOf(held.workerId)).toEqual([]);
+      const since = Date.now();
+      await eventually(async () => expect(hitsOf(held!.targetId).filter((h) => h.at > since).length).toBeGreaterThanOrEqual(3), 10_000);
+      // Carried on, not retried: the window's activity is still in its first attempt.
+      expect((await pendingWindow(held.targetId))?.attempt).toBe(1);
+      expect(await slotGridViolations(db.pool, [held.targetId], 1000)).toEqual([]);
+    } finally {
+      if (leaving.child.exitCode === null) await leaving.stop('SIGTERM');
+    }
+  });
+
+  it('fails a window registered without its input (by a worker from before takeover) through Temporal, which retries it', async () => {
+    const { targetId, token } = await targetWithWindow();
     const dead = `dead-${newId('tgt')}`;
     await acquireLease(db.pool, dead, -1_000);
-    await db.pool.query('DELETE FROM probe_windows WHERE task_token = $1', [token]);
-    await registerProbeWindows(db.pool, dead, [{ taskToken: token, targetId }]);
-    return dead;
-  }
-
-  it('fails each window of a worker whose lease expired, so Temporal retries it at once on a live worker', async () => {
-    const { targetId, token } = await targetWithWindow();
-    const dead = await deadWorkerHolding(targetId, token);
-
+    await db.pool.query('UPDATE probe_windows SET worker_id = $1, input = NULL WHERE task_token = $2', [dead, token]);
     const pending = await eventually(async () => {
-      const { raw } = await temporal.client.workflow.getHandle(targetWorkflowId(targetId)).describe();
-      const activity = raw.pendingActivities?.[0];
+      const activity = await pendingWindow(targetId);
       expect(activity?.attempt).toBe(2);
       return activity!;
     }, 10_000);
     expect(pending.lastFailure?.message).toBe('its worker stopped renewing its lease');
-    // The retry is a window of the live worker's; the dead worker's lease and rows are gone.
-    await eventually(async () => expect((await windowsOfTarget(targetId)).map((w) => w.worker_id)).toEqual([live.lease.id]), 10_000);
-    expect((await windowsOfTarget(targetId))[0]!.task_token.equals(token)).toBe(false);
     expect(await leaseOf(dead)).toEqual([]);
   });
 
-  it('takes a window Temporal no longer knows (its attempt already over) for failed over, and clears it', async () => {
-    const { targetId, token } = await targetWithWindow();
-    const first = await deadWorkerHolding(targetId, token);
-    await eventually(async () => expect(await leaseOf(first)).toEqual([]), 10_000);
-    // The same token again: its attempt was failed over already, so Temporal answers NotFound.
-    const second = await deadWorkerHolding(targetId, token);
-    await eventually(async () => expect(await leaseOf(second)).toEqual([]), 10_000);
-    expect((await windowsOfTarget(targetId)).filter((w) => w.task_token.equals(token))).toEqual([]);
-  });
-
   it('never reaps a live worker: both keep their leases and windows through many renewals', async () => {
-    // One worker per task queue in a process: the other live worker here is the lease keeping (and reaping) alone.
-    const other = new WorkerLease(db.pool, temporal.client, LEASE);
+    // A second lease keeping in this process, running no windows of its own.
+    const other = new WorkerLease(db.pool, temporal.client, () => Promise.reject(new Error('runs no windows')), LEASE);
     await other.start();
     try {
       const targets = await Promise.all([targetWithWindow(), targetWithWindow(), targetWithWindow()]);
@@ -106,15 +140,44 @@ describe('worker leases: failing a dead worker’s probe windows over', () => {
     } finally {
       await other.stop();
     }
-    expect(await leaseOf(other.id)).toEqual([]);
   });
+});
 
-  it('gives its lease and window rows up on shutdown, its windows handed back to Temporal', async () => {
-    const id = live.lease.id;
-    expect(await leaseOf(id)).toHaveLength(1);
-    expect((await db.pool.query('SELECT 1 FROM probe_windows WHERE worker_id = $1', [id])).rows.length).toBeGreaterThan(0);
-    await live.stop();
-    expect(await leaseOf(id)).toEqual([]);
-    expect((await db.pool.query('SELECT 1 FROM probe_windows WHERE worker_id = $1', [id])).rows).toEqual([]);
+describe('a worker taken for dead while alive', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db?.drop());
+
+  it('stops its windows where they are, without ending them: the worker that claimed its lease runs them now', async () => {
+    const reports: string[] = [];
+    // Temporal's side is not under test here: only whether the lease keeping tells it anything.
+    const temporal = { activity: { complete: async () => void reports.push('complete'), fail: async () => void reports.push('fail') } } as unknown as Client;
+    let stopped: unknown;
+    const prober: SlotProber = (input, { signal }) =>
+      new Promise((resolve) =>
+        signal.addEventListener('abort', () => {
+          stopped = signal.reason;
+          resolve({ checked: [], fenced: true });
+        }),
+      );
+    const zombie = new WorkerLease(db.pool, temporal, prober, { renewEveryMs: 60_000, ttlMs: 30_000 });
+    await zombie.start();
+    const input = { targetId: 'tgt_ZOMBIE', slots: [Date.now() + 60_000, Date.now() + 120_000] } as RunChecksInput;
+    await zombie.runWindow(randomBytes(16), input);
+    const zombieId = zombie.id;
+    // Its lease lapses (a long pause) and a reaper claims it.
+    await db.pool.query(`UPDATE worker_leases SET expires_at = now() - interval '1 second' WHERE worker_id = $1`, [zombieId]);
+    expect(await claimExpiredLeases(db.pool, 'reaper', 30_000)).toEqual([zombieId]);
+    await zombie.tick();
+    await new Promise((r) => setImmediate(r));
+    expect(stopped).toBe('lost');
+    expect(zombie.windowCount).toBe(0);
+    expect(reports).toEqual([]);
+    // The window's row is left for the reaper to take; the zombie carries on under a new lease.
+    expect((await db.pool.query('SELECT worker_id FROM probe_windows WHERE target_id = $1', ['tgt_ZOMBIE'])).rows).toEqual([{ worker_id: zombieId }]);
+    expect(zombie.id).not.toBe(zombieId);
+    await zombie.stop();
   });
 });

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "probe_windows" ADD COLUMN "input" JSONB;
