@@ -22,16 +22,23 @@ export async function renewLease(pool: Pool, workerId: string, ttlMs: number): P
 }
 
 /**
- * Claims every expired lease for `reaperId`, for `ttlMs`: one statement, so of two reapers racing each lease goes to
- * one (the other re-reads the row after the first commits, and finds it unexpired). A claim whose reaper died expires
- * in turn, and another reaper claims it again.
+ * Claims up to `limit` expired leases for `reaperId`, for `ttlMs`, the longest expired first: of reapers racing, each
+ * lease goes to one (a lease another reaper is claiming is skipped, and the claim re-checks expiry), so workers that
+ * start together after a restart take one released lease each. A claim whose reaper died expires in turn, and another
+ * reaper claims it again.
  */
-export async function claimExpiredLeases(pool: Pool, reaperId: string, ttlMs: number): Promise<string[]> {
+export async function claimExpiredLeases(pool: Pool, reaperId: string, ttlMs: number, limit: number): Promise<string[]> {
   const { rows } = await pool.query<{ worker_id: string }>(
     `UPDATE worker_leases SET reaped_by = $1, expires_at = now() + $2 * interval '1 millisecond'
-     WHERE expires_at < now() AND worker_id <> $1
+     WHERE worker_id IN (
+       SELECT worker_id FROM worker_leases
+       WHERE expires_at < now() AND worker_id <> $1
+       ORDER BY expires_at
+       LIMIT $3
+       FOR UPDATE SKIP LOCKED
+     ) AND expires_at < now()
      RETURNING worker_id`,
-    [reaperId, ttlMs],
+    [reaperId, ttlMs, limit],
   );
   return rows.map((r) => r.worker_id);
 }

@@ -19,6 +19,8 @@ import { acquireLease, claimExpiredLeases, dropLease, releaseLease, renewLease }
  */
 export const LEASE_RENEW_EVERY_MS = 10_000;
 export const LEASE_TTL_MS = 30_000;
+/** Leases a worker claims at one renewal. */
+const LEASES_CLAIMED_AT_ONCE = 1;
 /** Failures sent to Temporal at once for windows registered without their input (see reap). */
 const FAILOVER_CONCURRENCY = 20;
 /** The longest wait between two attempts to tell Temporal that a window ended. */
@@ -211,9 +213,12 @@ export class WorkerLease implements ProbeWindowRunner {
     await acquireLease(this.pool, this.workerId, this.ttlMs);
   }
 
-  /** Claims the leases that expired and carries their windows on here. */
+  /**
+   * Claims a lease that expired and carries its windows on here. One a renewal: after a restart, each worker takes
+   * one of the leases the stopped workers released, rather than the first to start taking them all.
+   */
   private async reap(): Promise<void> {
-    for (const gone of await claimExpiredLeases(this.pool, this.workerId, this.ttlMs)) {
+    for (const gone of await claimExpiredLeases(this.pool, this.workerId, this.ttlMs, LEASES_CLAIMED_AT_ONCE)) {
       const windows = await adoptWindowsOf(this.pool, gone, this.workerId);
       const adoptable = windows.filter((w) => w.input !== null);
       await this.adopt(adoptable);

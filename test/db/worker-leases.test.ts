@@ -23,17 +23,31 @@ describe('worker leases and their probe windows', () => {
   it('gives each expired lease to exactly one of many reapers racing for it', async () => {
     const dead = await Promise.all(Array.from({ length: 20 }, () => expired()));
     const reapers = Array.from({ length: 8 }, workerId);
-    const claims = await Promise.all(reapers.map((r) => claimExpiredLeases(db.pool, r, 30_000)));
+    const claims = await Promise.all(reapers.map((r) => claimExpiredLeases(db.pool, r, 30_000, 100)));
     expect(claims.flat().sort()).toEqual([...dead].sort());
     // And the lease stays claimed: a second round finds nothing left to claim.
-    expect((await Promise.all(reapers.map((r) => claimExpiredLeases(db.pool, r, 30_000)))).flat()).toEqual([]);
+    expect((await Promise.all(reapers.map((r) => claimExpiredLeases(db.pool, r, 30_000, 100)))).flat()).toEqual([]);
+  });
+
+  it('gives reapers that claim one lease at a time one lease each, the longest expired first', async () => {
+    const older = await expired(5_000);
+    const newer = await expired(1_000);
+    const [a, b] = [workerId(), workerId()];
+    const claims = await Promise.all([claimExpiredLeases(db.pool, a, 30_000, 1), claimExpiredLeases(db.pool, b, 30_000, 1)]);
+    expect(claims.map((c) => c.length)).toEqual([1, 1]);
+    expect(claims.flat().sort()).toEqual([older, newer].sort());
+    expect(await claimExpiredLeases(db.pool, workerId(), 30_000, 1)).toEqual([]);
+    await db.pool.query('DELETE FROM worker_leases');
+    const [first, second] = [await expired(5_000), await expired(1_000)];
+    expect(await claimExpiredLeases(db.pool, a, 30_000, 1)).toEqual([first]);
+    expect(await claimExpiredLeases(db.pool, a, 30_000, 1)).toEqual([second]);
   });
 
   it('never claims a live lease, and its worker keeps renewing it', async () => {
     const live = workerId();
     await acquireLease(db.pool, live, 30_000);
     const dead = await expired();
-    expect(await claimExpiredLeases(db.pool, workerId(), 30_000)).toEqual([dead]);
+    expect(await claimExpiredLeases(db.pool, workerId(), 30_000, 100)).toEqual([dead]);
     expect(await renewLease(db.pool, live, 30_000)).toBe(true);
   });
 
@@ -41,15 +55,15 @@ describe('worker leases and their probe windows', () => {
     const late = await expired();
     expect(await renewLease(db.pool, late, 30_000)).toBe(true);
     await db.pool.query(`UPDATE worker_leases SET expires_at = now() - interval '1 second' WHERE worker_id = $1`, [late]);
-    expect(await claimExpiredLeases(db.pool, workerId(), 30_000)).toEqual([late]);
+    expect(await claimExpiredLeases(db.pool, workerId(), 30_000, 100)).toEqual([late]);
     expect(await renewLease(db.pool, late, 30_000)).toBe(false);
   });
 
   it('hands a claim whose reaper died to another reaper once the claim expires', async () => {
     const dead = await expired();
     const [first, second] = [workerId(), workerId()];
-    expect(await claimExpiredLeases(db.pool, first, -1)).toEqual([dead]);
-    expect(await claimExpiredLeases(db.pool, second, 30_000)).toEqual([dead]);
+    expect(await claimExpiredLeases(db.pool, first, -1, 100)).toEqual([dead]);
+    expect(await claimExpiredLeases(db.pool, second, 30_000, 100)).toEqual([dead]);
   });
 
   it('marks the older window of a target superseded when a newer one registers, for its own worker only to find', async () => {
@@ -74,7 +88,7 @@ describe('worker leases and their probe windows', () => {
       { taskToken: two, targetId: 'tgt_TWO', input: { targetId: 'tgt_TWO', slots: [3, 4] } },
     ]);
     const reaper = workerId();
-    expect(await claimExpiredLeases(db.pool, reaper, 30_000)).toEqual([dead]);
+    expect(await claimExpiredLeases(db.pool, reaper, 30_000, 100)).toEqual([dead]);
     const adopted = await adoptWindowsOf(db.pool, dead, reaper);
     expect(adopted.sort((x, y) => x.targetId.localeCompare(y.targetId))).toEqual([
       { taskToken: one, targetId: 'tgt_ONE', superseded: false, input: { targetId: 'tgt_ONE', slots: [1, 2] } },
@@ -90,8 +104,8 @@ describe('worker leases and their probe windows', () => {
     await acquireLease(db.pool, stopping, 30_000);
     await releaseLease(db.pool, stopping);
     const reaper = workerId();
-    expect(await claimExpiredLeases(db.pool, reaper, 30_000)).toEqual([stopping]);
+    expect(await claimExpiredLeases(db.pool, reaper, 30_000, 100)).toEqual([stopping]);
     await releaseLease(db.pool, stopping);
-    expect(await claimExpiredLeases(db.pool, workerId(), 30_000)).toEqual([]);
+    expect(await claimExpiredLeases(db.pool, workerId(), 30_000, 100)).toEqual([]);
   });
 });

@@ -169,7 +169,7 @@ describe('a worker taken for dead while alive', () => {
     const zombieId = zombie.id;
     // Its lease lapses (a long pause) and a reaper claims it.
     await db.pool.query(`UPDATE worker_leases SET expires_at = now() - interval '1 second' WHERE worker_id = $1`, [zombieId]);
-    expect(await claimExpiredLeases(db.pool, 'reaper', 30_000)).toEqual([zombieId]);
+    expect(await claimExpiredLeases(db.pool, 'reaper', 30_000, 1)).toEqual([zombieId]);
     await zombie.tick();
     await new Promise((r) => setImmediate(r));
     expect(stopped).toBe('lost');
