@@ -1,47 +1,10 @@
 import { ApplicationFailure, CompleteAsyncError, Context } from '@temporalio/activity';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CheckResultRow, CheckResultWriter, StoredOutcome } from '../db/check-results';
-import { judge, type Judgement, type Thresholds } from '../domain/judge';
-import type { ActiveProbe, Outcome } from '../domain/probe';
-import { recordSlot } from '../worker/metrics';
+import type { CheckedSlot, RunChecksInput, RunChecksResult } from '../contracts/probes';
+import type { CheckResultRow, CheckResultWriter, StoredOutcome, WriteResult } from '../db/check-results';
+import { judge, type Judgement } from '../domain/judge';
 import type { AddressGuard } from './probes/address-guard';
 import { runProbe } from './probes';
-
-export interface RunChecksInput {
-  targetId: string;
-  /** The configuration version this window runs under; results are fenced off once a newer one is saved. */
-  version: number;
-  probe: ActiveProbe;
-  intervalMs: number;
-  /** Epoch ms of each slot to probe, ascending. */
-  slots: number[];
-  /** The workflow's timer already waited for the first slot: probe it at once, whatever this worker's clock says. */
-  firstSlotIsDue: boolean;
-  /** An operator's "check now": a slot off the grid. */
-  manual: boolean;
-  /** The slots fall in a maintenance window (a window never spans a maintenance boundary). */
-  maintenance: boolean;
-  /** The workflow's judgement before the first slot, so this activity knows when the state would change. */
-  judgement: Judgement;
-  thresholds: Thresholds;
-}
-
-export interface CheckedSlot {
-  scheduledAt: number;
-  outcome: Outcome | 'missed';
-  latencyMs?: number;
-  error?: string;
-}
-
-export interface RunChecksResult {
-  /** In slot order. Ends early, after the first result that changes the target's state. */
-  checked: CheckedSlot[];
-  /**
-   * The target changed (or was paused or deleted) since this window started, or a newer window of it superseded this
-   * one: it stopped without writing.
-   */
-  fenced: boolean;
-}
 
 /**
  * Where probe windows go once their activity hands them over (src/worker/leases.ts): the worker runs each and
@@ -53,10 +16,15 @@ export interface ProbeWindowRunner {
   runWindow(taskToken: Uint8Array, input: RunChecksInput): Promise<void>;
 }
 
+/** Counts one slot handled: its outcome, how late it started (none for manual checks), what its write became. */
+export type RecordSlot = (kind: string, outcome: string, lagMs: number | undefined, written: WriteResult['status']) => void;
+
 export interface CheckActivityDeps {
   writer: CheckResultWriter;
   guard: AddressGuard;
   windows: ProbeWindowRunner;
+  /** The worker's metrics (src/worker/metrics.ts); nothing is counted when absent. */
+  recordSlot?: RecordSlot;
 }
 
 /** How one run of probeSlots goes. */
@@ -79,7 +47,7 @@ export type SlotProber = (input: RunChecksInput, run: SlotRun) => Promise<RunChe
  * when we reach it (the worker was down, or this is a late retry) is recorded as missed: late probes are never run in
  * a burst to catch up.
  */
-export function createSlotProber({ writer, guard }: Pick<CheckActivityDeps, 'writer' | 'guard'>): SlotProber {
+export function createSlotProber({ writer, guard, recordSlot = () => undefined }: Omit<CheckActivityDeps, 'windows'>): SlotProber {
   return async (input, { signal, recorded }) => {
     const { targetId, thresholds } = input;
     let judgement = input.judgement;
@@ -142,8 +110,8 @@ async function waitUntil(at: number, signal: AbortSignal): Promise<void> {
   if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined);
 }
 
-export function createCheckActivities({ writer, guard, windows }: CheckActivityDeps) {
-  const probeSlots = createSlotProber({ writer, guard });
+export function createCheckActivities({ windows, ...deps }: CheckActivityDeps) {
+  const probeSlots = createSlotProber(deps);
   return {
     /**
      * Probes the input's slots (see createSlotProber). A single slot (its timer fired in the workflow, or "check now")

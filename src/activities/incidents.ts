@@ -2,11 +2,21 @@ import { log } from '@temporalio/activity';
 import { ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { Pool } from 'pg';
+import {
+  INCIDENT_SEARCH_ATTRIBUTES,
+  INCIDENT_WORKFLOW,
+  targetClearedSignal,
+  targetDownSignal,
+  type IncidentEvent,
+  type IncidentRow,
+  type IncidentWorkflow,
+  type IncidentWorkflowInput,
+  type TargetDownReport,
+} from '../contracts/incident';
 import { readPolicySnapshot } from '../db/escalation';
-import { lastClosedSequence, recordIncidentChange, type IncidentEvent, type IncidentRow } from '../db/incidents';
+import { lastClosedSequence, recordIncidentChange } from '../db/incidents';
 import type { ShownState } from '../domain/shown-state';
 import { incidentId, incidentWorkflowId, TASK_QUEUE } from '../ids';
-import { INCIDENT_SEARCH_ATTRIBUTES, incidentWorkflow, targetClearedSignal, targetDownSignal, type IncidentWorkflowInput } from '../workflows/incident';
 
 export interface ReportTargetDownInput {
   targetId: string;
@@ -51,7 +61,7 @@ export function createIncidentActivities({ pool, temporal }: { pool: Pool; tempo
    * search attributes, starts it without them rather than not at all: paging matters more than finding it in the UI.
    */
   const signalWithStart = async (input: IncidentWorkflowInput, report: ReportTargetDownInput, indexed: boolean) =>
-    temporal.workflow.signalWithStart(incidentWorkflow, {
+    temporal.workflow.signalWithStart<IncidentWorkflow, [TargetDownReport]>(INCIDENT_WORKFLOW, {
       workflowId: incidentWorkflowId(input.incidentId),
       taskQueue: TASK_QUEUE,
       args: [input],

@@ -1,42 +1,13 @@
 import type { Pool } from 'pg';
+import type { IncidentEvent, IncidentRow } from '../contracts/incident';
 import type { PolicySnapshot } from '../domain/escalation';
-import type { Actor, EventKind, IncidentState } from '../domain/incident';
+import type { EventKind, IncidentState } from '../domain/incident';
 
 /**
  * The incident projections: `incidents` (one row per incident, its state now) and `incident_events` (its timeline).
  * Only the incident's workflow writes them, through an activity, each change as one event with the row as it stands
  * after it; a retried write records the event once and never puts an older row over a newer one.
  */
-
-/** The incident as its workflow holds it, flattened for its row. Times are epoch ms. */
-export interface IncidentRow {
-  id: string;
-  targetId: string;
-  sequence: number;
-  targetName: string;
-  state: IncidentState;
-  reason: string;
-  policy: PolicySnapshot | null;
-  level: number | null;
-  round: number | null;
-  assignee: string | null;
-  acknowledged: { by: Actor; at: number } | null;
-  snoozedUntil: number | null;
-  resolved: { by: Actor; at: number } | null;
-  openedAt: number;
-  closedAt: number | null;
-  /** The sequence of the event that produced this row. */
-  version: number;
-}
-
-export interface IncidentEvent {
-  seq: number;
-  at: number;
-  kind: EventKind;
-  actor: Actor;
-  message: string;
-  data?: Record<string, unknown>;
-}
 
 const ts = (ms: number | null | undefined) => (ms == null ? null : new Date(ms));
 

@@ -5,9 +5,6 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   isCancellation,
   log,
   patched,
@@ -17,10 +14,21 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { CheckedSlot, RunChecksInput, RunChecksResult } from '../activities/checks';
+import type { CheckedSlot, RunChecksInput, RunChecksResult } from '../contracts/probes';
+import {
+  checkNowUpdate,
+  deleteTargetUpdate,
+  pauseUpdate,
+  pingSignal,
+  resumeUpdate,
+  statusQuery,
+  updateTargetUpdate,
+  type TargetView,
+  type TargetWorkflowInput,
+} from '../contracts/target';
 import { unstorableRefusal } from '../domain/failures';
-import { initialFlapState, type FlapState } from '../domain/flapping';
-import { initialJudgement, type Judgement } from '../domain/judge';
+import { initialFlapState } from '../domain/flapping';
+import { initialJudgement } from '../domain/judge';
 import type { ActiveProbe } from '../domain/probe';
 import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, PROBE_WINDOW_PATCH, TEN_MINUTE_WINDOW_MS, TWENTY_MINUTE_WINDOWS_PATCH } from '../domain/schedule';
 import type { ShownState } from '../domain/shown-state';
@@ -39,57 +47,6 @@ import {
   thresholdsOf,
   type Show,
 } from '../domain/target-machine';
-
-export interface TargetWorkflowInput {
-  targetId: string;
-  spec: TargetSpec;
-  /** Version of the configuration (spec and paused); grows with every accepted change. */
-  version: number;
-  /** What a previous run handed over at continue-as-new; absent on the first run. */
-  carried?: CarriedState;
-}
-
-export interface CarriedState {
-  judgement: Judgement;
-  /** The next slot to probe (epoch ms). */
-  nextSlot: number;
-  paused: boolean;
-  shown: ShownState;
-  flap: FlapState;
-  /** The sequence of the target's latest incident (0: none yet); src/workflows/incident.ts decides the rest. */
-  incidentSequence: number;
-}
-
-export interface TargetView {
-  targetId: string;
-  version: number;
-  spec: TargetSpec;
-  shown: ShownState;
-  paused: boolean;
-  flapping: boolean;
-  judgement: Judgement;
-  nextSlot: number;
-}
-
-export interface UpdateTargetRequest {
-  spec: TargetSpec;
-  /** Optimistic concurrency: refused with VersionConflict unless the target is still at this version. */
-  expectedVersion?: number;
-}
-
-export const statusQuery = defineQuery<TargetView>('status');
-/** Replaces the configuration; validated first, so a bad one is refused and the old one stays. */
-export const updateTargetUpdate = defineUpdate<TargetView, [UpdateTargetRequest]>('updateTarget');
-export const pauseUpdate = defineUpdate<TargetView>('pause');
-export const resumeUpdate = defineUpdate<TargetView>('resume');
-/** Probes now, off the grid; the result counts like any other and is returned. */
-export const checkNowUpdate = defineUpdate<CheckedSlot>('checkNow');
-export const deleteTargetUpdate = defineUpdate<void>('deleteTarget');
-/**
- * A heartbeat target's ping that may change its state (the first success after an outage, or a reported failure):
- * the workflow checks at once instead of at its next deadline. Ordinary pings never signal.
- */
-export const pingSignal = defineSignal('ping');
 
 /**
  * The configuration's schema, loaded when an update needs it and not before: a workflow's modules are evaluated afresh

@@ -1,7 +1,8 @@
 import { CompleteAsyncError } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { randomBytes } from 'node:crypto';
-import { createCheckActivities, createSlotProber, type ProbeWindowRunner, type RunChecksInput, type RunChecksResult, type SlotRun } from '../../src/activities/checks';
+import { type RunChecksInput, type RunChecksResult } from '../../src/contracts/probes';
+import { createCheckActivities, createSlotProber, type ProbeWindowRunner, type SlotRun } from '../../src/activities/checks';
 import { AddressGuard } from '../../src/activities/probes/address-guard';
 import { CheckResultWriter } from '../../src/db/check-results';
 import { upsertTarget } from '../../src/db/targets';

@@ -3,7 +3,7 @@ import { createIncidentActivities, type ReportTargetDownInput } from '../../src/
 import { recordIncidentChange } from '../../src/db/incidents';
 import { VIGIL } from '../../src/domain/incident';
 import { incidentId, incidentWorkflowId } from '../../src/ids';
-import { acknowledgeUpdate, INCIDENT_SEARCH_ATTRIBUTES } from '../../src/workflows/incident';
+import { acknowledgeUpdate, INCIDENT_SEARCH_ATTRIBUTES } from '../../src/contracts/incident';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
 import { readTestEnv } from '../support/env';

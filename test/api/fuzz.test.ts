@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import http from 'node:http';
 import { targetWorkflowId } from '../../src/ids';
-import { statusQuery } from '../../src/workflows/target';
+import { statusQuery } from '../../src/contracts/target';
 import { createApiFixtures } from '../support/api-fixtures';
 import { eventually } from '../support/eventually';
 import { startStack, type TestStack } from '../support/stack';

@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import os from 'node:os';
 import { targetWorkflowId } from '../../src/ids';
-import { statusQuery } from '../../src/workflows/target';
+import { statusQuery } from '../../src/contracts/target';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target';

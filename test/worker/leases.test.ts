@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomBytes } from 'node:crypto';
-import type { RunChecksInput, SlotProber } from '../../src/activities/checks';
+import type { RunChecksInput } from '../../src/contracts/probes';
+import type { SlotProber } from '../../src/activities/checks';
 import { startTargetWorkflow } from '../../src/api/targets/workflow';
 import { acquireLease, claimExpiredLeases } from '../../src/db/worker-leases';
 import { TargetSpecSchema } from '../../src/domain/target';

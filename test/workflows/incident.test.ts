@@ -10,16 +10,17 @@ import {
   acknowledgeUpdate,
   addNoteUpdate,
   escalateUpdate,
-  INCIDENT_HISTORY_EVENTS_PER_RUN,
   INCIDENT_SEARCH_ATTRIBUTES,
   incidentQuery,
-  type incidentWorkflow,
+  type IncidentWorkflow,
   reassignUpdate,
   resolveUpdate,
   snoozeUpdate,
   targetDownSignal,
-} from '../../src/workflows/incident';
-import { deleteTargetUpdate, pauseUpdate, targetWorkflow } from '../../src/workflows/target';
+} from '../../src/contracts/incident';
+import { INCIDENT_HISTORY_EVENTS_PER_RUN } from '../../src/workflows/incident';
+import { deleteTargetUpdate, pauseUpdate } from '../../src/contracts/target';
+import { targetWorkflow } from '../../src/workflows/target';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target';
@@ -96,7 +97,7 @@ describe('incidentWorkflow', () => {
     };
     const { sequence } = await inActivity(() => activities.reportTargetDown(report));
     const id = incidentId(targetId, sequence);
-    const handle: WorkflowHandle<typeof incidentWorkflow> = env.client.workflow.getHandle(incidentWorkflowId(id));
+    const handle: WorkflowHandle<IncidentWorkflow> = env.client.workflow.getHandle(incidentWorkflowId(id));
     running.push(handle);
     return { id, targetId, handle, report, activities };
   }

@@ -4,16 +4,8 @@ import { Client as PgClient } from 'pg';
 import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { TASK_QUEUE, targetWorkflowId } from '../../src/ids';
-import {
-  checkNowUpdate,
-  deleteTargetUpdate,
-  HISTORY_EVENTS_PER_RUN,
-  pauseUpdate,
-  resumeUpdate,
-  statusQuery,
-  targetWorkflow,
-  updateTargetUpdate,
-} from '../../src/workflows/target';
+import { checkNowUpdate, deleteTargetUpdate, pauseUpdate, resumeUpdate, statusQuery, updateTargetUpdate } from '../../src/contracts/target';
+import { HISTORY_EVENTS_PER_RUN, targetWorkflow } from '../../src/workflows/target';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target';

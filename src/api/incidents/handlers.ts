@@ -10,7 +10,7 @@ import { INCIDENT_STATES, type Actor } from '../../domain/incident';
 import { incidentWorkflowId, isIncidentId } from '../../ids';
 import { idSchema } from '../../domain/id';
 import { trimmedText } from '../../domain/text';
-import type { incidentWorkflow, ResponderAction } from '../../workflows/incident';
+import type { IncidentWorkflow, ResponderAction } from '../../contracts/incident';
 import { principalOf } from '../auth/middleware';
 import type { ApiDeps } from '../deps';
 import { idempotentId } from '../idempotency';
@@ -94,7 +94,7 @@ const actorOf = (res: Response): Actor => {
   return { id: principal.keyId, name: principal.name };
 };
 
-type IncidentHandle = WorkflowHandle<typeof incidentWorkflow>;
+type IncidentHandle = WorkflowHandle<IncidentWorkflow>;
 
 /**
  * A responder action: validated here, applied by the incident's workflow as an update, answered with the incident as

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { acknowledgeUpdate, addNoteUpdate, escalateUpdate, reassignUpdate, resolveUpdate, snoozeUpdate } from '../../workflows/incident';
+import { acknowledgeUpdate, addNoteUpdate, escalateUpdate, reassignUpdate, resolveUpdate, snoozeUpdate } from '../../contracts/incident';
 import { INCIDENT_ID } from '../../ids';
 import type { ApiDeps } from '../deps';
 import type { Operation } from '../operations';

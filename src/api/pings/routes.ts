@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { PingRecorder, type PingKind } from '../../db/pings';
 import { HeartbeatProbeSchema } from '../../domain/probe';
 import { targetWorkflowId } from '../../ids';
-import { pingSignal } from '../../workflows/target';
+import { pingSignal } from '../../contracts/target';
 import type { ApiDeps } from '../deps';
 import type { Operation } from '../operations';
 import { Problem } from '../problems';

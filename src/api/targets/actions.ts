@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { checkNowUpdate, deleteTargetUpdate, pauseUpdate, resumeUpdate } from '../../workflows/target';
+import { checkNowUpdate, deleteTargetUpdate, pauseUpdate, resumeUpdate } from '../../contracts/target';
 import type { ApiDeps } from '../deps';
 import { temporalCall } from '../temporal';
 import { readTarget, targetHandle } from './handle';

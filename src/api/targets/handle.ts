@@ -1,12 +1,12 @@
 import type { WorkflowHandle } from '@temporalio/client';
+import type { TargetWorkflow } from '../../contracts/target';
 import { findTarget, findTargets, type TargetRow } from '../../db/target-reads';
 import { isId, targetWorkflowId } from '../../ids';
-import type { targetWorkflow } from '../../workflows/target';
 import type { ApiDeps } from '../deps';
 import { Problem } from '../problems';
 
 /** The workflow of the target named in the path; a malformed id is a 404 like an unknown one. */
-export function targetHandle(deps: ApiDeps, id: string): WorkflowHandle<typeof targetWorkflow> {
+export function targetHandle(deps: ApiDeps, id: string): WorkflowHandle<TargetWorkflow> {
   if (!isId('tgt', id)) throw new Problem('not-found', `no target ${id}`);
   return deps.temporal.workflow.getHandle(targetWorkflowId(id));
 }

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { statusQuery, updateTargetUpdate } from '../../workflows/target';
+import { statusQuery, updateTargetUpdate } from '../../contracts/target';
 import type { ApiDeps } from '../deps';
 import { Problem, validated } from '../problems';
 import { temporalCall } from '../temporal';

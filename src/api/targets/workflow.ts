@@ -1,7 +1,7 @@
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { TARGET_WORKFLOW, type TargetWorkflow } from '../../contracts/target';
 import type { TargetSpec } from '../../domain/target';
 import { TASK_QUEUE, targetWorkflowId } from '../../ids';
-import { targetWorkflow } from '../../workflows/target';
 import { temporalCall } from '../temporal';
 
 /**
@@ -12,9 +12,9 @@ export function startTargetWorkflow(
   temporal: Client,
   targetId: string,
   spec: TargetSpec,
-): Promise<WorkflowHandleWithFirstExecutionRunId<typeof targetWorkflow>> {
+): Promise<WorkflowHandleWithFirstExecutionRunId<TargetWorkflow>> {
   return temporalCall(temporal, () =>
-    temporal.workflow.start(targetWorkflow, {
+    temporal.workflow.start<TargetWorkflow>(TARGET_WORKFLOW, {
       workflowId: targetWorkflowId(targetId),
       taskQueue: TASK_QUEUE,
       args: [{ targetId, spec, version: 1 }],
