@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
+import { pingDatabase } from '../db/pool';
 import type { ApiDeps } from './deps';
 import type { Operation } from './operations';
 import { Problem } from './problems';
@@ -33,7 +34,7 @@ async function check(probe: () => Promise<unknown>): Promise<CheckResult> {
 function readiness(deps: ApiDeps): RequestHandler {
   return async (_req, res) => {
     const [database, temporal] = await Promise.all([
-      check(() => deps.pool.query('SELECT 1')),
+      check(() => pingDatabase(deps.pool)),
       check(() =>
         deps.temporal.withDeadline(Date.now() + CHECK_DEADLINE_MS, () => deps.temporal.workflowService.getSystemInfo({})),
       ),

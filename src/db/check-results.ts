@@ -1,8 +1,8 @@
 import type { Pool } from 'pg';
-import { workerMetrics } from '../worker/metrics';
 import { latencyBucket } from '../domain/latency-histogram';
 import { GroupCommit } from './group-commit';
 import { histogramDigitSql } from './rollups';
+import type { TimePage } from './time-pages';
 
 /** One probe slot's result as written to check_results, with the counters the target_status projection shows. */
 export interface CheckResultRow {
@@ -31,6 +31,9 @@ export type StoredOutcome = Pick<CheckResultRow, 'outcome' | 'latencyMs' | 'erro
  */
 export type WriteResult = { status: 'recorded' } | { status: 'duplicate'; stored?: StoredOutcome } | { status: 'fenced' };
 
+/** How results are batched when the caller does not say (the worker passes its configuration). */
+export const DEFAULT_WRITER_SETTINGS = { maxBatch: 500, maxInFlight: 2, lingerMs: 0 };
+
 /**
  * Group commit (group-commit.ts) for probe results: one statement per batch appends the results (once per (target,
  * slot)), advances each target's status row, and adds the rows it appended to their hourly and daily rollups.
@@ -40,9 +43,9 @@ export class CheckResultWriter {
 
   constructor(
     private readonly pool: Pool,
-    private readonly opts: { maxBatch: number; maxInFlight: number; lingerMs: number } = { maxBatch: 500, maxInFlight: 2, lingerMs: 0 },
+    opts: { maxBatch: number; maxInFlight: number; lingerMs: number; onBatch?: (size: number) => void } = DEFAULT_WRITER_SETTINGS,
   ) {
-    this.batches = new GroupCommit((rows) => this.commit(rows), { ...opts, onBatch: (size) => workerMetrics.writeBatchSize.observe(size) });
+    this.batches = new GroupCommit((rows) => this.commit(rows), opts);
   }
 
   write(row: CheckResultRow): Promise<WriteResult> {
@@ -179,6 +182,28 @@ export async function storedResults(pool: Pool, spans: SlotSpan[]): Promise<Map<
     found.set(r.target_id, slots);
   }
   return found;
+}
+
+export interface ResultRow {
+  scheduled_at: Date;
+  started_at: Date;
+  outcome: string;
+  latency_ms: number | null;
+  status_code: number | null;
+  error: string | null;
+  manual: boolean;
+  maintenance: boolean;
+}
+
+/** A page of a target's results, newest first: one range scan of their primary key. */
+export async function listResults(pool: Pool, targetId: string, { from, before, limit }: TimePage): Promise<ResultRow[]> {
+  const { rows } = await pool.query<ResultRow>(
+    `SELECT scheduled_at, started_at, outcome, latency_ms, status_code, error, manual, maintenance FROM check_results
+     WHERE target_id = $1 AND scheduled_at >= $2 AND scheduled_at < $3
+     ORDER BY scheduled_at DESC LIMIT $4`,
+    [targetId, from, before, limit],
+  );
+  return rows;
 }
 
 /** Latency describes the service when it answered acceptably; failures show in uptime instead. */

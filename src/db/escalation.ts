@@ -165,3 +165,8 @@ export async function readPolicySnapshot(pool: Pool, id: string): Promise<Policy
   const row = rows[0];
   return row ? { id, name: row.name, version: row.version, repeat: row.repeat, levels: row.levels ?? [] } : undefined;
 }
+
+/** Whether an escalation policy of this id exists. */
+export async function policyExists(pool: Pool, id: string): Promise<boolean> {
+  return (await pool.query('SELECT 1 FROM escalation_policies WHERE id = $1', [id])).rowCount === 1;
+}

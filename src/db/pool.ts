@@ -22,3 +22,8 @@ export function createPool(
   pool.on('error', (err) => opts.log?.warn({ err }, 'idle postgres client failed'));
   return pool;
 }
+
+/** One round trip to Postgres: readiness asks nothing more. */
+export async function pingDatabase(pool: Pool): Promise<void> {
+  await pool.query('SELECT 1');
+}

@@ -37,6 +37,11 @@ export async function upsertTarget(
   );
 }
 
+/** Whether the target exists (was created, and not deleted since). */
+export async function targetExists(pool: Pool, targetId: string): Promise<boolean> {
+  return (await pool.query('SELECT 1 FROM targets WHERE id = $1', [targetId])).rowCount === 1;
+}
+
 /** Removes a deleted target's projections. Its results and flips stay, append-only, until retention drops them. */
 export async function deleteTargetProjection(pool: Pool, targetId: string): Promise<void> {
   await pool.query('DELETE FROM targets WHERE id = $1', [targetId]);

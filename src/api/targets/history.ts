@@ -1,5 +1,7 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import type { TimePage } from '../../db/time-pages';
+import { targetExists } from '../../db/targets';
 import { isId } from '../../ids';
 import type { ApiDeps } from '../deps';
 import { CURSOR_RULE, MAX_PAGE_SIZE } from '../pagination';
@@ -37,16 +39,9 @@ export const HistoryQuery = z
   })
   .refine((q) => !q.from || !q.to || q.from < q.to, { path: ['to'], message: 'must be after from' });
 
-export interface HistoryWindow {
-  /** Inclusive lower bound. */
-  from: Date | '-infinity';
-  /** Exclusive upper bound: `to`, or the cursor's instant when that is earlier. */
-  before: Date | 'infinity';
-  limit: number;
-}
 
 /** Validates the query and the target (404 when it does not exist, or no longer does), and what to read. */
-export async function historyWindow(deps: ApiDeps, req: Request<{ id: string }>): Promise<HistoryWindow> {
+export async function historyWindow(deps: ApiDeps, req: Request<{ id: string }>): Promise<TimePage> {
   const { from, to, cursor: after, limit } = validated(HistoryQuery, req.query, 'query');
   await requireTarget(deps, req.params.id);
   const bounds = [to, after].filter((d): d is Date => d !== undefined);
@@ -59,7 +54,7 @@ export async function historyWindow(deps: ApiDeps, req: Request<{ id: string }>)
 
 /** 404 unless the target exists: the history of a deleted target stays until retention drops it, but is not shown. */
 export async function requireTarget(deps: ApiDeps, id: string): Promise<void> {
-  const exists = isId('tgt', id) && (await deps.pool.query('SELECT 1 FROM targets WHERE id = $1', [id])).rowCount === 1;
+  const exists = isId('tgt', id) && (await targetExists(deps.pool, id));
   if (!exists) throw new Problem('not-found', `no target ${id}`);
 }
 

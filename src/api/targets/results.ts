@@ -1,18 +1,8 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
+import { listResults as readResults } from '../../db/check-results';
 import type { ApiDeps } from '../deps';
 import { historyWindow, sendHistoryPage } from './history';
-
-interface ResultRow {
-  scheduled_at: Date;
-  started_at: Date;
-  outcome: string;
-  latency_ms: number | null;
-  status_code: number | null;
-  error: string | null;
-  manual: boolean;
-  maintenance: boolean;
-}
 
 const timestamp = z.iso.datetime({ offset: true });
 
@@ -31,12 +21,8 @@ export const CheckResultSchema = z.object({
 export function listResults(deps: ApiDeps): RequestHandler<{ id: string }> {
   return async (req, res) => {
     const { from, before, limit } = await historyWindow(deps, req);
-    const { rows } = await deps.pool.query<ResultRow>(
-      `SELECT scheduled_at, started_at, outcome, latency_ms, status_code, error, manual, maintenance FROM check_results
-       WHERE target_id = $1 AND scheduled_at >= $2 AND scheduled_at < $3
-       ORDER BY scheduled_at DESC LIMIT $4`,
-      [req.params.id, from, before, limit + 1],
-    );
+    // One more row than the page: it tells whether there is a next page.
+    const rows = await readResults(deps.pool, req.params.id, { from, before, limit: limit + 1 });
     sendHistoryPage(req, res, rows, limit, (r) => r.scheduled_at, (r) => ({
       scheduledAt: r.scheduled_at,
       startedAt: r.started_at,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { z } from 'zod';
+import { policyExists } from '../../db/escalation';
 import { DEFAULT_FLAPPING } from '../../domain/flapping';
 import { DEFAULT_THRESHOLDS } from '../../domain/judge';
 import { HttpProbeSchema, ProbeSchema, type Probe } from '../../domain/probe';
@@ -84,8 +85,7 @@ const withPingToken = (probe: Probe): Probe =>
  */
 export async function assertPolicyExists(pool: Pool, spec: TargetSpec): Promise<void> {
   if (!spec.escalationPolicyId) return;
-  const { rowCount } = await pool.query('SELECT 1 FROM escalation_policies WHERE id = $1', [spec.escalationPolicyId]);
-  if (!rowCount) {
+  if (!(await policyExists(pool, spec.escalationPolicyId))) {
     throw new Problem('unprocessable', 'the escalation policy does not exist', {
       errors: [{ field: 'escalationPolicyId', message: `no escalation policy ${spec.escalationPolicyId}` }],
     });
