@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import type { RetentionPolicy } from '../config';
+import type { RetentionPolicy } from '../domain/retention';
 import type { CheckResultWriter } from '../db/check-results';
-import { createCheckActivities, type ProbeWindowRunner } from './checks';
+import { createCheckActivities, type ProbeWindowRunner, type RecordSlot } from './checks';
 import { failingFastOnRefusedWrites } from './failures';
 import { createFlipActivities } from './flips';
 import { createHeartbeatActivities } from './heartbeats';
@@ -19,6 +19,8 @@ export interface ActivityDeps {
   guard: AddressGuard;
   /** Where probe windows run once their activity hands them over (src/worker/leases.ts). */
   windows: ProbeWindowRunner;
+  /** Counts probe slots in the worker's metrics. */
+  recordSlot?: RecordSlot;
   /** How long results and rollups are kept: the defaults when not given. */
   retention?: RetentionPolicy;
   /** For the activities that open incidents and signal them: a client, not a child of any target's run. */

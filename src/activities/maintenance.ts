@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { DEFAULT_RETENTION, type RetentionPolicy } from '../config';
+import { DEFAULT_RETENTION, type RetentionPolicy } from '../domain/retention';
 import { deleteExpiredIdempotencyKeys } from '../db/idempotency-keys';
 import { dropCheckResultPartitions, ensureCheckResultPartitions, resultRetentionCutoff } from '../db/partitions';
 import { deleteExpiredPings } from '../db/pings';

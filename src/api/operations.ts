@@ -2,7 +2,7 @@ import type { Express, RequestHandler } from 'express';
 import type { z } from 'zod';
 import { requireRole } from './auth/middleware';
 import { jsonBody, jsonBodyUpTo, storableUrl } from './body';
-import type { Role } from './auth/roles';
+import type { Role } from '../domain/roles';
 import { Problem } from './problems';
 
 /**

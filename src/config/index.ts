@@ -2,20 +2,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseCodecKeys, type CodecKeys } from '../codec/keys';
-
-/** How long results and their rollups are kept, in whole UTC days before today. */
-export interface RetentionPolicy {
-  resultDays: number;
-  hourlyRollupDays: number;
-  dailyRollupDays: number;
-}
-
-/** Raw results for a month; hourly rollups for a quarter (hour-precise ranges); daily ones for two years (uptime bars). */
-export const DEFAULT_RETENTION: RetentionPolicy = { resultDays: 30, hourlyRollupDays: 90, dailyRollupDays: 730 };
+import { DEFAULT_RETENTION, type RetentionPolicy } from '../domain/retention';
 
 /**
- * The one place that reads the environment. Every variable has an embedded default, so `npm run up` works
- * with nothing set; a malformed value stops the process at start-up with a message naming the variable.
+ * The one place that reads the environment. Every variable has an embedded default but the codec keys (secrets, which
+ * `npm run up` makes for itself), so `npm run up` works with nothing set; a malformed value stops the process at
+ * start-up with a message naming the variable.
  */
 const EnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
@@ -62,8 +54,12 @@ const EnvSchema = z.object({
   /** Origins (the Temporal Web UI's) that may call the codec endpoint /v1/codec from a browser; comma-separated. */
   VIGIL_CODEC_CORS_ORIGINS: z.string().optional(),
   VIGIL_WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(10_000),
-  /** Workflows a worker keeps in memory between tasks; the others replay their short runs (docs/benchmarks.md). */
-  VIGIL_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(250),
+  /**
+   * Workflows a worker keeps in memory between tasks; the others replay their short runs (docs/benchmarks.md). A
+   * target's next task comes when its twenty-minute window ends, so beyond a few hundred targets almost every task is
+   * a replay whatever the cache holds: the cache serves the bursts (a command, a flip), and 100 hold those.
+   */
+  VIGIL_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
   VIGIL_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /**
    * The probe-result writer (src/db/check-results.ts): rows per group-commit statement, statements at once, and how

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { Role } from '../api/auth/roles';
+import type { Role } from '../domain/roles';
 import { newId } from '../ids';
 
 export interface ApiKeyRecord {

@@ -4,12 +4,14 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Pool } from 'pg';
 import { createActivities } from '../activities';
 import { createSlotProber } from '../activities/checks';
-import type { RetentionPolicy, WriterSettings } from '../config';
+import type { WriterSettings } from '../config';
+import type { RetentionPolicy } from '../domain/retention';
 import { Mailer, type MailSettings } from '../activities/notifications/email';
 import { AddressGuard } from '../activities/probes/address-guard';
-import { CheckResultWriter } from '../db/check-results';
+import { CheckResultWriter, DEFAULT_WRITER_SETTINGS } from '../db/check-results';
 import { TASK_QUEUE } from '../ids';
 import { bundleWorkflowsApart } from './bundle';
+import { recordSlot, workerMetrics } from './metrics';
 import { WorkerLease, type WorkerLeaseOptions } from './leases';
 
 export interface VigilWorkerOptions {
@@ -43,13 +45,14 @@ export interface VigilWorker {
 
 /** A worker that runs every Vigil workflow and activity, under a worker lease. */
 export async function createVigilWorker(opts: VigilWorkerOptions): Promise<VigilWorker> {
-  const writer = new CheckResultWriter(opts.pool, opts.writer);
+  const writer = new CheckResultWriter(opts.pool, { ...(opts.writer ?? DEFAULT_WRITER_SETTINGS), onBatch: (size) => workerMetrics.writeBatchSize.observe(size) });
   const guard = new AddressGuard(opts.probeAllowCidrs);
-  const lease = new WorkerLease(opts.pool, opts.temporal, createSlotProber({ writer, guard }), opts.lease);
+  const lease = new WorkerLease(opts.pool, opts.temporal, createSlotProber({ writer, guard, recordSlot }), opts.lease);
   const activities = createActivities({
     pool: opts.pool,
     writer,
     guard,
+    recordSlot,
     windows: lease,
     retention: opts.retention,
     temporal: opts.temporal,

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { hasRole, ROLES, type Role } from '../../src/api/auth/roles';
+import { hasRole, ROLES, type Role } from '../../src/domain/roles';
 import { startApi, unreachableTemporal, type RunningApi } from '../support/api';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import request from 'supertest';
 import { createApp } from '../../src/api/app';
 import { issueApiKey } from '../../src/api/auth/keys';
-import type { Role } from '../../src/api/auth/roles';
+import type { Role } from '../../src/domain/roles';
 import { startWebServer, type RunningServer } from '../../src/api/server';
 import { createLogger } from '../../src/log';
 import { testCodecKeys } from './codec';

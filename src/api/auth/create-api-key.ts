@@ -3,7 +3,7 @@ import { loadConfig } from '../../config';
 import { migrate } from '../../db/migrate';
 import { createPool } from '../../db/pool';
 import { issueApiKey } from './keys';
-import { ROLES, type Role } from './roles';
+import { ROLES, type Role } from '../../domain/roles';
 
 /**
  * `npm run create-api-key -- --role admin --name alice`: makes a key in DATABASE_URL's database (by default the one

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Pool } from 'pg';
 import { insertApiKey, type ApiKeyRecord } from '../../db/api-keys';
-import type { Role } from './roles';
+import type { Role } from '../../domain/roles';
 
 /**
  * API key secrets: `vigil_` and 43 base64url characters (256 random bits). Only the SHA-256 of a secret is stored.

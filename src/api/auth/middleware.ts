@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { findApiKeyBySecretHash, touchApiKey } from '../../db/api-keys';
 import { Problem } from '../problems';
 import { hashSecret, sameHash } from './keys';
-import { hasRole, type Role } from './roles';
+import { hasRole, type Role } from '../../domain/roles';
 
 /** Who is calling: the API key a request authenticated with. */
 export interface Principal {

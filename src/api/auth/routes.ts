@@ -9,7 +9,7 @@ import type { Operation } from '../operations';
 import { pageQueryFields, pageSchema, sendPage } from '../pagination';
 import { Problem, validated } from '../problems';
 import { issueApiKey } from './keys';
-import { ROLES } from './roles';
+import { ROLES } from '../../domain/roles';
 
 const timestamp = z.iso.datetime({ offset: true });
 
