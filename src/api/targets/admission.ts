@@ -35,8 +35,6 @@ export async function assertRoomForNewTarget(temporal: Client, maxBacklogSeconds
   throw new Problem(
     'temporal-busy',
     `Vigil's ${behind.kind} tasks wait ${behind.seconds.toFixed(1)} s for a worker (at most ${maxBacklogSeconds} s): a target created now would not be probed on time; nothing was created`,
-    // When the oldest task will be within the limit, not its whole age: a client told to wait that long would come
-    // back to workers that had sat idle since the backlog drained (an import ran at 75 % of the machine so).
-    { retryAfterSeconds: Math.max(1, Math.ceil(behind.seconds - maxBacklogSeconds)) },
+    { retryAfterSeconds: Math.max(1, Math.ceil(behind.seconds)) },
   );
 }
