@@ -7,4 +7,6 @@ generate_prisma_client
 prepare_tools cli test-server server ui
 say "type-checking"
 npx tsc --noEmit -p tsconfig.json
+say "checking the architecture rules (docs/architecture.md)"
+npx depcruise src --config .dependency-cruiser.cjs
 exec npx jest "$@"

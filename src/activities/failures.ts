@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { isRefusedForGood } from '../db/errors';
-import { UNSTORABLE } from '../domain/failures';
+import { UNSTORABLE } from '../contracts/failures';
 
 /**
  * The activities as they are, except that a write Postgres refuses for good (see isRefusedForGood) fails

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { deleteTargetProjection, upsertTarget } from '../db/targets';
-import { UNSTORABLE } from '../domain/failures';
+import { UNSTORABLE } from '../contracts/failures';
 import type { TargetSpec } from '../domain/target';
 
 export function createTargetActivities({ pool }: { pool: Pool }) {

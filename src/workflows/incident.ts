@@ -28,7 +28,7 @@ import {
   type IncidentWorkflowInput,
   type ResponderAction,
 } from '../contracts/incident';
-import { unstorableRefusal } from '../domain/failures';
+import { unstorableRefusal } from '../contracts/failures';
 import {
   NOTIFICATION_RETRY,
   VIGIL,

@@ -26,7 +26,7 @@ import {
   type TargetView,
   type TargetWorkflowInput,
 } from '../contracts/target';
-import { unstorableRefusal } from '../domain/failures';
+import { unstorableRefusal } from '../contracts/failures';
 import { initialFlapState } from '../domain/flapping';
 import { initialJudgement } from '../domain/judge';
 import type { ActiveProbe } from '../domain/probe';
