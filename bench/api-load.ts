@@ -80,7 +80,10 @@ async function fillResults(pool: Pool, targetIds: string[], total: number, alrea
        ON CONFLICT DO NOTHING`,
       [ids, new Date(start), new Date(end)],
     );
-    for (const [table, unit] of [['check_rollups_hourly', 'hour'], ['check_rollups_daily', 'day']] as const) {
+    for (const [table, unit] of [
+      ['check_rollups_hourly', 'hour'],
+      ['check_rollups_daily', 'day'],
+    ] as const) {
       await pool.query(
         `INSERT INTO ${table} AS r (target_id, starts_at, probes, down, degraded, missed, latency_count, latency_sum_ms, latency_min_ms, latency_max_ms, latency_histogram)
          SELECT target_id, date_trunc('${unit}', scheduled_at, 'UTC'), count(*), count(*) FILTER (WHERE outcome = 'down'), 0, 0,
@@ -230,7 +233,9 @@ async function main(): Promise<void> {
     }
     const { rows: settled } = await pool.query<{ n: string }>("SELECT count(*) AS n FROM target_status WHERE target_id = ANY($1) AND state = 'up'", [beatIds]);
     log(`${settled[0]?.n ?? 0} of ${beatIds.length} heartbeat targets up after their first ping`);
-    const { rows: upRows } = await pool.query<{ target_id: string }>("SELECT target_id FROM target_status WHERE target_id = ANY($1) AND state = 'up'", [beatIds]);
+    const { rows: upRows } = await pool.query<{ target_id: string }>("SELECT target_id FROM target_status WHERE target_id = ANY($1) AND state = 'up'", [
+      beatIds,
+    ]);
     const up = new Set(upRows.map((r) => r.target_id));
     const settledTokens = beats.targets.filter((t) => up.has(t.id)).map((t) => String(t.body.token));
     const pingTokens = settledTokens.length > 0 ? settledTokens : tokens;
@@ -242,14 +247,16 @@ async function main(): Promise<void> {
     const statusPage = page.status === 201;
     log(statusPage ? 'status page /v1/public/status-pages/bench with 50 targets' : `no status page (${page.status}): skipping that scenario`);
 
-    const scenarios: Scenario[] = ([
-      { name: 'GET /v1/targets?limit=50 (list)', path: () => '/v1/targets?limit=50', auth: true },
-      { name: 'GET /v1/targets/:id (status)', path: () => `/v1/targets/${pick(ids)}`, auth: true },
-      { name: 'GET /v1/targets/:id/results?limit=50', path: () => `/v1/targets/${pick(ids)}/results?limit=50`, auth: true },
-      { name: 'GET /v1/targets/:id/stats?range=30d', path: () => `/v1/targets/${pick(ids)}/stats?range=30d`, auth: true },
-      ...(statusPage ? [{ name: 'GET /v1/public/status-pages/:slug (50 targets)', path: () => '/v1/public/status-pages/bench', auth: false }] : []),
-      { name: `GET /v1/ping/:token (heartbeat ingest, ${pingTokens.length} targets up)`, path: () => `/v1/ping/${pick(pingTokens)}`, auth: false },
-    ] satisfies Scenario[]).filter((s) => !values.only || s.name.includes(values.only));
+    const scenarios: Scenario[] = (
+      [
+        { name: 'GET /v1/targets?limit=50 (list)', path: () => '/v1/targets?limit=50', auth: true },
+        { name: 'GET /v1/targets/:id (status)', path: () => `/v1/targets/${pick(ids)}`, auth: true },
+        { name: 'GET /v1/targets/:id/results?limit=50', path: () => `/v1/targets/${pick(ids)}/results?limit=50`, auth: true },
+        { name: 'GET /v1/targets/:id/stats?range=30d', path: () => `/v1/targets/${pick(ids)}/stats?range=30d`, auth: true },
+        ...(statusPage ? [{ name: 'GET /v1/public/status-pages/:slug (50 targets)', path: () => '/v1/public/status-pages/bench', auth: false }] : []),
+        { name: `GET /v1/ping/:token (heartbeat ingest, ${pingTokens.length} targets up)`, path: () => `/v1/ping/${pick(pingTokens)}`, auth: false },
+      ] satisfies Scenario[]
+    ).filter((s) => !values.only || s.name.includes(values.only));
     const report: ApiBenchReport = {
       startedAt: new Date().toISOString(),
       command: process.argv.slice(2).join(' '),
@@ -274,7 +281,10 @@ async function main(): Promise<void> {
       log(`filled ${fill.rows} rows in ${fill.seconds} s (${fill.rowsPerSecond}/s); check_results is ${tableMb} MB`);
       const results: ScenarioResult[] = [];
       for (const scenario of scenarios) {
-        for (const load of [{ connections, durationSeconds }, { connections: 4, durationSeconds, rate }]) {
+        for (const load of [
+          { connections, durationSeconds },
+          { connections: 4, durationSeconds, rate },
+        ]) {
           log(`  ${scenario.name}: ${load.connections} connections for ${durationSeconds} s${'rate' in load ? `, paced at ${load.rate}/s` : ''}`);
           results.push(await drive(stack, adminKey, scenario, load));
           log(`  → ${results.at(-1)!.requestsPerSecond}/s, p50 ${results.at(-1)!.latencyMs.p50} ms, p99 ${results.at(-1)!.latencyMs.p99} ms`);

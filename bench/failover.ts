@@ -132,7 +132,7 @@ function byTarget(rows: Row[]): Map<string, Row[]> {
 }
 
 export async function killOneWorker(stack: BenchStack, pool: Pool, farm: Farm, targets: BenchTarget[], log: (line: string) => void): Promise<WorkerKillReport> {
-  const intervalSeconds = targets[0]!.intervalSeconds;
+  const _intervalSeconds = targets[0]!.intervalSeconds;
   // The worker running the most windows goes (a worker's lease id carries its pid).
   const workers = stack.workers();
   const { rows: held } = await pool.query<{ worker_id: string; target_id: string }>('SELECT worker_id, target_id FROM probe_windows WHERE NOT superseded');

@@ -74,10 +74,10 @@ export async function slotReport(pool: Pool, targets: BenchTarget[], from: numbe
     const q = quantiles(inPart);
     return { from: new Date(lo).toISOString(), p99: q.p99, count: q.count };
   });
-  const { rows: written } = await pool.query<{ n: string }>(
-    'SELECT count(*) AS n FROM check_results WHERE started_at >= $1 AND started_at < $2',
-    [new Date(from), new Date(to)],
-  );
+  const { rows: written } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM check_results WHERE started_at >= $1 AND started_at < $2', [
+    new Date(from),
+    new Date(to),
+  ]);
   return {
     expectedSlots,
     probed: probed.length,
@@ -151,7 +151,10 @@ export async function pgCounters(pool: Pool): Promise<PgCounters> {
   const { rows: wal } = await pool.query<{ b: string }>('SELECT wal_bytes AS b FROM pg_stat_wal');
   return {
     databases: Object.fromEntries(
-      rows.map((r) => [r.datname, { commits: Number(r.xact_commit), inserted: Number(r.tup_inserted), updated: Number(r.tup_updated), deleted: Number(r.tup_deleted) }]),
+      rows.map((r) => [
+        r.datname,
+        { commits: Number(r.xact_commit), inserted: Number(r.tup_inserted), updated: Number(r.tup_updated), deleted: Number(r.tup_deleted) },
+      ]),
     ),
     walBytes: Number(wal[0]?.b ?? 0),
   };
@@ -189,7 +192,14 @@ export async function statementCosts(pool: Pool, top = 10): Promise<StatementCos
      ORDER BY s.total_exec_time DESC LIMIT $1`,
     [top],
   );
-  return rows.map((r) => ({ database: r.datname, query: r.query, calls: Number(r.calls), totalMs: round(r.total, 0), meanMs: round(r.mean, 3), rows: Number(r.rows) }));
+  return rows.map((r) => ({
+    database: r.datname,
+    query: r.query,
+    calls: Number(r.calls),
+    totalMs: round(r.total, 0),
+    meanMs: round(r.mean, 3),
+    rows: Number(r.rows),
+  }));
 }
 
 export function pgRates(a: PgCounters, b: PgCounters, seconds: number) {
@@ -197,7 +207,10 @@ export function pgRates(a: PgCounters, b: PgCounters, seconds: number) {
     Object.entries(b.databases).map(([db, end]) => {
       const start = a.databases[db] ?? end;
       const rate = (k: keyof typeof end) => round((end[k] - start[k]) / seconds, 1);
-      return [db, { commitsPerSecond: rate('commits'), insertsPerSecond: rate('inserted'), updatesPerSecond: rate('updated'), deletesPerSecond: rate('deleted') }];
+      return [
+        db,
+        { commitsPerSecond: rate('commits'), insertsPerSecond: rate('inserted'), updatesPerSecond: rate('updated'), deletesPerSecond: rate('deleted') },
+      ];
     }),
   );
   return { databases, walMbPerSecond: round((b.walBytes - a.walBytes) / seconds / 1e6, 3) };
@@ -207,7 +220,9 @@ export function pgRates(a: PgCounters, b: PgCounters, seconds: number) {
 export async function scrapeByLabel(url: string | undefined, metrics: string[], label: string, where = ''): Promise<Record<string, Record<string, number>>> {
   const out: Record<string, Record<string, number>> = Object.fromEntries(metrics.map((m) => [m, {}]));
   if (!url) return out;
-  const text = await fetch(url).then((r) => r.text()).catch(() => '');
+  const text = await fetch(url)
+    .then((r) => r.text())
+    .catch(() => '');
   for (const line of text.split('\n')) {
     if (line.startsWith('#')) continue;
     const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+([^\s]+)/.exec(line);
@@ -260,12 +275,29 @@ export interface HistorySample {
 }
 
 const EVENT_TYPE_NAMES: Record<number, string> = {
-  1: 'WorkflowExecutionStarted', 2: 'WorkflowExecutionCompleted', 5: 'WorkflowTaskScheduled', 6: 'WorkflowTaskStarted',
-  7: 'WorkflowTaskCompleted', 8: 'WorkflowTaskTimedOut', 9: 'WorkflowTaskFailed', 10: 'ActivityTaskScheduled',
-  11: 'ActivityTaskStarted', 12: 'ActivityTaskCompleted', 13: 'ActivityTaskFailed', 14: 'ActivityTaskTimedOut',
-  15: 'ActivityTaskCancelRequested', 16: 'ActivityTaskCanceled', 17: 'TimerStarted', 18: 'TimerFired',
-  19: 'TimerCanceled', 26: 'WorkflowExecutionSignaled', 28: 'MarkerRecorded', 40: 'WorkflowExecutionContinuedAsNew',
-  47: 'WorkflowExecutionUpdateAccepted', 48: 'WorkflowExecutionUpdateRejected', 49: 'WorkflowExecutionUpdateCompleted',
+  1: 'WorkflowExecutionStarted',
+  2: 'WorkflowExecutionCompleted',
+  5: 'WorkflowTaskScheduled',
+  6: 'WorkflowTaskStarted',
+  7: 'WorkflowTaskCompleted',
+  8: 'WorkflowTaskTimedOut',
+  9: 'WorkflowTaskFailed',
+  10: 'ActivityTaskScheduled',
+  11: 'ActivityTaskStarted',
+  12: 'ActivityTaskCompleted',
+  13: 'ActivityTaskFailed',
+  14: 'ActivityTaskTimedOut',
+  15: 'ActivityTaskCancelRequested',
+  16: 'ActivityTaskCanceled',
+  17: 'TimerStarted',
+  18: 'TimerFired',
+  19: 'TimerCanceled',
+  26: 'WorkflowExecutionSignaled',
+  28: 'MarkerRecorded',
+  40: 'WorkflowExecutionContinuedAsNew',
+  47: 'WorkflowExecutionUpdateAccepted',
+  48: 'WorkflowExecutionUpdateRejected',
+  49: 'WorkflowExecutionUpdateCompleted',
 };
 
 /** Where the sampled workflows' histories stood: run id and the count of each event type. */
@@ -332,6 +364,11 @@ export async function historyBetween(pool: Pool, a: HistoryMarks, b: HistoryMark
     eventsPerProbe: probes > 0 ? round(events / probes, 2) : null,
     events,
     probes,
-    byType: Object.fromEntries(Object.entries(byType).filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]).map(([k, v]) => [k, perProbe(v)])),
+    byType: Object.fromEntries(
+      Object.entries(byType)
+        .filter(([, v]) => v > 0)
+        .sort((x, y) => y[1] - x[1])
+        .map(([k, v]) => [k, perProbe(v)]),
+    ),
   };
 }

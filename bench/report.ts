@@ -7,7 +7,12 @@ const ms = (v: number | null | undefined) => (v === null || v === undefined ? '�
 /** CPU of the stack's parts, in % of one core: workers summed. */
 export function cpuByPart(step: StepReport): { postgres: number; temporal: number; workers: number; api: number; bench: number } {
   const t = step.usage.trees;
-  const sum = (pred: (name: string) => boolean) => Math.round(Object.entries(t).filter(([n]) => pred(n)).reduce((a, [, v]) => a + v.cpuPercent, 0));
+  const sum = (pred: (name: string) => boolean) =>
+    Math.round(
+      Object.entries(t)
+        .filter(([n]) => pred(n))
+        .reduce((a, [, v]) => a + v.cpuPercent, 0),
+    );
   return {
     postgres: sum((n) => n === 'postgres'),
     temporal: sum((n) => n === 'temporal'),
@@ -19,7 +24,12 @@ export function cpuByPart(step: StepReport): { postgres: number; temporal: numbe
 
 export function memoryByPart(step: StepReport): { postgres: number; temporal: number; workers: number } {
   const t = step.usage.trees;
-  const sum = (pred: (name: string) => boolean) => Math.round(Object.entries(t).filter(([n]) => pred(n)).reduce((a, [, v]) => a + v.pssMb, 0));
+  const sum = (pred: (name: string) => boolean) =>
+    Math.round(
+      Object.entries(t)
+        .filter(([n]) => pred(n))
+        .reduce((a, [, v]) => a + v.pssMb, 0),
+    );
   return { postgres: sum((n) => n === 'postgres'), temporal: sum((n) => n === 'temporal'), workers: sum((n) => n.startsWith('vigil-worker')) };
 }
 
@@ -42,9 +52,13 @@ export function markdownTable(reports: BenchReport[]): string {
 
 /** Target creation through the API, per step. */
 export function creationTable(reports: BenchReport[]): string {
-  const head = '| run | targets created | seconds | per second | POST p50 / p99 (ms) | API errors | every target probed after (s) |\n|---|---|---|---|---|---|---|';
+  const head =
+    '| run | targets created | seconds | per second | POST p50 / p99 (ms) | API errors | every target probed after (s) |\n|---|---|---|---|---|---|---|';
   const rows = reports.flatMap((r) =>
-    r.steps.map((s) => `| ${r.label} | ${s.creation.created} (to ${s.targets}) | ${s.creation.seconds} | ${s.creation.perSecond} | ${ms(s.creation.latencyMs.p50)} / ${ms(s.creation.latencyMs.p99)} | ${s.creation.apiErrors} | ${s.creation.allProbingSeconds ?? '–'} |`),
+    r.steps.map(
+      (s) =>
+        `| ${r.label} | ${s.creation.created} (to ${s.targets}) | ${s.creation.seconds} | ${s.creation.perSecond} | ${ms(s.creation.latencyMs.p50)} / ${ms(s.creation.latencyMs.p99)} | ${s.creation.apiErrors} | ${s.creation.allProbingSeconds ?? '–'} |`,
+    ),
   );
   return [head, ...rows].join('\n');
 }

@@ -103,7 +103,11 @@ export interface StepReport {
    * The Temporal server's requests by operation: `requestsPerSecond` as every service counts them (a request the
    * frontend passes to the history service is counted by both), `frontendRequestsPerSecond` as clients made them.
    */
-  temporal?: { requestsPerSecond: Record<string, number>; frontendRequestsPerSecond?: Record<string, number>; persistenceRequestsPerSecond: Record<string, number> };
+  temporal?: {
+    requestsPerSecond: Record<string, number>;
+    frontendRequestsPerSecond?: Record<string, number>;
+    persistenceRequestsPerSecond: Record<string, number>;
+  };
   errors: { apiErrors: number; workerLogErrors: number; workerLogWarnings: number; missedRows: number; absentSlots: number; firstWorkerErrors: string[] };
   broken: string[];
 }
@@ -141,7 +145,9 @@ async function firstProbes(pool: Pool, targets: CreatedTarget[]): Promise<{ seco
 /** Waits until every target has a status row with a probed slot; returns when (epoch ms), or the deadline. */
 async function allProbed(pool: Pool, targets: BenchTarget[], deadline: number): Promise<number> {
   for (;;) {
-    const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM target_status WHERE target_id = ANY($1) AND last_scheduled_at IS NOT NULL', [targets.map((t) => t.id)]);
+    const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM target_status WHERE target_id = ANY($1) AND last_scheduled_at IS NOT NULL', [
+      targets.map((t) => t.id),
+    ]);
     if (Number(rows[0]?.n ?? 0) >= targets.length || Date.now() > deadline) return Date.now();
     await sleep(1_000);
   }
@@ -266,13 +272,21 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       const probing = await allProbed(pool, targets, Math.min(deadline - (opts.warmupSeconds + opts.durationSeconds + 120) * 1000, Date.now() + 180_000));
       const allProbingSeconds = round((probing - created.startedAt) / 1000, 1);
       const first = await firstProbes(pool, created.targets);
-      opts.log(`step ${goal}: created ${created.report.created} in ${created.report.seconds} s (${created.report.perSecond}/s, ${created.report.deferred} deferred ${JSON.stringify(created.report.deferredBy)}, ${created.report.apiErrors} API errors; CPU % of a core ${JSON.stringify(Object.fromEntries(Object.entries(creationUsage.trees).map(([n, t]) => [n, t.cpuPercent])))}), first probe ${first.seconds.p50} / ${first.seconds.max} s after the 201 (p50 / max; ${first.late} later than two intervals), all probed after ${allProbingSeconds} s; warming up ${opts.warmupSeconds} s`);
+      opts.log(
+        `step ${goal}: created ${created.report.created} in ${created.report.seconds} s (${created.report.perSecond}/s, ${created.report.deferred} deferred ${JSON.stringify(created.report.deferredBy)}, ${created.report.apiErrors} API errors; CPU % of a core ${JSON.stringify(Object.fromEntries(Object.entries(creationUsage.trees).map(([n, t]) => [n, t.cpuPercent])))}), first probe ${first.seconds.p50} / ${first.seconds.max} s after the 201 (p50 / max; ${first.late} later than two intervals), all probed after ${allProbingSeconds} s; warming up ${opts.warmupSeconds} s`,
+      );
       await sleep(opts.warmupSeconds * 1000);
-      const steady = opts.settleMaxSeconds > 0 ? await settle(pool, targets, opts, Math.min(deadline - (opts.durationSeconds + 120) * 1000, Date.now() + opts.settleMaxSeconds * 1000)) : undefined;
+      const steady =
+        opts.settleMaxSeconds > 0
+          ? await settle(pool, targets, opts, Math.min(deadline - (opts.durationSeconds + 120) * 1000, Date.now() + opts.settleMaxSeconds * 1000))
+          : undefined;
       const steadySeconds = steady === undefined ? undefined : steady && round((steady - created.startedAt) / 1000, 1);
-      if (steady !== undefined) opts.log(`step ${goal}: ${steadySeconds === null ? 'not steady by the end of --settle-max' : `steady after ${steadySeconds} s`}`);
+      if (steady !== undefined)
+        opts.log(`step ${goal}: ${steadySeconds === null ? 'not steady by the end of --settle-max' : `steady after ${steadySeconds} s`}`);
 
-      const marks0 = await markHistories(stack.temporalAddress, targets, opts.historySamples).catch(() => new Map() as Awaited<ReturnType<typeof markHistories>>);
+      const marks0 = await markHistories(stack.temporalAddress, targets, opts.historySamples).catch(
+        () => new Map() as Awaited<ReturnType<typeof markHistories>>,
+      );
       const sampler = new ProjectionLagSampler(pool);
       await sampler.start(5_000);
       const temporalMetrics = ['service_requests', 'persistence_requests'];
@@ -301,14 +315,18 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         await workerHistogram(stack.workerMetricsUrl, 'vigil_worker_write_batch_size'),
       ];
       const projectionLagMs = await sampler.stop();
-      const marks1 = await markHistories(stack.temporalAddress, targets, opts.historySamples).catch(() => new Map() as Awaited<ReturnType<typeof markHistories>>);
+      const marks1 = await markHistories(stack.temporalAddress, targets, opts.historySamples).catch(
+        () => new Map() as Awaited<ReturnType<typeof markHistories>>,
+      );
       const logs = scanLogs(stack.workerLogs(), logOffsets);
       // Slots up to the end of the interval get a few seconds to be written before they are counted.
       await sleep(Math.min(15_000, 5_000 + opts.intervalSeconds * 1000));
       const slots = await slotReport(pool, targets, from, to);
       const history = marks1.size > 0 ? await historyBetween(pool, marks0, marks1, from, to) : null;
       const usage = usageBetween(p0, p1);
-      const stackCpu = Object.entries(usage.trees).filter(([name]) => name !== 'bench').reduce((a, [, t]) => a + t.cpuSeconds, 0);
+      const stackCpu = Object.entries(usage.trees)
+        .filter(([name]) => name !== 'bench')
+        .reduce((a, [, t]) => a + t.cpuSeconds, 0);
       const step: StepReport = {
         targets: targets.length,
         intervalSeconds: opts.intervalSeconds,
@@ -459,14 +477,17 @@ export function parseBenchArgs(argv: string[], log: (line: string) => void = con
   );
   const createBatch = (v: string) => {
     const n = num('create-batch', v, 1);
-    if (!Number.isInteger(n) || n > 100) throw new Error(`--create-batch must be a whole number from 1 to 100 (what POST /v1/targets/bulk takes), not ${v}\n${USAGE}`);
+    if (!Number.isInteger(n) || n > 100)
+      throw new Error(`--create-batch must be a whole number from 1 to 100 (what POST /v1/targets/bulk takes), not ${v}\n${USAGE}`);
     return n;
   };
   const intervalSeconds = num('interval', values.interval, 1);
   const durationSeconds = num('duration', values.duration, 1);
   const warmupSeconds = num('warmup', values.warmup, 0);
   // Creation at a pessimistic 20 targets/s, plus each step's warm-up, measurement and settling, plus start-up and failover.
-  const planned = (Math.max(...targets) / 20 + targets.length * (warmupSeconds + Number(values['settle-max']) + durationSeconds + 60) + 300 + (values.failover ? 480 : 0)) / 60;
+  const planned =
+    (Math.max(...targets) / 20 + targets.length * (warmupSeconds + Number(values['settle-max']) + durationSeconds + 60) + 300 + (values.failover ? 480 : 0)) /
+    60;
   const label = values.label ?? `${stack}-${targets.at(-1)}x${intervalSeconds}s`;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   return {

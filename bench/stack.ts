@@ -193,10 +193,7 @@ async function startProductionLike(opts: StackOptions): Promise<BenchStack> {
     temporalAddress: stack.urls.temporal,
     databaseUrl: `postgresql://postgres:${encodeURIComponent(secrets.postgres)}@127.0.0.1:${ports.postgres}/vigil`,
     temporalMetricsUrl: stack.urls.metrics,
-    processes: () => [
-      { name: 'postgres', pid: postmasterPid(pgDir) },
-      ...[...stack.processes()].map(([name, proc]) => ({ name, pid: proc.pid })),
-    ],
+    processes: () => [{ name: 'postgres', pid: postmasterPid(pgDir) }, ...[...stack.processes()].map(([name, proc]) => ({ name, pid: proc.pid }))],
     workers: () => [...stack.processes()].filter(([name]) => name.startsWith('vigil-worker')).map(([name, p]) => ({ name, pid: p.pid })),
     workerLogs: () => [...stack.processes()].filter(([name]) => name.startsWith('vigil-worker')).map(([, p]) => p.logFile),
     startSeconds: (Date.now() - began) / 1000,

@@ -37,14 +37,26 @@ export function lagPlot(reports: BenchReport[]): string {
   ];
   for (let d = Math.ceil(Math.log10(y0)); d <= Math.log10(y1); d++) {
     const y = ly(10 ** d);
-    parts.push(`<line x1="${m.l}" y1="${y}" x2="${W - m.r}" y2="${y}" stroke="#ddd"/>`, `<text x="${m.l - 8}" y="${y + 4}" text-anchor="end">${10 ** d >= 1000 ? `${10 ** d / 1000} s` : `${10 ** d} ms`}</text>`);
+    parts.push(
+      `<line x1="${m.l}" y1="${y}" x2="${W - m.r}" y2="${y}" stroke="#ddd"/>`,
+      `<text x="${m.l - 8}" y="${y + 4}" text-anchor="end">${10 ** d >= 1000 ? `${10 ** d / 1000} s` : `${10 ** d} ms`}</text>`,
+    );
   }
   for (const x of [100, 300, 1000, 3000, 10_000, 30_000].filter((v) => v >= x0 && v <= x1)) {
-    parts.push(`<line x1="${lx(x)}" y1="${m.t}" x2="${lx(x)}" y2="${H - m.b}" stroke="#eee"/>`, `<text x="${lx(x)}" y="${H - m.b + 18}" text-anchor="middle">${x.toLocaleString('en')}</text>`);
+    parts.push(
+      `<line x1="${lx(x)}" y1="${m.t}" x2="${lx(x)}" y2="${H - m.b}" stroke="#eee"/>`,
+      `<text x="${lx(x)}" y="${H - m.b + 18}" text-anchor="middle">${x.toLocaleString('en')}</text>`,
+    );
   }
   parts.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 12}" text-anchor="middle">targets (log scale)</text>`);
-  for (const [limit, label] of [[1000, '1 s (issue target)'], [250, '250 ms (project goal)']] as const) {
-    parts.push(`<line x1="${m.l}" y1="${ly(limit)}" x2="${W - m.r}" y2="${ly(limit)}" stroke="#888" stroke-dasharray="5,4"/>`, `<text x="${W - m.r + 4}" y="${ly(limit) + 4}" fill="#555">${label}</text>`);
+  for (const [limit, label] of [
+    [1000, '1 s (issue target)'],
+    [250, '250 ms (project goal)'],
+  ] as const) {
+    parts.push(
+      `<line x1="${m.l}" y1="${ly(limit)}" x2="${W - m.r}" y2="${ly(limit)}" stroke="#888" stroke-dasharray="5,4"/>`,
+      `<text x="${W - m.r + 4}" y="${ly(limit) + 4}" fill="#555">${label}</text>`,
+    );
   }
   series.forEach((r, i) => {
     const c = colours[i % colours.length];
@@ -73,8 +85,14 @@ export function comparisonTable(reports: BenchReport[]): string {
       const trend = s.slots.lagP99Trend?.map((q) => q.p99 ?? '–').join(' · ') ?? '–';
       // Client requests as the frontend counted them; runs recorded before that was kept counted each twice (frontend
       // and history service), which the events of the same runs confirm.
-      const frontend = s.temporal?.frontendRequestsPerSecond ?? (s.temporal ? Object.fromEntries(Object.entries(s.temporal.requestsPerSecond).map(([k, v]) => [k, v / 2])) : undefined);
-      const requests = frontend ? Object.entries(frontend).filter(([op]) => !op.startsWith('Poll')).reduce((a, [, v]) => a + v, 0) : null;
+      const frontend =
+        s.temporal?.frontendRequestsPerSecond ??
+        (s.temporal ? Object.fromEntries(Object.entries(s.temporal.requestsPerSecond).map(([k, v]) => [k, v / 2])) : undefined);
+      const requests = frontend
+        ? Object.entries(frontend)
+            .filter(([op]) => !op.startsWith('Poll'))
+            .reduce((a, [, v]) => a + v, 0)
+        : null;
       const heartbeats = frontend ? round(frontend.RecordActivityTaskHeartbeat ?? 0, 1) : '–';
       const perProbe = requests !== null && s.slots.achievedPerSecond > 0 ? (requests / s.slots.achievedPerSecond).toFixed(2) : '–';
       const db = s.postgres.databases;

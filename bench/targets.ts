@@ -75,7 +75,8 @@ export async function createTargets(
           latencies.push(Date.now() - sent);
           const acceptedAt = Date.now();
           const targets = bulk ? (answer.targets as Record<string, unknown>[]) : [answer];
-          targets.forEach((target, i) => created.push({ id: String(target.id), intervalSeconds: items[i]!.intervalSeconds, url: items[i]!.url, body: target, acceptedAt }));
+          for (const [i, target] of targets.entries())
+            created.push({ id: String(target.id), intervalSeconds: items[i]!.intervalSeconds, url: items[i]!.url, body: target, acceptedAt });
           return;
         }
         // As a client should: a 503 or 429 says when to come back (and so does a 409 for a batch whose first attempt
@@ -113,6 +114,15 @@ export async function createTargets(
   return {
     startedAt: began,
     targets: created,
-    report: { created: created.length, seconds: round(seconds, 1), perSecond: round(created.length / Math.max(seconds, 1e-3), 1), apiErrors, deferred, deferredBy, latencyMs: quantiles(latencies), firstErrors },
+    report: {
+      created: created.length,
+      seconds: round(seconds, 1),
+      perSecond: round(created.length / Math.max(seconds, 1e-3), 1),
+      apiErrors,
+      deferred,
+      deferredBy,
+      latencyMs: quantiles(latencies),
+      firstErrors,
+    },
   };
 }

@@ -32,8 +32,7 @@ export const REDACTED_PATHS = [
 ];
 
 /** A heartbeat's ping URL holds its token, which is its credential: logged URLs keep the route, not the token. */
-export const withoutPingToken = (url: unknown): unknown =>
-  typeof url === 'string' ? url.replace(/(\/v1\/ping\/)[^/?#]+/, '$1[Redacted]') : url;
+export const withoutPingToken = (url: unknown): unknown => (typeof url === 'string' ? url.replace(/(\/v1\/ping\/)[^/?#]+/, '$1[Redacted]') : url);
 
 /** Structured JSON logs on stdout, one logger per process, named by its role. */
 export const createLogger = (name: string, level: string, destination?: DestinationStream): Logger =>

@@ -52,7 +52,11 @@ export function createSlotProber({ writer, guard, recordSlot = () => undefined }
     const { targetId, thresholds } = input;
     let judgement = input.judgement;
     const checked: CheckedSlot[] = [];
-    const row = (slot: number, fields: Pick<CheckResultRow, 'startedAt' | 'outcome' | 'latencyMs' | 'statusCode' | 'error'>, counts: Judgement): CheckResultRow => ({
+    const row = (
+      slot: number,
+      fields: Pick<CheckResultRow, 'startedAt' | 'outcome' | 'latencyMs' | 'statusCode' | 'error'>,
+      counts: Judgement,
+    ): CheckResultRow => ({
       targetId,
       scheduledAt: slot,
       manual: input.manual,
@@ -84,7 +88,11 @@ export function createSlotProber({ writer, guard, recordSlot = () => undefined }
         if (signal.aborted) return { checked, fenced: true };
         const counts = judge(judgement, result.outcome, slot, thresholds).next;
         const written = await writer.write(
-          row(slot, { startedAt, outcome: result.outcome, latencyMs: result.latencyMs, statusCode: result.statusCode ?? null, error: result.error ?? null }, counts),
+          row(
+            slot,
+            { startedAt, outcome: result.outcome, latencyMs: result.latencyMs, statusCode: result.statusCode ?? null, error: result.error ?? null },
+            counts,
+          ),
         );
         recordSlot(input.probe.kind, result.outcome, input.manual ? undefined : startedAt - slot, written.status);
         if (written.status === 'fenced') return { checked, fenced: true };

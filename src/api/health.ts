@@ -35,9 +35,7 @@ function readiness(deps: ApiDeps): RequestHandler {
   return async (_req, res) => {
     const [database, temporal] = await Promise.all([
       check(() => pingDatabase(deps.pool)),
-      check(() =>
-        deps.temporal.withDeadline(Date.now() + CHECK_DEADLINE_MS, () => deps.temporal.workflowService.getSystemInfo({})),
-      ),
+      check(() => deps.temporal.withDeadline(Date.now() + CHECK_DEADLINE_MS, () => deps.temporal.workflowService.getSystemInfo({}))),
     ]);
     const checks = { database, temporal };
     const down = Object.entries(checks).filter(([, result]) => result !== 'up');

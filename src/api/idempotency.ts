@@ -1,12 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import type { Pool } from 'pg';
-import {
-  claimIdempotencyKey,
-  forgetIdempotencyKey,
-  releaseIdempotencyKey,
-  storeIdempotentResponse,
-} from '../db/idempotency-keys';
+import { claimIdempotencyKey, forgetIdempotencyKey, releaseIdempotencyKey, storeIdempotentResponse } from '../db/idempotency-keys';
 import { newId, type IdPrefix } from '../ids';
 import type { Logger } from '../log';
 import { principalOf } from './auth/middleware';
@@ -41,7 +36,9 @@ interface Claimed {
 export function idempotentId(res: Response, prefix: IdPrefix, item?: number): string {
   const claimed = res.locals.idempotency as Claimed | undefined;
   if (!claimed) return newId(prefix);
-  const seed = createHash('sha256').update(`${claimed.principalId}\0${claimed.key}${item === undefined ? '' : `\0${item}`}`).digest();
+  const seed = createHash('sha256')
+    .update(`${claimed.principalId}\0${claimed.key}${item === undefined ? '' : `\0${item}`}`)
+    .digest();
   // The time part is when the key was first seen, kept in Postgres: ids stay in creation order, and a retry gets the same.
   return newId(prefix, claimed.firstSeenAt.getTime(), seed);
 }
@@ -64,7 +61,11 @@ const canonical = (value: unknown): unknown =>
   Array.isArray(value)
     ? value.map(canonical)
     : value !== null && typeof value === 'object'
-      ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]))
+      ? Object.fromEntries(
+          Object.keys(value)
+            .sort()
+            .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+        )
       : value;
 
 export function idempotency(pool: Pool, log: Logger): RequestHandler {
@@ -91,16 +92,20 @@ export function idempotency(pool: Pool, log: Logger): RequestHandler {
       });
     }
     res.locals.idempotency = { principalId: principal.keyId, key, firstSeenAt: claim.firstSeenAt } satisfies Claimed;
-    settleBeforeAnswering(res, async (status, body) => {
-      if (status >= 200 && status < 300) {
-        const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (res.get(h) ? [[h, res.get(h)!]] : [])));
-        await storeIdempotentResponse(pool, principal.keyId, key, { status, body, headers });
-      } else if (status < 500) {
-        await forgetIdempotencyKey(pool, principal.keyId, key);
-      } else {
-        await releaseIdempotencyKey(pool, principal.keyId, key);
-      }
-    }, log);
+    settleBeforeAnswering(
+      res,
+      async (status, body) => {
+        if (status >= 200 && status < 300) {
+          const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (res.get(h) ? [[h, res.get(h)!]] : [])));
+          await storeIdempotentResponse(pool, principal.keyId, key, { status, body, headers });
+        } else if (status < 500) {
+          await forgetIdempotencyKey(pool, principal.keyId, key);
+        } else {
+          await releaseIdempotencyKey(pool, principal.keyId, key);
+        }
+      },
+      log,
+    );
     next();
   };
 }

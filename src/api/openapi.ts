@@ -24,7 +24,10 @@ const ProblemSchema = z
     status: z.int(),
     detail: z.string().optional(),
     instance: z.string().optional(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional().meta({ description: 'For invalid requests: each field at fault' }),
+    errors: z
+      .array(z.object({ field: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: 'For invalid requests: each field at fault' }),
   })
   .meta({ description: 'RFC 9457 problem details' });
 
@@ -44,13 +47,15 @@ function parameters(op: Operation): JsonSchema[] {
   };
   const idempotencyKey =
     op.method === 'post' && op.access !== 'public' && op.idempotent !== false
-      ? [{
-          name: 'Idempotency-Key',
-          in: 'header',
-          required: false,
-          description: 'Makes a retry safe: the first answer is replayed for 24 hours to requests with the same key and body.',
-          schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source },
-        }]
+      ? [
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            description: 'Makes a retry safe: the first answer is replayed for 24 hours to requests with the same key and body.',
+            schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source },
+          },
+        ]
       : [];
   return [...from(op.params, 'path'), ...from(op.query, 'query'), ...idempotencyKey];
 }
@@ -94,8 +99,10 @@ function responses(op: Operation): JsonSchema {
 export function openApiDocument(operations: readonly Operation[]): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const op of operations) {
-    (paths[openApiPath(op.path)] ??= {})[op.method] = {
-      operationId: `${op.method}${openApiPath(op.path).replace(/[{}]/g, '').replace(/(^|[/_-])(\w)/g, (_m, _s, c: string) => c.toUpperCase())}`,
+    const path = openApiPath(op.path);
+    paths[path] ??= {};
+    paths[path][op.method] = {
+      operationId: `${op.method}${path.replace(/[{}]/g, '').replace(/(^|[/_-])(\w)/g, (_m, _s, c: string) => c.toUpperCase())}`,
       tags: [op.tag],
       summary: op.summary,
       ...(op.description ? { description: op.description } : {}),
@@ -103,7 +110,9 @@ export function openApiDocument(operations: readonly Operation[]): JsonSchema {
       'x-vigil-role': op.access,
       parameters: parameters(op),
       // A missing body reads as {} (operations.ts): it may be left out exactly where {} is valid.
-      ...(op.body ? { requestBody: { required: !op.body.safeParse({}).success, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } } : {}),
+      ...(op.body
+        ? { requestBody: { required: !op.body.safeParse({}).success, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } }
+        : {}),
       responses: responses(op),
     };
   }

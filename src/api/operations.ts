@@ -34,6 +34,7 @@ export interface Operation {
   idempotent?: false;
   responses: Record<number, { description: string; body?: z.ZodType; headers?: Record<string, string> }>;
   /** Typed by each handler for its own params. */
+  // biome-ignore lint/suspicious/noExplicitAny: each operation's handler types its own path parameters
   handler: RequestHandler<any>;
 }
 

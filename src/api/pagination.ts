@@ -13,7 +13,13 @@ export const MAX_PAGE_SIZE = 200;
 export const CURSOR_RULE = 'a nextCursor this API gave out';
 
 export const pageQueryFields = {
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50).meta({ description: `Items per page, at most ${MAX_PAGE_SIZE}.` }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_SIZE)
+    .default(50)
+    .meta({ description: `Items per page, at most ${MAX_PAGE_SIZE}.` }),
   cursor: z
     .string()
     .max(200)
@@ -42,13 +48,7 @@ export const pageSchema = <T extends z.ZodType>(item: T) =>
  * Answers a page from up to `limit + 1` rows read (the extra row tells whether there is a next page). The next link
  * keeps the request's filters.
  */
-export function sendPage<Row extends { id: string }>(
-  req: Request,
-  res: Response,
-  rows: Row[],
-  limit: number,
-  represent: (row: Row) => unknown,
-): void {
+export function sendPage<Row extends { id: string }>(req: Request, res: Response, rows: Row[], limit: number, represent: (row: Row) => unknown): void {
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   const nextCursor = rows.length > limit && last ? Buffer.from(JSON.stringify({ after: last.id })).toString('base64url') : null;

@@ -28,7 +28,10 @@ const KEY_BYTES = 32;
  */
 export function parseCodecKeys(spec: string, activeKeyId?: string): CodecKeys {
   const keys = new Map<string, Buffer>();
-  const entries = spec.split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = spec
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   if (entries.length === 0) throw new CodecKeyError('no keys: expected <id>:<base64 key>[,<id>:<base64 key>…]');
   for (const [i, entry] of entries.entries()) {
     const colon = entry.indexOf(':');

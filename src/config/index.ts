@@ -11,11 +11,17 @@ import { DEFAULT_RETENTION, type RetentionPolicy } from '../domain/retention';
  */
 const EnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port').optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d+$/, 'expected host:port')
+    .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   VIGIL_DATA_DIR: z.string().min(1).default('.data'),
-  VIGIL_CACHE_DIR: z.string().min(1).default(path.join(os.homedir(), '.cache', 'vigil')),
+  VIGIL_CACHE_DIR: z
+    .string()
+    .min(1)
+    .default(path.join(os.homedir(), '.cache', 'vigil')),
   VIGIL_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   VIGIL_TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   VIGIL_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
@@ -165,7 +171,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     admissionMaxBacklogSeconds: e.VIGIL_ADMISSION_MAX_BACKLOG_SECONDS,
     bootstrapAdminKey: e.VIGIL_BOOTSTRAP_ADMIN_KEY,
     publicRateLimitPerMinute: e.VIGIL_PUBLIC_RATE_LIMIT,
-    probeAllowCidrs: e.VIGIL_PROBE_ALLOW_CIDRS.split(',').map((s) => s.trim()).filter(Boolean),
+    probeAllowCidrs: e.VIGIL_PROBE_ALLOW_CIDRS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     codec: {
       keys: codecKeys(e.VIGIL_CODEC_KEYS, e.VIGIL_CODEC_ACTIVE_KEY),
       // The embedded dev server's Web UI, unless told otherwise.

@@ -129,4 +129,3 @@ export const escalateUpdate = defineUpdate<IncidentRow, [ResponderAction]>('esca
 export const reassignUpdate = defineUpdate<IncidentRow, [ResponderAction & { assignee?: string; policy?: PolicySnapshot }]>('reassign');
 export const addNoteUpdate = defineUpdate<IncidentRow, [ResponderAction & { text: string }]>('addNote');
 export const incidentQuery = defineQuery<IncidentRow>('incident');
-

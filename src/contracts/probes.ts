@@ -41,4 +41,3 @@ export interface RunChecksResult {
    */
   fenced: boolean;
 }
-

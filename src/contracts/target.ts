@@ -64,4 +64,3 @@ export const deleteTargetUpdate = defineUpdate<void>('deleteTarget');
  * the workflow checks at once instead of at its next deadline. Ordinary pings never signal.
  */
 export const pingSignal = defineSignal('ping');
-

@@ -36,10 +36,9 @@ export async function insertApiKey(pool: Pool, key: NewApiKey, { ifAbsent = fals
 
 /** The key a secret belongs to, revoked or not, with its hash for the constant-time comparison. One index lookup. */
 export async function findApiKeyBySecretHash(pool: Pool, keyHash: string): Promise<(ApiKeyRecord & { keyHash: string }) | undefined> {
-  const { rows } = await pool.query<ApiKeyRecord & { keyHash: string }>(
-    `SELECT ${COLUMNS}, key_hash AS "keyHash" FROM api_keys WHERE key_hash = $1`,
-    [keyHash],
-  );
+  const { rows } = await pool.query<ApiKeyRecord & { keyHash: string }>(`SELECT ${COLUMNS}, key_hash AS "keyHash" FROM api_keys WHERE key_hash = $1`, [
+    keyHash,
+  ]);
   return rows[0];
 }
 
@@ -54,10 +53,10 @@ export async function touchApiKey(pool: Pool, id: string): Promise<void> {
 
 /** Keys newest first, after `before` (a key id: ids are time-ordered), at most `limit`. */
 export async function listApiKeys(pool: Pool, page: { before?: string; limit: number }): Promise<ApiKeyRecord[]> {
-  const { rows } = await pool.query<ApiKeyRecord>(
-    `SELECT ${COLUMNS} FROM api_keys WHERE ($1::text IS NULL OR id < $1) ORDER BY id DESC LIMIT $2`,
-    [page.before ?? null, page.limit],
-  );
+  const { rows } = await pool.query<ApiKeyRecord>(`SELECT ${COLUMNS} FROM api_keys WHERE ($1::text IS NULL OR id < $1) ORDER BY id DESC LIMIT $2`, [
+    page.before ?? null,
+    page.limit,
+  ]);
   return rows;
 }
 
@@ -68,10 +67,7 @@ export async function getApiKey(pool: Pool, id: string): Promise<ApiKeyRecord | 
 
 /** Revokes a key; revoking it again changes nothing. Returns the key as it now is, or undefined if there is none. */
 export async function revokeApiKey(pool: Pool, id: string): Promise<ApiKeyRecord | undefined> {
-  const { rows } = await pool.query<ApiKeyRecord>(
-    `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ${COLUMNS}`,
-    [id],
-  );
+  const { rows } = await pool.query<ApiKeyRecord>(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ${COLUMNS}`, [id]);
   return rows[0];
 }
 

@@ -57,7 +57,10 @@ export class CheckResultWriter {
     // the second is its duplicate, told what the first stored.
     const first = new Map<string, number>();
     for (const [i, row] of rows.entries()) if (!first.has(keyOf(row))) first.set(keyOf(row), i);
-    const results = await insertCheckResults(this.pool, [...first.values()].map((i) => rows[i]!));
+    const results = await insertCheckResults(
+      this.pool,
+      [...first.values()].map((i) => rows[i]!),
+    );
     return rows.map((row, i) => {
       const result = results.get(keyOf(row)) ?? { status: 'fenced' };
       const sent = first.get(keyOf(row))!;
@@ -169,7 +172,13 @@ export interface SlotSpan {
  * reports for the slots that worker probed, instead of probing them again. One statement for every span.
  */
 export async function storedResults(pool: Pool, spans: SlotSpan[]): Promise<Map<string, Map<number, StoredOutcome>>> {
-  const { rows } = await pool.query<{ target_id: string; scheduled_ms: string; outcome: CheckResultRow['outcome']; latency_ms: number | null; error: string | null }>(
+  const { rows } = await pool.query<{
+    target_id: string;
+    scheduled_ms: string;
+    outcome: CheckResultRow['outcome'];
+    latency_ms: number | null;
+    error: string | null;
+  }>(
     `SELECT c.target_id, (extract(epoch FROM c.scheduled_at) * 1000)::bigint AS scheduled_ms, c.outcome, c.latency_ms, c.error
      FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS s(target_id, from_at, to_at)
      JOIN check_results c ON c.target_id = s.target_id AND c.scheduled_at BETWEEN s.from_at AND s.to_at`,
@@ -220,21 +229,25 @@ export async function insertCheckResults(pool: Pool, rows: CheckResultRow[]): Pr
     outcome: CheckResultRow['outcome'] | null;
     latency_ms: number | null;
     error: string | null;
-  }>({ name: 'insert-check-results', text: INSERT_SQL, values: [
-    col('targetId'),
-    rows.map((r) => new Date(r.scheduledAt)),
-    rows.map((r) => new Date(r.startedAt)),
-    col('outcome'),
-    col('latencyMs'),
-    col('statusCode'),
-    col('error'),
-    col('manual'),
-    col('configVersion'),
-    col('consecutiveFailures'),
-    col('consecutiveSuccesses'),
-    rows.map(latencyBucketOf),
-    col('maintenance'),
-  ] });
+  }>({
+    name: 'insert-check-results',
+    text: INSERT_SQL,
+    values: [
+      col('targetId'),
+      rows.map((r) => new Date(r.scheduledAt)),
+      rows.map((r) => new Date(r.startedAt)),
+      col('outcome'),
+      col('latencyMs'),
+      col('statusCode'),
+      col('error'),
+      col('manual'),
+      col('configVersion'),
+      col('consecutiveFailures'),
+      col('consecutiveSuccesses'),
+      rows.map(latencyBucketOf),
+      col('maintenance'),
+    ],
+  });
   return new Map(
     answered.map((r): [string, WriteResult] => [
       slotKey(r.target_id, Number(r.scheduled_ms)),

@@ -32,15 +32,20 @@ export async function startDeliveryAttempt(
 }
 
 /** The attempt's outcome: delivered, or failed with its error (`final`: no attempt will follow). */
-export async function finishDeliveryAttempt(pool: Pool, id: string, outcome: { delivered: true } | { delivered: false; error: string; final: boolean }): Promise<void> {
+export async function finishDeliveryAttempt(
+  pool: Pool,
+  id: string,
+  outcome: { delivered: true } | { delivered: false; error: string; final: boolean },
+): Promise<void> {
   if (outcome.delivered) {
     await pool.query(`UPDATE notification_deliveries SET status = 'delivered', delivered_at = now(), updated_at = now() WHERE id = $1`, [id]);
     return;
   }
-  await pool.query(
-    `UPDATE notification_deliveries SET status = $2, last_error = $3, updated_at = now() WHERE id = $1 AND status <> 'delivered'`,
-    [id, outcome.final ? 'failed' : 'pending', outcome.error.slice(0, 2000)],
-  );
+  await pool.query(`UPDATE notification_deliveries SET status = $2, last_error = $3, updated_at = now() WHERE id = $1 AND status <> 'delivered'`, [
+    id,
+    outcome.final ? 'failed' : 'pending',
+    outcome.error.slice(0, 2000),
+  ]);
 }
 
 export interface DeliveryRecord {

@@ -59,13 +59,21 @@ export async function listChannels(prisma: PrismaClient, { before, limit }: { be
 export async function replaceChannel(prisma: PrismaClient, id: string, input: ChannelInput): Promise<StoredChannel> {
   const config = channelConfig(input);
   return toChannel(
-    await prisma.channel.update({ where: { id }, data: { name: input.name, kind: input.kind, config: config as unknown as Prisma.InputJsonValue, updatedAt: new Date() } }),
+    await prisma.channel.update({
+      where: { id },
+      data: { name: input.name, kind: input.kind, config: config as unknown as Prisma.InputJsonValue, updatedAt: new Date() },
+    }),
   );
 }
 
 /** The policies whose levels use the channel: a channel in use cannot be deleted. */
 export async function policiesUsingChannel(prisma: PrismaClient, channelId: string): Promise<string[]> {
-  const rows = await prisma.escalationLevelChannel.findMany({ where: { channelId }, select: { policyId: true }, distinct: ['policyId'], orderBy: { policyId: 'asc' } });
+  const rows = await prisma.escalationLevelChannel.findMany({
+    where: { channelId },
+    select: { policyId: true },
+    distinct: ['policyId'],
+    orderBy: { policyId: 'asc' },
+  });
   return rows.map((r) => r.policyId);
 }
 
@@ -74,7 +82,10 @@ export async function deleteChannelRow(prisma: PrismaClient, id: string): Promis
 }
 
 const policyInclude = {
-  levels: { orderBy: { position: 'asc' }, include: { channels: { orderBy: { ordinal: 'asc' }, include: { channel: { select: { id: true, name: true, kind: true } } } } } },
+  levels: {
+    orderBy: { position: 'asc' },
+    include: { channels: { orderBy: { ordinal: 'asc' }, include: { channel: { select: { id: true, name: true, kind: true } } } } },
+  },
 } satisfies Prisma.EscalationPolicyInclude;
 
 export type StoredPolicy = Prisma.EscalationPolicyGetPayload<{ include: typeof policyInclude }>;
@@ -120,7 +131,12 @@ export async function replacePolicy(prisma: PrismaClient, id: string, input: Esc
     await tx.escalationLevel.deleteMany({ where: { policyId: id } });
     for (const [position, level] of input.levels.entries()) {
       await tx.escalationLevel.create({
-        data: { policyId: id, position, timeoutSeconds: level.timeoutSeconds, channels: { create: level.channelIds.map((channelId, ordinal) => ({ channelId, ordinal })) } },
+        data: {
+          policyId: id,
+          position,
+          timeoutSeconds: level.timeoutSeconds,
+          channels: { create: level.channelIds.map((channelId, ordinal) => ({ channelId, ordinal })) },
+        },
       });
     }
     return tx.escalationPolicy.findUnique({ where: { id }, include: policyInclude });

@@ -57,7 +57,7 @@ export class GroupCommit<Item, Result> {
     this.opts.onBatch?.(batch.length);
     try {
       const results = await this.commitBatch(batch.map((p) => p.item));
-      batch.forEach((p, i) => p.resolve(results[i]!));
+      for (const [i, p] of batch.entries()) p.resolve(results[i]!);
     } catch (err) {
       // An item the database rejects (SQLSTATE classes 22, 23) must not fail its neighbours: retry them one by one.
       if (batch.length > 1 && isRefusedRow(err)) {

@@ -11,8 +11,7 @@ export interface StoredResponse {
 
 export type Claim =
   /** This request runs; `firstSeenAt` is when the key was first seen (the time part of ids derived from it). */
-  | { claimed: true; firstSeenAt: Date }
-  | { claimed: false; requestHash: string; response?: StoredResponse; lockedUntil: Date | null };
+  { claimed: true; firstSeenAt: Date } | { claimed: false; requestHash: string; response?: StoredResponse; lockedUntil: Date | null };
 
 /**
  * Claims (principal, key) for a request, for `leaseMs`. Claimed when the key is new or expired, or when an earlier
@@ -21,10 +20,7 @@ export type Claim =
  * refuse (another fingerprint), or answer "still running". Each step is one conditional statement, so of concurrent
  * duplicates exactly one claims.
  */
-export async function claimIdempotencyKey(
-  pool: Pool,
-  input: { principalId: string; key: string; requestHash: string; leaseMs: number },
-): Promise<Claim> {
+export async function claimIdempotencyKey(pool: Pool, input: { principalId: string; key: string; requestHash: string; leaseMs: number }): Promise<Claim> {
   const args = [input.principalId, input.key, input.requestHash, input.leaseMs];
   for (;;) {
     const fresh = await pool.query<{ created_at: Date }>(

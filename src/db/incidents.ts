@@ -68,7 +68,9 @@ export async function recordIncidentChange(pool: Pool, row: IncidentRow, event: 
 
 /** The highest sequence among the target's incidents whose workflows ended for good: later outages open past it. */
 export async function lastClosedSequence(pool: Pool, targetId: string): Promise<number> {
-  const { rows } = await pool.query<{ n: number | null }>('SELECT max(sequence) AS n FROM incidents WHERE target_id = $1 AND closed_at IS NOT NULL', [targetId]);
+  const { rows } = await pool.query<{ n: number | null }>('SELECT max(sequence) AS n FROM incidents WHERE target_id = $1 AND closed_at IS NOT NULL', [
+    targetId,
+  ]);
   return rows[0]?.n ?? 0;
 }
 

@@ -63,8 +63,7 @@ export async function migrate(pool: Pool, dir: string = findMigrationsDir()): Pr
     const failed = rows.find((r) => r.finished_at === null);
     if (failed) {
       throw new MigrationError(
-        `migration ${failed.migration_name} failed earlier; fix the database, then mark it with ` +
-          '`prisma migrate resolve` before starting again',
+        `migration ${failed.migration_name} failed earlier; fix the database, then mark it with ` + '`prisma migrate resolve` before starting again',
       );
     }
     const applied = new Map(rows.map((r) => [r.migration_name, r.checksum]));
@@ -76,17 +75,11 @@ export async function migrate(pool: Pool, dir: string = findMigrationsDir()): Pr
         continue;
       }
       const id = randomUUID();
-      await client.query(
-        'INSERT INTO _prisma_migrations (id, checksum, migration_name) VALUES ($1, $2, $3)',
-        [id, m.checksum, m.name],
-      );
+      await client.query('INSERT INTO _prisma_migrations (id, checksum, migration_name) VALUES ($1, $2, $3)', [id, m.checksum, m.name]);
       try {
         await client.query('BEGIN');
         await client.query(m.sql);
-        await client.query(
-          'UPDATE _prisma_migrations SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
-          [id],
-        );
+        await client.query('UPDATE _prisma_migrations SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [id]);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');

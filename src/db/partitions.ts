@@ -9,8 +9,7 @@ const PARTITION_LOCK = 0x76_69_67_01; // serialises partition changes across wor
 
 const partitionName = (day: Date): string => `check_results_${day.toISOString().slice(0, 10).replaceAll('-', '')}`;
 
-const utcDay = (at: Date, offsetDays = 0): Date =>
-  new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate() + offsetDays));
+const utcDay = (at: Date, offsetDays = 0): Date => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate() + offsetDays));
 
 /** Ensures partitions exist from yesterday to `daysAhead` days from now; returns the names it created. */
 export async function ensureCheckResultPartitions(pool: Pool, daysAhead = 7, now = new Date()): Promise<string[]> {
@@ -32,9 +31,7 @@ export async function ensureCheckResultPartitions(pool: Pool, daysAhead = 7, now
              INSERT INTO ${name} SELECT * FROM moved`,
             [from, to],
           );
-          await client.query(
-            `ALTER TABLE check_results ATTACH PARTITION ${name} FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}')`,
-          );
+          await client.query(`ALTER TABLE check_results ATTACH PARTITION ${name} FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}')`);
           created.push(name);
         }
         await client.query('COMMIT');

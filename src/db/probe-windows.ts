@@ -54,10 +54,7 @@ export async function removeProbeWindows(pool: Pool, taskTokens: Uint8Array[]): 
 
 /** Forgets, and answers, the windows of `workerId` that a newer window of their target superseded. */
 export async function takeSupersededWindows(pool: Pool, workerId: string): Promise<Buffer[]> {
-  const { rows } = await pool.query<{ task_token: Buffer }>(
-    `DELETE FROM probe_windows WHERE worker_id = $1 AND superseded RETURNING task_token`,
-    [workerId],
-  );
+  const { rows } = await pool.query<{ task_token: Buffer }>(`DELETE FROM probe_windows WHERE worker_id = $1 AND superseded RETURNING task_token`, [workerId]);
   return rows.map((r) => r.task_token);
 }
 

@@ -59,7 +59,16 @@ export function planRange(from: Date, to: Date, hourlyFrom: Date | null): RangeP
   const dayStart = ceilTo(start, DAY);
   const dayEnd = floorTo(end, DAY);
   const d = (ms: number) => new Date(ms);
-  if (dayStart >= dayEnd) return { from: d(start), to: d(end), days: [d(start), d(start)], hours: [[d(start), d(end)], [d(end), d(end)]] };
+  if (dayStart >= dayEnd)
+    return {
+      from: d(start),
+      to: d(end),
+      days: [d(start), d(start)],
+      hours: [
+        [d(start), d(end)],
+        [d(end), d(end)],
+      ],
+    };
   return {
     from: d(start),
     to: d(end),
@@ -162,7 +171,15 @@ export interface DailyBar {
  */
 export async function readDailyBars(pool: Pool, targetIds: readonly string[], days: number, now = new Date()): Promise<Map<string, DailyBar[]>> {
   const first = floorTo(now.getTime(), DAY) - (days - 1) * DAY;
-  const { rows } = await pool.query<{ target_id: string; starts_at: Date; probes: number; down: number; degraded: number; missed: number; maintenance: number }>(
+  const { rows } = await pool.query<{
+    target_id: string;
+    starts_at: Date;
+    probes: number;
+    down: number;
+    degraded: number;
+    missed: number;
+    maintenance: number;
+  }>(
     `SELECT target_id, starts_at, probes, down, degraded, missed, maintenance FROM check_rollups_daily
      WHERE target_id = ANY($1) AND starts_at >= $2`,
     [targetIds, new Date(first)],

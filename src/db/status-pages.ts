@@ -62,10 +62,10 @@ export const getStatusPage = (pool: Pool, id: string) => readPage(pool, id);
 
 /** Newest first, `limit` pages with ids below `before`. */
 export async function listStatusPages(pool: Pool, opts: { before?: string; limit: number }): Promise<StatusPageRecord[]> {
-  const { rows } = await pool.query<StatusPageRecord>(
-    `${SELECT_PAGES} WHERE ($1::text IS NULL OR p.id < $1) GROUP BY p.id ORDER BY p.id DESC LIMIT $2`,
-    [opts.before ?? null, opts.limit],
-  );
+  const { rows } = await pool.query<StatusPageRecord>(`${SELECT_PAGES} WHERE ($1::text IS NULL OR p.id < $1) GROUP BY p.id ORDER BY p.id DESC LIMIT $2`, [
+    opts.before ?? null,
+    opts.limit,
+  ]);
   return rows;
 }
 
@@ -107,12 +107,7 @@ async function setTargets(client: PoolClient, pageId: string, targets: StatusPag
 export async function createStatusPage(pool: Pool, fields: StatusPageFields): Promise<StatusPageRecord> {
   return inTransaction(pool, async (client) => {
     const id = newId('stp');
-    await client.query('INSERT INTO status_pages (id, slug, title, description) VALUES ($1, $2, $3, $4)', [
-      id,
-      fields.slug,
-      fields.title,
-      fields.description,
-    ]);
+    await client.query('INSERT INTO status_pages (id, slug, title, description) VALUES ($1, $2, $3, $4)', [id, fields.slug, fields.title, fields.description]);
     await setTargets(client, id, fields.targets);
     return (await readPage(client, id))!;
   });

@@ -7,10 +7,7 @@ import type { TargetSpec } from '../domain/target';
  * Written by the target workflow's activity, and by the API right after it starts that workflow, so a read that
  * follows a create finds the target.
  */
-export async function upsertTarget(
-  pool: Pool,
-  target: { targetId: string; spec: TargetSpec; version: number; paused: boolean },
-): Promise<void> {
+export async function upsertTarget(pool: Pool, target: { targetId: string; spec: TargetSpec; version: number; paused: boolean }): Promise<void> {
   const { targetId, spec, version, paused } = target;
   await pool.query(
     `WITH saved AS (

@@ -40,17 +40,17 @@ export const ChannelInputSchema = z.discriminatedUnion('kind', [
 export type ChannelInput = z.infer<typeof ChannelInputSchema>;
 
 /** What a channel stores beside its name and kind (secrets included: the API never shows them whole). */
-export type ChannelConfig =
-  | { kind: 'webhook'; url: string; signingSecret: string }
-  | { kind: 'slack'; url: string }
-  | { kind: 'email'; addresses: string[] };
+export type ChannelConfig = { kind: 'webhook'; url: string; signingSecret: string } | { kind: 'slack'; url: string } | { kind: 'email'; addresses: string[] };
 
 export const channelId = idSchema('chn', 'a channel');
 export const escalationPolicyId = idSchema('esc', 'an escalation policy');
 
 export const EscalationLevelSchema = z.strictObject({
   /** How long this level has to acknowledge before the next one is notified. */
-  timeoutSeconds: z.int().min(60).max(7 * 86_400),
+  timeoutSeconds: z
+    .int()
+    .min(60)
+    .max(7 * 86_400),
   channelIds: z
     .array(channelId)
     .min(1)

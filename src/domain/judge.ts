@@ -39,12 +39,7 @@ export const initialJudgement = (at: number): Judgement => ({
   consecutiveSuccesses: 0,
 });
 
-export function judge(
-  current: Judgement,
-  outcome: Outcome,
-  at: number,
-  thresholds: Thresholds,
-): { next: Judgement; flip?: Flip } {
+export function judge(current: Judgement, outcome: Outcome, at: number, thresholds: Thresholds): { next: Judgement; flip?: Flip } {
   const failed = outcome === 'down';
   const consecutiveFailures = failed ? current.consecutiveFailures + 1 : 0;
   const consecutiveSuccesses = failed ? 0 : current.consecutiveSuccesses + 1;
@@ -57,13 +52,7 @@ export function judge(
   };
 }
 
-function nextState(
-  state: TargetState,
-  outcome: Outcome,
-  failures: number,
-  successes: number,
-  { downAfter, upAfter }: Thresholds,
-): TargetState {
+function nextState(state: TargetState, outcome: Outcome, failures: number, successes: number, { downAfter, upAfter }: Thresholds): TargetState {
   if (outcome === 'down') return failures >= downAfter ? 'down' : state;
   // Before the first verdict there is no outage to confirm the end of: the first success says up.
   if (state === 'down' && successes < upAfter) return 'down';

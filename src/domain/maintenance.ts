@@ -56,6 +56,6 @@ function spans(windows: readonly MaintenanceWindow[], t: number): [number, numbe
 export function maintenanceAt(windows: readonly MaintenanceWindow[], t: number): { inside: boolean; nextChange?: number } {
   const all = spans(windows, t);
   const inside = all.some(([s, e]) => s <= t && t < e);
-  const boundaries = all.flatMap(([s, e]) => [s, e]).filter((b) => b > t);
+  const boundaries = all.flat().filter((b) => b > t);
   return { inside, nextChange: boundaries.length ? Math.min(...boundaries) : undefined };
 }

@@ -59,18 +59,27 @@ export const isDnsName = (s: string): boolean => DNS_NAME.test(s);
 const host = z
   .string()
   .refine((h) => isDnsName(h) || isIpv4(h) || isIpv6(h), 'must be a DNS name or an IP address (IPv6 without brackets)')
-  .meta({ anyOf: [{ type: 'string', pattern: DNS_NAME.source }, { type: 'string', format: 'ipv4' }, { type: 'string', format: 'ipv6' }] });
+  .meta({
+    anyOf: [
+      { type: 'string', pattern: DNS_NAME.source },
+      { type: 'string', format: 'ipv4' },
+      { type: 'string', format: 'ipv6' },
+    ],
+  });
 
 /** `1.1.1.1`, `1.1.1.1:53`, `2606:4700::1111` or `[2606:4700::1111]:53`: the forms the resolver accepts. */
-const resolverAddress = z.string().refine((r) => {
-  const v6 = /^\[(.+)\]:(\d+)$/.exec(r);
-  const v4 = /^([\d.]+):(\d+)$/.exec(r);
-  const [address, port] = v6 ? [v6[1]!, v6[2]] : v4 ? [v4[1]!, v4[2]] : [r, undefined];
-  const validPort = port === undefined || (Number(port) >= 1 && Number(port) <= 65_535);
-  return validPort && (v6 ? isIpv6(address) : isIpv4(address) || (port === undefined && isIpv6(address)));
-}, 'a resolver is an IP address with an optional port: 1.1.1.1, 1.1.1.1:53, 2606:4700::1111 or [2606:4700::1111]:53').meta({
-  'x-vigil-rule': 'an IP address with an optional port: 1.1.1.1, 1.1.1.1:53, 2606:4700::1111 or [2606:4700::1111]:53',
-});
+const resolverAddress = z
+  .string()
+  .refine((r) => {
+    const v6 = /^\[(.+)\]:(\d+)$/.exec(r);
+    const v4 = /^([\d.]+):(\d+)$/.exec(r);
+    const [address, port] = v6 ? [v6[1]!, v6[2]] : v4 ? [v4[1]!, v4[2]] : [r, undefined];
+    const validPort = port === undefined || (Number(port) >= 1 && Number(port) <= 65_535);
+    return validPort && (v6 ? isIpv6(address) : isIpv4(address) || (port === undefined && isIpv6(address)));
+  }, 'a resolver is an IP address with an optional port: 1.1.1.1, 1.1.1.1:53, 2606:4700::1111 or [2606:4700::1111]:53')
+  .meta({
+    'x-vigil-rule': 'an IP address with an optional port: 1.1.1.1, 1.1.1.1:53, 2606:4700::1111 or [2606:4700::1111]:53',
+  });
 
 export const HttpProbeSchema = z.strictObject({
   kind: z.literal('http'),
@@ -81,7 +90,11 @@ export const HttpProbeSchema = z.strictObject({
   timeoutMs,
   followRedirects: z.boolean().default(true),
   /** Status codes and ranges that count as success. */
-  expectedStatus: z.array(z.union([z.int().min(100).max(599), statusRange])).min(1).max(50).default(['200-299']),
+  expectedStatus: z
+    .array(z.union([z.int().min(100).max(599), statusRange]))
+    .min(1)
+    .max(50)
+    .default(['200-299']),
   bodyContains: z.string().min(1).max(4096).optional(),
   bodyMatches: z
     .string()
@@ -160,7 +173,11 @@ export type DnsProbe = z.infer<typeof DnsProbeSchema>;
  */
 export const HeartbeatProbeSchema = z.strictObject({
   kind: z.literal('heartbeat'),
-  graceSeconds: z.int().min(0).max(7 * 86_400).default(60),
+  graceSeconds: z
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(60),
   token: z
     .string()
     .regex(/^[A-Za-z0-9_-]{22,64}$/, 'a ping token is 22 to 64 characters of A-Z, a-z, 0-9, _ and -')

@@ -37,8 +37,15 @@ export const RecurringWindowSchema = z.strictObject({
   days: z.array(z.enum(DAYS)).min(1).max(7),
   /** Local start time, HH:MM (24 h). */
   at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time looks like 02:30'),
-  durationMinutes: z.int().min(1).max(7 * 24 * 60),
-  timeZone: z.string().refine(isTimeZone, 'not an IANA time zone, e.g. Europe/Paris').meta({ 'x-vigil-rule': 'an IANA time zone, e.g. Europe/Paris' }).default('UTC'),
+  durationMinutes: z
+    .int()
+    .min(1)
+    .max(7 * 24 * 60),
+  timeZone: z
+    .string()
+    .refine(isTimeZone, 'not an IANA time zone, e.g. Europe/Paris')
+    .meta({ 'x-vigil-rule': 'an IANA time zone, e.g. Europe/Paris' })
+    .default('UTC'),
 });
 
 export const MaintenanceWindowSchema = z.union([OneOffWindowSchema, RecurringWindowSchema]);

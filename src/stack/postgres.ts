@@ -64,7 +64,10 @@ function hydrateSymlinks(root: string): void {
 function systemBinDir(): string | undefined {
   const debian = '/usr/lib/postgresql';
   if (fs.existsSync(debian)) {
-    const versions = fs.readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = fs
+      .readdirSync(debian)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     for (const v of versions) if (fs.existsSync(path.join(debian, v, 'bin', 'pg_ctl'))) return path.join(debian, v, 'bin');
   }
   try {
@@ -77,9 +80,7 @@ function systemBinDir(): string | undefined {
 export function postgresBinDir(): string {
   const dir = embeddedBinDir() ?? systemBinDir();
   if (!dir) {
-    throw new PostgresStartError(
-      'no PostgreSQL binaries: npm install provides them on linux-x64; elsewhere install PostgreSQL or set DATABASE_URL',
-    );
+    throw new PostgresStartError('no PostgreSQL binaries: npm install provides them on linux-x64; elsewhere install PostgreSQL or set DATABASE_URL');
   }
   return dir;
 }
@@ -103,9 +104,7 @@ function run(bin: string, args: string[], ids: { uid: number; gid: number } | un
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(output) : reject(new PostgresStartError(`${path.basename(bin)} exited ${code}: ${output}`)),
-    );
+    child.on('close', (code) => (code === 0 ? resolve(output) : reject(new PostgresStartError(`${path.basename(bin)} exited ${code}: ${output}`))));
   });
 }
 
@@ -136,9 +135,7 @@ export async function startLocalPostgres(opts: Options): Promise<LocalPostgres> 
     opts.log?.(`initialising PostgreSQL in ${dataDir}`);
     // Without passwords, trust on loopback only: this cluster listens on 127.0.0.1 and nowhere else.
     const auth =
-      opts.superuserPassword === undefined
-        ? ['--auth=trust']
-        : ['--auth=scram-sha-256', `--pwfile=${passwordFile(dataDir, opts.superuserPassword, ids)}`];
+      opts.superuserPassword === undefined ? ['--auth=trust'] : ['--auth=scram-sha-256', `--pwfile=${passwordFile(dataDir, opts.superuserPassword, ids)}`];
     try {
       await run(path.join(bin, 'initdb'), ['-D', dataDir, '-U', SUPERUSER, ...auth, '-E', 'UTF8', '--no-locale', '--no-sync'], ids);
     } finally {

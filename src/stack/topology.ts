@@ -5,14 +5,7 @@
  * service after what it depends on. test/deploy checks that the two agree.
  */
 
-export type ServiceName =
-  | 'postgres'
-  | 'temporal-schema'
-  | 'temporal'
-  | 'temporal-namespace'
-  | 'temporal-ui'
-  | 'vigil-api'
-  | 'vigil-worker';
+export type ServiceName = 'postgres' | 'temporal-schema' | 'temporal' | 'temporal-namespace' | 'temporal-ui' | 'vigil-api' | 'vigil-worker';
 
 export interface StackService {
   name: ServiceName;

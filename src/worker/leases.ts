@@ -10,7 +10,14 @@ import { failingFast } from '../activities/failures';
 import type { RunChecksInput, RunChecksResult } from '../contracts/probes';
 import { storedResults, type StoredOutcome } from '../db/check-results';
 import { GroupCommit } from '../db/group-commit';
-import { adoptWindowsOf, registerProbeWindows, removeProbeWindows, takeSupersededWindows, type AdoptedWindowRow, type ProbeWindowRow } from '../db/probe-windows';
+import {
+  adoptWindowsOf,
+  registerProbeWindows,
+  removeProbeWindows,
+  takeSupersededWindows,
+  type AdoptedWindowRow,
+  type ProbeWindowRow,
+} from '../db/probe-windows';
 import { acquireLease, claimExpiredLeases, dropLease, releaseLease, renewLease } from '../db/worker-leases';
 
 /**
@@ -225,7 +232,11 @@ export class WorkerLease implements ProbeWindowRunner {
       await this.adopt(adoptable);
       await this.failOver(windows.filter((w) => w.input === null));
       await dropLease(this.pool, gone, this.workerId);
-      Runtime.instance().logger.info('took over the probe windows of a worker whose lease expired', { worker: gone, windows: windows.length, by: this.workerId });
+      Runtime.instance().logger.info('took over the probe windows of a worker whose lease expired', {
+        worker: gone,
+        windows: windows.length,
+        by: this.workerId,
+      });
     }
   }
 
@@ -233,7 +244,10 @@ export class WorkerLease implements ProbeWindowRunner {
   private async adopt(windows: AdoptedWindowRow[]): Promise<void> {
     const now = Date.now();
     const inputs = windows.map((w) => w.input as RunChecksInput);
-    const stored = await storedResults(this.pool, inputs.filter((i) => i.slots[0]! <= now).map((i) => ({ targetId: i.targetId, from: i.slots[0]!, to: now })));
+    const stored = await storedResults(
+      this.pool,
+      inputs.filter((i) => i.slots[0]! <= now).map((i) => ({ targetId: i.targetId, from: i.slots[0]!, to: now })),
+    );
     for (const [i, w] of windows.entries()) this.launch(w.taskToken, inputs[i]!, { recorded: stored.get(w.targetId), superseded: w.superseded });
   }
 

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from '../activities';
 import { createSlotProber } from '../activities/checks';
@@ -45,7 +45,10 @@ export interface VigilWorker {
 
 /** A worker that runs every Vigil workflow and activity, under a worker lease. */
 export async function createVigilWorker(opts: VigilWorkerOptions): Promise<VigilWorker> {
-  const writer = new CheckResultWriter(opts.pool, { ...(opts.writer ?? DEFAULT_WRITER_SETTINGS), onBatch: (size) => workerMetrics.writeBatchSize.observe(size) });
+  const writer = new CheckResultWriter(opts.pool, {
+    ...(opts.writer ?? DEFAULT_WRITER_SETTINGS),
+    onBatch: (size) => workerMetrics.writeBatchSize.observe(size),
+  });
   const guard = new AddressGuard(opts.probeAllowCidrs);
   const lease = new WorkerLease(opts.pool, opts.temporal, createSlotProber({ writer, guard, recordSlot }), opts.lease);
   const activities = createActivities({

@@ -286,7 +286,10 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
       }
       changed();
       const to = [assignee !== undefined ? `assigned to ${assignee}` : '', policy ? `escalation policy ${policy.name}` : ''].filter(Boolean).join(', ');
-      await record('reassigned', by, `reassigned by ${by.name}: ${to}`, { ...(assignee !== undefined ? { assignee } : {}), ...(policy ? { policyId: policy.id } : {}) });
+      await record('reassigned', by, `reassigned by ${by.name}: ${to}`, {
+        ...(assignee !== undefined ? { assignee } : {}),
+        ...(policy ? { policyId: policy.id } : {}),
+      });
       return view();
     },
     {
@@ -364,7 +367,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
   const continueAsNewDue = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > INCIDENT_HISTORY_EVENTS_PER_RUN;
 
   if (!input.carried) {
-    const note = s.policy ? `escalating with ${s.policy.name}` : (input.policyNote ?? 'no escalation policy') + ': nobody is notified';
+    const note = s.policy ? `escalating with ${s.policy.name}` : `${input.policyNote ?? 'no escalation policy'}: nobody is notified`;
     await record('opened', VIGIL, `${reason} (${note})`, { policy: s.policy ? { id: s.policy.id, version: s.policy.version } : null });
   }
 
@@ -402,7 +405,11 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
         s.state = 'exhausted';
         changed();
         const rounds = s.policy.repeat + 1;
-        await record('exhausted', VIGIL, `${waited}: nobody acknowledged after ${rounds} round${rounds === 1 ? '' : 's'} of ${s.policy.name}; escalation ended`);
+        await record(
+          'exhausted',
+          VIGIL,
+          `${waited}: nobody acknowledged after ${rounds} round${rounds === 1 ? '' : 's'} of ${s.policy.name}; escalation ended`,
+        );
         continue;
       }
       s.position = next;

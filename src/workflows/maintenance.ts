@@ -3,10 +3,11 @@ import type { Activities } from '../activities';
 
 // Dropping a partition gives up after a short lock wait rather than stall writers (src/db/partitions.ts): retried
 // with backoff, it finds a quiet moment.
-const { createResultPartitions, dropExpiredResultPartitions, deleteExpiredRollups, deleteExpiredIdempotencyKeys, deleteExpiredPings } = proxyActivities<Activities>({
-  startToCloseTimeout: '10m',
-  retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 10 },
-});
+const { createResultPartitions, dropExpiredResultPartitions, deleteExpiredRollups, deleteExpiredIdempotencyKeys, deleteExpiredPings } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '10m',
+    retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 10 },
+  });
 
 export interface MaintenanceReport {
   partitionsCreated: string[];

@@ -181,7 +181,8 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
   setHandler(statusQuery, view);
   setHandler(
     updateTargetUpdate,
-    async ({ spec: requested, expectedVersion }) => (await submit({ kind: 'update', spec: targetSpecSchema().parse(requested), expectedVersion })) as TargetView,
+    async ({ spec: requested, expectedVersion }) =>
+      (await submit({ kind: 'update', spec: targetSpecSchema().parse(requested), expectedVersion })) as TargetView,
     {
       validator: ({ spec: requested, expectedVersion }) => {
         const parsed = targetSpecSchema().safeParse(requested);
@@ -209,7 +210,17 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     await projection().recordFlip({ targetId, flip: { from: shown, to, at, reason } });
     if (to === 'down') {
       const { escalationPolicyId, autoResolve, reopenWindowSeconds } = spec;
-      const report = { targetId, targetName: spec.name, sequence: incidentSequence, at, reason, flapping: flap.flapping, escalationPolicyId, autoResolve, reopenWindowSeconds };
+      const report = {
+        targetId,
+        targetName: spec.name,
+        sequence: incidentSequence,
+        at,
+        reason,
+        flapping: flap.flapping,
+        escalationPolicyId,
+        autoResolve,
+        reopenWindowSeconds,
+      };
       incidentSequence = (await reportTargetDown(report)).sequence;
     } else if (shown === 'down') {
       await reportTargetCleared({ targetId, sequence: incidentSequence, to, at, reason });
@@ -293,7 +304,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
         await save();
         await show({ to: 'paused', at: Date.now(), reason: 'paused by an operator' });
         return view();
-      case 'resume':
+      case 'resume': {
         if (!paused) return view();
         paused = false;
         await save();
@@ -302,6 +313,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
         next = resumed.next;
         await show(resumed.show);
         return view();
+      }
       case 'checkNow': {
         await save();
         const { probe } = spec;
@@ -423,7 +435,18 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     try {
       window = new CancellationScope();
       const run = single ? probeSlot : probeWindow;
-      const request = { targetId, version, probe, intervalMs, slots, firstSlotIsDue: single, manual: false, maintenance: maintenance.inside, judgement, thresholds: thresholdsOf(spec) };
+      const request = {
+        targetId,
+        version,
+        probe,
+        intervalMs,
+        slots,
+        firstSlotIsDue: single,
+        manual: false,
+        maintenance: maintenance.inside,
+        judgement,
+        thresholds: thresholdsOf(spec),
+      };
       result = await window.run(() => run(request));
     } catch (err) {
       // Interrupted by an operator command: the loop applies it and plans afresh from the same slot.

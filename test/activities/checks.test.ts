@@ -1,7 +1,7 @@
 import { CompleteAsyncError } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { randomBytes } from 'node:crypto';
-import { type RunChecksInput, type RunChecksResult } from '../../src/contracts/probes';
+import type { RunChecksInput, RunChecksResult } from '../../src/contracts/probes';
 import { createCheckActivities, createSlotProber, type ProbeWindowRunner, type SlotRun } from '../../src/activities/checks';
 import { AddressGuard } from '../../src/activities/probes/address-guard';
 import { CheckResultWriter } from '../../src/db/check-results';
@@ -40,7 +40,18 @@ describe('runChecks (the probe activity) and the slot prober it shares with prob
     const targetId = `tgt_TEST${String(++n).padStart(22, '0')}`;
     const spec = TargetSpecSchema.parse({ name: targetId, intervalSeconds: 60, probe: { kind: 'http', url: target.url, ...probe } });
     await upsertTarget(db.pool, { targetId: targetId, spec, version: 1, paused: false });
-    return { targetId, version: 1, probe: spec.probe as ActiveProbe, intervalMs: 60_000, slots, firstSlotIsDue: false, manual: false, maintenance: false, judgement: initialJudgement(0), thresholds: DEFAULT_THRESHOLDS };
+    return {
+      targetId,
+      version: 1,
+      probe: spec.probe as ActiveProbe,
+      intervalMs: 60_000,
+      slots,
+      firstSlotIsDue: false,
+      manual: false,
+      maintenance: false,
+      judgement: initialJudgement(0),
+      thresholds: DEFAULT_THRESHOLDS,
+    };
   }
 
   /** Runs the activity as a worker would, with an activity context (a task token of its own), outside any workflow. */
@@ -113,7 +124,7 @@ describe('runChecks (the probe activity) and the slot prober it shares with prob
   /** Runs a window's slots as the worker's runner does, outside any activity. */
   const probe = (i: RunChecksInput, run: Partial<SlotRun> = {}) => probeSlots(i, { signal: new AbortController().signal, ...run });
 
-  it('hands a window of several slots to the worker\'s runner, to be completed later by its task token', async () => {
+  it("hands a window of several slots to the worker's runner, to be completed later by its task token", async () => {
     const now = Date.now();
     const i = await input({}, [now + 60_000, now + 120_000]);
     const taskToken = randomBytes(16);

@@ -17,8 +17,7 @@ describe('recordFlip', () => {
   afterAll(() => db.drop());
 
   const record = (targetId: string, flip: Flip) => new MockActivityEnvironment().run(recordFlip, { targetId, flip });
-  const state = async (targetId: string) =>
-    (await db.pool.query('SELECT state, state_since FROM target_status WHERE target_id = $1', [targetId])).rows[0];
+  const state = async (targetId: string) => (await db.pool.query('SELECT state, state_since FROM target_status WHERE target_id = $1', [targetId])).rows[0];
 
   it('moves the status to the new state even when the flip happened before the status row was written', async () => {
     const at = Date.now() - 5_000;

@@ -49,9 +49,13 @@ describe('reportTargetDown', () => {
     const targetId = 'tgt_01M8B7Z5CFY505SXTDD14RPC6R';
     expect(await inActivity(() => activities.reportTargetDown(report(targetId)))).toEqual({ sequence: 1 });
     const handle = env.client.workflow.getHandle(incidentWorkflowId(incidentId(targetId, 1)));
-    await eventually(async () => expect((await db.pool.query('SELECT state FROM incidents WHERE target_id = $1', [targetId])).rows).toEqual([{ state: 'triggered' }]));
+    await eventually(async () =>
+      expect((await db.pool.query('SELECT state FROM incidents WHERE target_id = $1', [targetId])).rows).toEqual([{ state: 'triggered' }]),
+    );
     // A change of state would upsert VigilState where it exists; here it must not, or the workflow task would fail.
-    expect(await handle.executeUpdate(acknowledgeUpdate, { args: [{ actionId: 'a', by: { id: 'key_1', name: 'alice' } }] })).toMatchObject({ state: 'acknowledged' });
+    expect(await handle.executeUpdate(acknowledgeUpdate, { args: [{ actionId: 'a', by: { id: 'key_1', name: 'alice' } }] })).toMatchObject({
+      state: 'acknowledged',
+    });
     expect((await handle.describe()).typedSearchAttributes.get(INCIDENT_SEARCH_ATTRIBUTES.state)).toBeUndefined();
     expect((await handle.describe()).memo).toMatchObject({ targetId, targetName: 'shop' });
     await handle.terminate('test over');

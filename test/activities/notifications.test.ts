@@ -66,7 +66,14 @@ describe('deliverNotification', () => {
       deliveryId: `${incidentId}-n1-${channel.id}`,
       kind: 'triggered',
       at: Date.parse('2026-01-01T00:00:00Z'),
-      incident: { id: incidentId, targetId, targetName: 'shop', state: 'triggered', reason: '2 consecutive failed probes', openedAt: '2026-01-01T00:00:00.000Z' },
+      incident: {
+        id: incidentId,
+        targetId,
+        targetName: 'shop',
+        state: 'triggered',
+        reason: '2 consecutive failed probes',
+        openedAt: '2026-01-01T00:00:00.000Z',
+      },
     };
     return { channel, input: { channel: { id: channel.id, name: channel.name, kind: channel.kind }, notification } };
   }
@@ -128,7 +135,11 @@ describe('deliverNotification', () => {
     receiver.behave('/no-such-hook', 'reject');
     const missing = await arrange({ kind: 'slack', name: 'typo', url: `${receiver.url}/no-such-hook` });
     await expect(attempt(1, () => activities().deliverNotification(missing.input))).rejects.toMatchObject({ type: 'DeliveryRefused', nonRetryable: true });
-    expect(await delivery(missing.input.notification.deliveryId)).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringMatching(/HTTP 404: no such hook/) });
+    expect(await delivery(missing.input.notification.deliveryId)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      last_error: expect.stringMatching(/HTTP 404: no such hook/),
+    });
   });
 
   it('ends an attempt 10 s after it began, even when the receiver trickles its answer to keep the connection busy', async () => {
@@ -155,7 +166,10 @@ describe('deliverNotification', () => {
     const { input } = await arrange({ kind: 'webhook', name: 'internal', url: `${receiver.url}/internal`, signingSecret: SECRET });
     await expect(attempt(1, () => activities(new AddressGuard([])).deliverNotification(input))).rejects.toMatchObject({ type: 'DeliveryRefused' });
     expect(receiver.requests.filter((r) => r.path === '/internal')).toHaveLength(0);
-    expect(await delivery(input.notification.deliveryId)).toMatchObject({ status: 'failed', last_error: expect.stringMatching(/refused to notify 127\.0\.0\.1: loopback/) });
+    expect(await delivery(input.notification.deliveryId)).toMatchObject({
+      status: 'failed',
+      last_error: expect.stringMatching(/refused to notify 127\.0\.0\.1: loopback/),
+    });
   });
 
   it('posts a Slack incoming-webhook payload', async () => {
@@ -184,7 +198,9 @@ describe('deliverNotification', () => {
     expect(await delivery(refused.input.notification.deliveryId)).toMatchObject({ status: 'failed', last_error: expect.stringMatching(/550/) });
 
     const unset = await arrange({ kind: 'email', name: 'unset', addresses: ['oncall@example.com'] });
-    await expect(attempt(1, () => activities(loopback, new Mailer({ from })).deliverNotification(unset.input))).rejects.toMatchObject({ type: 'DeliveryRefused' });
+    await expect(attempt(1, () => activities(loopback, new Mailer({ from })).deliverNotification(unset.input))).rejects.toMatchObject({
+      type: 'DeliveryRefused',
+    });
     expect(await delivery(unset.input.notification.deliveryId)).toMatchObject({ last_error: 'e-mail is not configured: set VIGIL_SMTP_URL' });
   });
 

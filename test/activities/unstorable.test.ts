@@ -89,7 +89,9 @@ describe('an activity whose write Postgres refuses for good fails non-retryably'
   it('projections: a target (saveTarget) and a flip (recordFlip)', async () => {
     expectNonRetryable(await failureOf(() => activities.saveTarget({ targetId: 'tgt_UNSTORABLE1', spec: { ...spec, name: NUL }, version: 1, paused: false })));
     expect((await db.pool.query('SELECT count(*)::int AS n FROM targets')).rows[0].n).toBe(0);
-    expectNonRetryable(await failureOf(() => activities.recordFlip({ targetId: 'tgt_UNSTORABLE1', flip: { from: 'unknown', to: 'down', at: Date.now(), reason: NUL } })));
+    expectNonRetryable(
+      await failureOf(() => activities.recordFlip({ targetId: 'tgt_UNSTORABLE1', flip: { from: 'unknown', to: 'down', at: Date.now(), reason: NUL } })),
+    );
   });
 
   it('a target whose ping token another target has fails non-retryably too: that conflict lasts', async () => {
@@ -136,7 +138,14 @@ describe('an activity whose write Postgres refuses for good fails non-retryably'
           deliveryId: 'inc_UNSTORABLE1-n1-chn',
           kind: 'triggered',
           at,
-          incident: { id: 'inc_UNSTORABLE1', targetId: 'tgt_UNSTORABLE1', targetName: 'shop', state: 'triggered', reason: 'down', openedAt: new Date(at).toISOString() },
+          incident: {
+            id: 'inc_UNSTORABLE1',
+            targetId: 'tgt_UNSTORABLE1',
+            targetName: 'shop',
+            state: 'triggered',
+            reason: 'down',
+            openedAt: new Date(at).toISOString(),
+          },
         },
       }),
     );

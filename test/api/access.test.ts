@@ -154,7 +154,11 @@ describe('API keys and roles', () => {
   });
 
   it('refuses a body over 64 kB with a problem', async () => {
-    const res = await api.request().post('/v1/api-keys').send({ name: 'x'.repeat(70_000), role: 'viewer' }).expect(413);
+    const res = await api
+      .request()
+      .post('/v1/api-keys')
+      .send({ name: 'x'.repeat(70_000), role: 'viewer' })
+      .expect(413);
     expect(res.body.type).toBe('https://vigil.dev/problems/payload-too-large');
   });
 

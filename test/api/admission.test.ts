@@ -43,10 +43,14 @@ describe('admitting a new target', () => {
 
     // Nobody polls: the first target's workflow task ages in the backlog past the 1 s allowed, as Temporal reports it
     // (its figures are refreshed every few seconds).
-    await eventually(async () => {
-      const { stats } = await env.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: TASK_QUEUE }, reportStats: true });
-      expect(Number(stats?.approximateBacklogAge?.seconds ?? 0)).toBeGreaterThanOrEqual(2);
-    }, 30_000, 500);
+    await eventually(
+      async () => {
+        const { stats } = await env.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: TASK_QUEUE }, reportStats: true });
+        expect(Number(stats?.approximateBacklogAge?.seconds ?? 0)).toBeGreaterThanOrEqual(2);
+      },
+      30_000,
+      500,
+    );
     const refused = await create('second');
     expect(refused.status).toBe(503);
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -59,11 +63,15 @@ describe('admitting a new target', () => {
 
     // A worker drains the backlog: the client's retry is admitted, and both targets are probed.
     worker = await startWorker(env, db.pool);
-    const admitted = await eventually(async () => {
-      const res = await create('second');
-      expect(res.status).toBe(201);
-      return res.body as { id: string };
-    }, 60_000, 500);
+    const admitted = await eventually(
+      async () => {
+        const res = await create('second');
+        expect(res.status).toBe(201);
+        return res.body as { id: string };
+      },
+      60_000,
+      500,
+    );
     await eventually(async () => {
       const { rows } = await db.pool.query('SELECT DISTINCT target_id FROM check_results');
       expect(rows.map((r) => r.target_id)).toContain(admitted.id);

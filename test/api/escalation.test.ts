@@ -38,15 +38,27 @@ describe('channels and escalation policies', () => {
 
     it('creates Slack and e-mail channels, and replaces one, a webhook keeping its secret unless given a new one', async () => {
       await api.request().post('/v1/channels').send({ kind: 'slack', name: 'chat', url: 'https://hooks.slack.com/services/T/B/X' }).expect(201);
-      const email = await api.request().post('/v1/channels').send({ kind: 'email', name: 'on-call', addresses: ['oncall@example.com'] }).expect(201);
+      const email = await api
+        .request()
+        .post('/v1/channels')
+        .send({ kind: 'email', name: 'on-call', addresses: ['oncall@example.com'] })
+        .expect(201);
       expect(email.body).toMatchObject({ kind: 'email', addresses: ['oncall@example.com'] });
 
       const hook = await webhook('to change');
-      const kept = await api.request().put(`/v1/channels/${hook.id}`).send({ kind: 'webhook', name: 'changed', url: 'https://hooks.example.com/v2' }).expect(200);
+      const kept = await api
+        .request()
+        .put(`/v1/channels/${hook.id}`)
+        .send({ kind: 'webhook', name: 'changed', url: 'https://hooks.example.com/v2' })
+        .expect(200);
       expect(kept.body).toMatchObject({ name: 'changed', url: 'https://hooks.example.com/v2', signingSecretHint: `…${hook.signingSecret.slice(-4)}` });
       expect(kept.body).not.toHaveProperty('signingSecret');
       const secret = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
-      const rotated = await api.request().put(`/v1/channels/${hook.id}`).send({ kind: 'webhook', name: 'changed', url: 'https://hooks.example.com/v2', signingSecret: secret }).expect(200);
+      const rotated = await api
+        .request()
+        .put(`/v1/channels/${hook.id}`)
+        .send({ kind: 'webhook', name: 'changed', url: 'https://hooks.example.com/v2', signingSecret: secret })
+        .expect(200);
       expect(rotated.body.signingSecret).toBe(secret);
     });
 
@@ -93,7 +105,11 @@ describe('channels and escalation policies', () => {
 
     it('creates a policy with ordered levels of channels, readable by viewers, and replaces it as a new version', async () => {
       const [a, b] = [await webhook('primary'), await webhook('secondary')];
-      const created = await api.request().post('/v1/escalation-policies').send(policyBody([[a.id], [b.id, a.id]], { repeat: 2 })).expect(201);
+      const created = await api
+        .request()
+        .post('/v1/escalation-policies')
+        .send(policyBody([[a.id], [b.id, a.id]], { repeat: 2 }))
+        .expect(201);
       expect(created.headers.location).toBe(`/v1/escalation-policies/${created.body.id}`);
       expect(created.body).toMatchObject({
         id: expect.stringMatching(/^esc_/),
@@ -102,15 +118,29 @@ describe('channels and escalation policies', () => {
         version: 1,
         levels: [
           { timeoutSeconds: 300, channels: [{ id: a.id, name: 'primary', kind: 'webhook' }] },
-          { timeoutSeconds: 600, channels: [{ id: b.id, name: 'secondary' }, { id: a.id, name: 'primary' }] },
+          {
+            timeoutSeconds: 600,
+            channels: [
+              { id: b.id, name: 'secondary' },
+              { id: a.id, name: 'primary' },
+            ],
+          },
         ],
       });
       const read = await api.request(viewer).get(`/v1/escalation-policies/${created.body.id}`).expect(200);
       expect(read.body).toEqual(created.body);
-      const replaced = await api.request().put(`/v1/escalation-policies/${created.body.id}`).send(policyBody([[b.id]])).expect(200);
+      const replaced = await api
+        .request()
+        .put(`/v1/escalation-policies/${created.body.id}`)
+        .send(policyBody([[b.id]]))
+        .expect(200);
       expect(replaced.body).toMatchObject({ version: 2, repeat: 0, levels: [{ channels: [{ id: b.id }] }] });
       expect(replaced.body.levels).toHaveLength(1);
-      await api.request(responder).put(`/v1/escalation-policies/${created.body.id}`).send(policyBody([[a.id]])).expect(403);
+      await api
+        .request(responder)
+        .put(`/v1/escalation-policies/${created.body.id}`)
+        .send(policyBody([[a.id]]))
+        .expect(403);
     });
 
     it('refuses bad input with a problem naming each field, and an unknown channel with a 422 naming where it is', async () => {
@@ -127,18 +157,33 @@ describe('channels and escalation policies', () => {
         const res = await api.request().post('/v1/escalation-policies').send(body).expect(400);
         expect(fields(res)).toEqual(expect.arrayContaining([...expected]));
       }
-      const unknown = await api.request().post('/v1/escalation-policies').send(policyBody([[a.id], [a.id, 'chn_01M8B7Z5CFY505SXTDD14RPC6R']])).expect(422);
+      const unknown = await api
+        .request()
+        .post('/v1/escalation-policies')
+        .send(policyBody([[a.id], [a.id, 'chn_01M8B7Z5CFY505SXTDD14RPC6R']]))
+        .expect(422);
       expect(fields(unknown)).toEqual(['levels.1.channelIds.1']);
       expect(await count('escalation_policies')).toBe(before);
     });
 
     it('refuses to delete a channel a policy uses, or a policy a target names; deletes them once unused', async () => {
       const a = await webhook('in use');
-      const policy = (await api.request().post('/v1/escalation-policies').send(policyBody([[a.id]])).expect(201)).body;
+      const policy = (
+        await api
+          .request()
+          .post('/v1/escalation-policies')
+          .send(policyBody([[a.id]]))
+          .expect(201)
+      ).body;
       const inUse = await api.request().delete(`/v1/channels/${a.id}`).expect(409);
       expect(inUse.body.detail).toContain(policy.id);
 
-      const spec = TargetSpecSchema.parse({ name: 'shop', intervalSeconds: 60, probe: { kind: 'http', url: 'https://example.com' }, escalationPolicyId: policy.id });
+      const spec = TargetSpecSchema.parse({
+        name: 'shop',
+        intervalSeconds: 60,
+        probe: { kind: 'http', url: 'https://example.com' },
+        escalationPolicyId: policy.id,
+      });
       await upsertTarget(db.pool, { targetId: 'tgt_01M8B7Z5CFY505SXTDD14RPC6R', spec, version: 1, paused: false });
       const named = await api.request().delete(`/v1/escalation-policies/${policy.id}`).expect(409);
       expect(named.body.detail).toContain('tgt_01M8B7Z5CFY505SXTDD14RPC6R');

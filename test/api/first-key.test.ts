@@ -22,8 +22,11 @@ describe('the first admin key', () => {
 
   const createApiKey = (...args: string[]) =>
     new Promise<{ code: number; output: string }>((resolve) => {
-      execFile('npm', ['run', '--silent', 'create-api-key', '--', ...args], { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url } }, (err, stdout, stderr) =>
-        resolve({ code: err ? Number(err.code ?? 1) : 0, output: stdout + stderr }),
+      execFile(
+        'npm',
+        ['run', '--silent', 'create-api-key', '--', ...args],
+        { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url } },
+        (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, output: stdout + stderr }),
       );
     });
 

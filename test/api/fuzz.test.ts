@@ -66,12 +66,21 @@ let sent = 0;
 function send(base: URL, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<Answer> {
   sent++;
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: base.hostname, port: base.port, method, path, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        host: base.hostname,
+        port: base.port,
+        method,
+        path,
+        headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.setTimeout(30_000, () => req.destroy(new Error(`no answer to ${method} ${path} within 30 s`)));
     req.on('error', reject);
     req.end(body);
@@ -147,7 +156,8 @@ function outOfBounds(schema: JsonSchema): fc.Arbitrary<unknown> | undefined {
   if (schema.maximum !== undefined) options.push(fc.integer({ min: schema.maximum + 1, max: schema.maximum + 1_000_000 }));
   if (schema.minimum !== undefined) options.push(fc.integer({ min: schema.minimum - 1_000_000, max: schema.minimum - 1 }));
   if (types.has('integer') && !types.has('number')) options.push(fc.double({ min: -1e6, max: 1e6, noNaN: true }).filter((n) => !Number.isInteger(n)));
-  if (schema.maxItems !== undefined && schema.items) options.push(fc.array(fc.constant(null), { minLength: schema.maxItems + 1, maxLength: schema.maxItems + 3 }));
+  if (schema.maxItems !== undefined && schema.items)
+    options.push(fc.array(fc.constant(null), { minLength: schema.maxItems + 1, maxLength: schema.maxItems + 3 }));
   return options.length ? fc.oneof(...options) : undefined;
 }
 
@@ -162,10 +172,13 @@ const objectVariants = (schema: JsonSchema): JsonSchema[] => (schema.oneOf ?? sc
 function invalidBodies(schema: JsonSchema): fc.Arbitrary<{ body: unknown; field?: string }> {
   const variants = objectVariants(schema);
   // A union of kinds that cannot tell which kind a body is may name its discriminator instead.
-  const discriminator = variants.length > 1 ? Object.keys(variants[0]!.properties ?? {}).find((k) => variants.every((v) => v.properties?.[k]?.const !== undefined)) : undefined;
+  const discriminator =
+    variants.length > 1 ? Object.keys(variants[0]!.properties ?? {}).find((k) => variants.every((v) => v.properties?.[k]?.const !== undefined)) : undefined;
   const naming = (field: string) => (discriminator && field !== discriminator ? `${field}|${discriminator}` : field);
   const options: fc.Arbitrary<{ body: unknown; field?: string }>[] = [
-    fc.oneof(fc.integer(), fc.string({ maxLength: 10 }), fc.boolean(), fc.constant(null), fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 })).map((body) => ({ body })),
+    fc
+      .oneof(fc.integer(), fc.string({ maxLength: 10 }), fc.boolean(), fc.constant(null), fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }))
+      .map((body) => ({ body })),
   ];
   const names = [...new Set(variants.flatMap((v) => Object.keys(v.properties ?? {})))];
   for (const name of names) {
@@ -182,7 +195,10 @@ function invalidBodies(schema: JsonSchema): fc.Arbitrary<{ body: unknown; field?
   if (variants.length && variants.every((v) => v.additionalProperties === false)) {
     options.push(
       fc
-        .tuple(fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !names.includes(k) && k !== '__proto__'), fc.jsonValue({ maxDepth: 2 }))
+        .tuple(
+          fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !names.includes(k) && k !== '__proto__'),
+          fc.jsonValue({ maxDepth: 2 }),
+        )
         .map(([key, value]) => ({ body: { [key]: value }, field: naming(key) })),
     );
   }
@@ -197,7 +213,13 @@ function invalidQueryValue(schema: JsonSchema): fc.Arbitrary<string> | undefined
     const patterns = schema.anyOf.map((s) => s.pattern ?? s.items?.pattern).filter(Boolean) as string[];
     if (patterns.length) options.push(fc.string({ maxLength: 30 }).filter((s) => patterns.every((p) => !new RegExp(p).test(s))));
   } else {
-    if (types.has('integer')) options.push(fc.oneof(fc.string({ maxLength: 8 }).filter((s) => !/^\s*-?\d+(\.0*)?\s*$/.test(s)), fc.constantFrom('1.5', '-1', '0', '1e400', 'NaN', '0x10')));
+    if (types.has('integer'))
+      options.push(
+        fc.oneof(
+          fc.string({ maxLength: 8 }).filter((s) => !/^\s*-?\d+(\.0*)?\s*$/.test(s)),
+          fc.constantFrom('1.5', '-1', '0', '1e400', 'NaN', '0x10'),
+        ),
+      );
     const bad = outOfBounds(schema);
     if (bad) options.push(bad.filter((v) => v !== '' || types.has('string')).map((v) => String(v)));
     if (schema.format === 'date-time') options.push(fc.string({ maxLength: 25 }).filter((s) => Number.isNaN(Date.parse(s)) || !/\d{4}-\d\d-\d\dT/.test(s)));
@@ -214,7 +236,13 @@ const hostileSegment = fc.oneof(
 
 /** Header values a client can send (no CR, LF or NUL), including every latin-1 byte. */
 const headerValue = (maxLength = 300) =>
-  fc.string({ maxLength, unit: fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c)) });
+  fc.string({
+    maxLength,
+    unit: fc
+      .integer({ min: 0x20, max: 0xff })
+      .filter((c) => c !== 0x7f)
+      .map((c) => String.fromCharCode(c)),
+  });
 
 describe('bad input on every operation of the OpenAPI document', () => {
   let stack: TestStack;
@@ -292,10 +320,14 @@ describe('bad input on every operation of the OpenAPI document', () => {
       '/v1/public/status-pages/{slug}': made.slug,
     });
     // Let everything the set-up started settle (the incident's first page, its projections) before the snapshot.
-    await eventually(async () => {
-      const { rows } = await stack.db.pool.query(`SELECT status FROM notification_deliveries`);
-      expect(rows.map((r) => r.status)).toEqual(['delivered']);
-    }, 120_000, 250);
+    await eventually(
+      async () => {
+        const { rows } = await stack.db.pool.query(`SELECT status FROM notification_deliveries`);
+        expect(rows.map((r) => r.status)).toEqual(['delivered']);
+      },
+      120_000,
+      250,
+    );
     before = await snapshot();
   }, 300_000);
 
@@ -384,27 +416,47 @@ describe('bad input on every operation of the OpenAPI document', () => {
       const body = op.body ? '{}' : undefined;
       const json: Record<string, string> = op.body ? { 'content-type': 'application/json' } : {};
       if (op.access !== 'public') {
-        await property(headerValue().filter((v) => !/^\s*Bearer\s+vigil_/i.test(v)), async (authorization) => {
-          await expectProblem(op, `Authorization ${JSON.stringify(authorization)}`, await send(base, op.method, path, { authorization, ...json }, body));
-        });
+        await property(
+          headerValue().filter((v) => !/^\s*Bearer\s+vigil_/i.test(v)),
+          async (authorization) => {
+            await expectProblem(op, `Authorization ${JSON.stringify(authorization)}`, await send(base, op.method, path, { authorization, ...json }, body));
+          },
+        );
       }
       if (op.method === 'POST' && op.access !== 'public') {
         const badKey = headerValue(400).filter((v) => !/^[\x21-\x7e]{1,255}$/.test(v) && v.trim() === v && v.length > 0);
         await property(badKey, async (key) => {
-          await expectProblem(op, `Idempotency-Key ${JSON.stringify(key)}`, await send(base, op.method, path, { ...auth(op), ...json, 'idempotency-key': key }, body), 'Idempotency-Key');
+          await expectProblem(
+            op,
+            `Idempotency-Key ${JSON.stringify(key)}`,
+            await send(base, op.method, path, { ...auth(op), ...json, 'idempotency-key': key }, body),
+            'Idempotency-Key',
+          );
         });
       }
       if (op.body) {
-        await property(headerValue(60).filter((v) => !/json/i.test(v)), async (type) => {
-          const a = await send(base, op.method, withFixtures(op), { ...auth(op), 'content-type': type }, '{"name":"x"}');
-          await expectProblem(op, `Content-Type ${JSON.stringify(type)}`, a);
-        });
+        await property(
+          headerValue(60).filter((v) => !/json/i.test(v)),
+          async (type) => {
+            const a = await send(base, op.method, withFixtures(op), { ...auth(op), 'content-type': type }, '{"name":"x"}');
+            await expectProblem(op, `Content-Type ${JSON.stringify(type)}`, a);
+          },
+        );
       }
       if (op.method === 'PATCH' && op.path === '/v1/targets/{id}') {
-        await property(headerValue(40).filter((v) => !/^(?:W\/)?"\d+"$/.test(v.trim())), async (ifMatch) => {
-          const a = await send(base, op.method, withFixtures(op), { ...auth(op), 'content-type': 'application/json', 'if-match': ifMatch }, '{"name":"renamed"}');
-          await expectProblem(op, `If-Match ${JSON.stringify(ifMatch)}`, a);
-        });
+        await property(
+          headerValue(40).filter((v) => !/^(?:W\/)?"\d+"$/.test(v.trim())),
+          async (ifMatch) => {
+            const a = await send(
+              base,
+              op.method,
+              withFixtures(op),
+              { ...auth(op), 'content-type': 'application/json', 'if-match': ifMatch },
+              '{"name":"renamed"}',
+            );
+            await expectProblem(op, `If-Match ${JSON.stringify(ifMatch)}`, a);
+          },
+        );
       }
     }
     // A client's X-Request-Id comes back only when it is sane.
@@ -417,9 +469,26 @@ describe('bad input on every operation of the OpenAPI document', () => {
 
   it('wholly random requests (query, body, content type, key): never a 5xx', async () => {
     const request = fc.record({
-      query: fc.oneof(fc.constant(''), fc.string({ maxLength: 80, unit: 'grapheme-ascii' }).map((q) => `?${encodeURI(q)}`), fc.string({ maxLength: 80 }).map((q) => `?${encodeURIComponent(q)}=${encodeURIComponent(q)}`)),
-      body: fc.oneof(fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null'), fc.string({ maxLength: 200 }), fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b))),
-      type: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/json; charset=utf-16', 'application/merge-patch+json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', ''),
+      query: fc.oneof(
+        fc.constant(''),
+        fc.string({ maxLength: 80, unit: 'grapheme-ascii' }).map((q) => `?${encodeURI(q)}`),
+        fc.string({ maxLength: 80 }).map((q) => `?${encodeURIComponent(q)}=${encodeURIComponent(q)}`),
+      ),
+      body: fc.oneof(
+        fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null'),
+        fc.string({ maxLength: 200 }),
+        fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
+      ),
+      type: fc.constantFrom(
+        'application/json',
+        'application/json; charset=utf-8',
+        'application/json; charset=utf-16',
+        'application/merge-patch+json',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        '',
+      ),
       key: fc.constantFrom('admin', 'viewer', 'none'),
     });
     for (const op of operations) {
@@ -429,7 +498,8 @@ describe('bad input on every operation of the OpenAPI document', () => {
         // Ids that name nothing: a random request that happens to be valid still changes nothing.
         const path = op.method === 'GET' ? withFixtures(op) : nowhere(op);
         const a = await send(base, op.method, `${path}${query}`, headers, ['GET', 'DELETE'].includes(op.method) ? undefined : body);
-        if (a.status < 300 && op.method === 'POST' && !op.path.includes('{') && !op.path.startsWith('/v1/codec')) faults.push(`${name(op)} accepted a random body: ${String(body).slice(0, 120)}`);
+        if (a.status < 300 && op.method === 'POST' && !op.path.includes('{') && !op.path.startsWith('/v1/codec'))
+          faults.push(`${name(op)} accepted a random body: ${String(body).slice(0, 120)}`);
         await expectNoServerError(op, `random ${type} ${query.slice(0, 60)} ${String(body).slice(0, 60)}`, a);
       });
     }

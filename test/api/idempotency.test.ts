@@ -32,8 +32,18 @@ describe('Idempotency-Key', () => {
   });
 
   it('takes the same JSON written in another order for the same request', async () => {
-    const first = await api.request().post('/v1/targets').set('Idempotency-Key', 'order').send({ intervalSeconds: 3600, name: 'order', url: stack.site.url }).expect(201);
-    const again = await api.request().post('/v1/targets').set('Idempotency-Key', 'order').send({ url: stack.site.url, name: 'order', intervalSeconds: 3600 }).expect(201);
+    const first = await api
+      .request()
+      .post('/v1/targets')
+      .set('Idempotency-Key', 'order')
+      .send({ intervalSeconds: 3600, name: 'order', url: stack.site.url })
+      .expect(201);
+    const again = await api
+      .request()
+      .post('/v1/targets')
+      .set('Idempotency-Key', 'order')
+      .send({ url: stack.site.url, name: 'order', intervalSeconds: 3600 })
+      .expect(201);
     expect(again.body.id).toBe(first.body.id);
   });
 
@@ -52,7 +62,12 @@ describe('Idempotency-Key', () => {
   });
 
   it('forgets a key whose request was refused, so the corrected request can use it', async () => {
-    await api.request().post('/v1/targets').set('Idempotency-Key', 'fix-me').send(target('fixed', { intervalSeconds: 0 })).expect(400);
+    await api
+      .request()
+      .post('/v1/targets')
+      .set('Idempotency-Key', 'fix-me')
+      .send(target('fixed', { intervalSeconds: 0 }))
+      .expect(400);
     const res = await api.request().post('/v1/targets').set('Idempotency-Key', 'fix-me').send(target('fixed')).expect(201);
     expect(res.headers['idempotent-replayed']).toBeUndefined();
   });

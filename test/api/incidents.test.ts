@@ -15,11 +15,27 @@ describe('incidents through the API', () => {
     [stack, receiver] = await Promise.all([startStack(), startWebhookReceiver()]);
     [viewer, responder] = await Promise.all([stack.api.createKey('viewer'), stack.api.createKey('responder')]);
     const api = stack.api.request();
-    const l1 = (await api.post('/v1/channels').send({ kind: 'webhook', name: 'level 1', url: `${receiver.url}/l1` }).expect(201)).body;
-    const l2 = (await api.post('/v1/channels').send({ kind: 'slack', name: 'level 2', url: `${receiver.url}/l2` }).expect(201)).body;
+    const l1 = (
+      await api
+        .post('/v1/channels')
+        .send({ kind: 'webhook', name: 'level 1', url: `${receiver.url}/l1` })
+        .expect(201)
+    ).body;
+    const l2 = (
+      await api
+        .post('/v1/channels')
+        .send({ kind: 'slack', name: 'level 2', url: `${receiver.url}/l2` })
+        .expect(201)
+    ).body;
     const policy = await api
       .post('/v1/escalation-policies')
-      .send({ name: 'shop on-call', levels: [{ timeoutSeconds: 3600, channelIds: [l1.id] }, { timeoutSeconds: 3600, channelIds: [l2.id] }] })
+      .send({
+        name: 'shop on-call',
+        levels: [
+          { timeoutSeconds: 3600, channelIds: [l1.id] },
+          { timeoutSeconds: 3600, channelIds: [l2.id] },
+        ],
+      })
       .expect(201);
     policyId = policy.body.id;
   });
@@ -47,14 +63,20 @@ describe('incidents through the API', () => {
   }
 
   it('shows the incident settings on the target, and refuses malformed ones naming the field', async () => {
-    const created = await as().post('/v1/targets').send({ name: 'settings', url: stack.site.url, intervalSeconds: 3600, escalationPolicyId: policyId, autoResolve: false }).expect(201);
+    const created = await as()
+      .post('/v1/targets')
+      .send({ name: 'settings', url: stack.site.url, intervalSeconds: 3600, escalationPolicyId: policyId, autoResolve: false })
+      .expect(201);
     expect(created.body).toMatchObject({ escalationPolicyId: policyId, autoResolve: false, reopenWindowSeconds: 900 });
     for (const [fields, field] of [
       [{ escalationPolicyId: 'on-call' }, 'escalationPolicyId'],
       [{ autoResolve: 'yes' }, 'autoResolve'],
       [{ reopenWindowSeconds: -1 }, 'reopenWindowSeconds'],
     ] as const) {
-      const res = await as().post('/v1/targets').send({ name: 'bad', url: stack.site.url, intervalSeconds: 3600, ...fields }).expect(400);
+      const res = await as()
+        .post('/v1/targets')
+        .send({ name: 'bad', url: stack.site.url, intervalSeconds: 3600, ...fields })
+        .expect(400);
       expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
     }
     await as().delete(`/v1/targets/${created.body.id}`).expect(204);
@@ -74,7 +96,9 @@ describe('incidents through the API', () => {
     });
     const shown = await eventually(async () => {
       const { body } = await as(viewer).get(`/v1/incidents/${incident.id}`).expect(200);
-      expect(body.deliveries).toMatchObject([{ channel: { name: 'level 1', kind: 'webhook' }, kind: 'triggered', status: 'delivered', attempts: 1, lastError: null }]);
+      expect(body.deliveries).toMatchObject([
+        { channel: { name: 'level 1', kind: 'webhook' }, kind: 'triggered', status: 'delivered', attempts: 1, lastError: null },
+      ]);
       return body;
     });
     expect(shown.timeline.map((e: { kind: string }) => e.kind)).toEqual(['opened', 'notified']);
@@ -94,7 +118,8 @@ describe('incidents through the API', () => {
     expect(acked.body).toMatchObject({ state: 'acknowledged', acknowledged: { by: { name: 'test responder' } } });
     await as().post(`/v1/incidents/${incident.id}/acknowledge`).expect(200);
 
-    const note = () => as(responder).post(`/v1/incidents/${incident.id}/notes`).set('Idempotency-Key', 'note-1').send({ text: 'database failover in progress' });
+    const note = () =>
+      as(responder).post(`/v1/incidents/${incident.id}/notes`).set('Idempotency-Key', 'note-1').send({ text: 'database failover in progress' });
     await note().expect(200);
     expect((await note().expect(200)).headers['idempotent-replayed']).toBe('true');
 
@@ -124,7 +149,9 @@ describe('incidents through the API', () => {
     const { targetId, incident } = await downTarget();
     stack.site.behave({ status: 200 });
     await as(responder).post(`/v1/targets/${targetId}/check`).expect(200);
-    await eventually(async () => expect((await as().get(`/v1/incidents/${incident.id}`)).body).toMatchObject({ state: 'resolved', resolved: { by: { id: 'vigil' } } }));
+    await eventually(async () =>
+      expect((await as().get(`/v1/incidents/${incident.id}`)).body).toMatchObject({ state: 'resolved', resolved: { by: { id: 'vigil' } } }),
+    );
 
     const resolved = (await as(viewer).get(`/v1/incidents?state=resolved&target=${targetId}`).expect(200)).body.data;
     expect(resolved.map((i: { id: string }) => i.id)).toEqual([incident.id]);
@@ -151,7 +178,9 @@ describe('incidents through the API', () => {
     expect(await field(as(responder).post(`${path}/snooze`).send({ durationSeconds: 5 }), 400)).toEqual(['durationSeconds']);
     expect(await field(as(responder).post(`${path}/snooze`).send({}), 400)).toEqual(['durationSeconds']);
     expect(await field(as(responder).post(`${path}/reassign`).send({}), 400)).toEqual(['(root)']);
-    expect(await field(as(responder).post(`${path}/reassign`).send({ escalationPolicyId: 'esc_01M8B7Z5CFY505SXTDD14RPC6R' }), 422)).toEqual(['escalationPolicyId']);
+    expect(await field(as(responder).post(`${path}/reassign`).send({ escalationPolicyId: 'esc_01M8B7Z5CFY505SXTDD14RPC6R' }), 422)).toEqual([
+      'escalationPolicyId',
+    ]);
     expect(await field(as(responder).post(`${path}/notes`).send({ text: '' }), 400)).toEqual(['text']);
     expect(await field(as(responder).post(`${path}/acknowledge`).send({ by: 'someone else' }), 400)).toEqual(['by']);
     expect(await field(as(viewer).get('/v1/incidents?state=sleeping'), 400)).toEqual(['state']);

@@ -20,6 +20,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-r
 const SEED = Number(process.env.VIGIL_CONFORMANCE_SEED ?? 20261127);
 const RUNS = Number(process.env.VIGIL_CONFORMANCE_RUNS ?? 6);
 
+// biome-ignore lint/suspicious/noExplicitAny: a JSON Schema walked generically
 type Schema = Record<string, any>;
 
 /** fast-check generates from regular expressions without lookarounds; the whole pattern is checked after. */
@@ -96,7 +97,11 @@ function object(schema: Schema, ctx: Context): fc.Arbitrary<Record<string, unkno
   const model = Object.fromEntries(Object.entries(properties).map(([k, s]) => [k, valid(s, ctx)]));
   const extra =
     schema.additionalProperties && typeof schema.additionalProperties === 'object'
-      ? fc.dictionary(schema.propertyNames?.pattern ? matching(schema.propertyNames.pattern, 20) : fc.string({ maxLength: 10 }), valid(schema.additionalProperties, ctx), { maxKeys: 3 })
+      ? fc.dictionary(
+          schema.propertyNames?.pattern ? matching(schema.propertyNames.pattern, 20) : fc.string({ maxLength: 10 }),
+          valid(schema.additionalProperties, ctx),
+          { maxKeys: 3 },
+        )
       : fc.constant({});
   const needs: Record<string, string[]> = schema.dependentRequired ?? {};
   return fc
@@ -198,7 +203,9 @@ describe('valid requests, generated from the OpenAPI document, on every operatio
     for (const op of ordered) {
       const query = op.parameters.filter((p) => p.in === 'query');
       const request = fc.record({
-        query: fc.record(Object.fromEntries(query.map((p) => [p.name, valid(p.schema, ctx)])), { requiredKeys: query.filter((p) => p.required).map((p) => p.name) }),
+        query: fc.record(Object.fromEntries(query.map((p) => [p.name, valid(p.schema, ctx)])), {
+          requiredKeys: query.filter((p) => p.required).map((p) => p.name),
+        }),
         body: op.body ? (op.bodyRequired ? valid(op.body, ctx) : fc.option(valid(op.body, ctx), { nil: undefined })) : fc.constant(undefined),
         idempotencyKey: fc.option(matching('^[!-~]{1,40}$'), { nil: undefined }),
       });
@@ -210,25 +217,31 @@ describe('valid requests, generated from the OpenAPI document, on every operatio
         return Object.keys(body as object).every((k) => k in http.properties);
       };
       await fc.assert(
-        fc.asyncProperty(request.filter(({ body }) => fitsTarget(body)), async ({ query: q, body, idempotencyKey }) => {
-          sent++;
-          const sentBody = body === undefined ? undefined : onLoopback(body, ctx);
-          let req: request.Test = stack.api.request()[op.method as 'get'](concrete(op)).query(q as Record<string, string>);
-          // Unique per request: a key sent again with another request is refused, as the document says.
-          if (takesKey && idempotencyKey) req = req.set('Idempotency-Key', `${idempotencyKey}-${sent}`);
-          const res = await (sentBody === undefined ? req : req.send(sentBody as object));
-          const what = `${op.method.toUpperCase()} ${op.path} ${JSON.stringify({ query: q, body: sentBody }).slice(0, 300)}`;
-          // A workflow that answers late is Temporal's timing, not the document's: reported, not held against it.
-          if (res.body?.type === 'https://vigil.dev/problems/temporal-unavailable') return void late.push(what);
-          if (res.status >= 500) return void faults.push(`${what}: ${res.status} ${res.text.slice(0, 200)}`);
-          if (![400, 401, 403, 413, 415, 422].includes(res.status)) return;
-          const fields: string[] = (res.body.errors ?? []).map((e: { field: string }) => e.field);
-          const excused =
-            res.status === 400 &&
-            fields.length > 0 &&
-            fields.every((f) => ruled(op.body, f.split('.')) || ruled(query.find((p) => p.name === f)?.schema, []));
-          if (!excused) faults.push(`${what}: ${res.status} ${res.text.slice(0, 300)}`);
-        }),
+        fc.asyncProperty(
+          request.filter(({ body }) => fitsTarget(body)),
+          async ({ query: q, body, idempotencyKey }) => {
+            sent++;
+            const sentBody = body === undefined ? undefined : onLoopback(body, ctx);
+            let req: request.Test = stack.api
+              .request()
+              [op.method as 'get'](concrete(op))
+              .query(q as Record<string, string>);
+            // Unique per request: a key sent again with another request is refused, as the document says.
+            if (takesKey && idempotencyKey) req = req.set('Idempotency-Key', `${idempotencyKey}-${sent}`);
+            const res = await (sentBody === undefined ? req : req.send(sentBody as object));
+            const what = `${op.method.toUpperCase()} ${op.path} ${JSON.stringify({ query: q, body: sentBody }).slice(0, 300)}`;
+            // A workflow that answers late is Temporal's timing, not the document's: reported, not held against it.
+            if (res.body?.type === 'https://vigil.dev/problems/temporal-unavailable') return void late.push(what);
+            if (res.status >= 500) return void faults.push(`${what}: ${res.status} ${res.text.slice(0, 200)}`);
+            if (![400, 401, 403, 413, 415, 422].includes(res.status)) return;
+            const fields: string[] = (res.body.errors ?? []).map((e: { field: string }) => e.field);
+            const excused =
+              res.status === 400 &&
+              fields.length > 0 &&
+              fields.every((f) => ruled(op.body, f.split('.')) || ruled(query.find((p) => p.name === f)?.schema, []));
+            if (!excused) faults.push(`${what}: ${res.status} ${res.text.slice(0, 300)}`);
+          },
+        ),
         { seed: SEED, numRuns: RUNS },
       );
     }

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { startApi, unreachableTemporal, type RunningApi } from '../support/api';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
+// biome-ignore lint/suspicious/noExplicitAny: a JSON Schema walked generically
 type Schema = Record<string, any>;
 
 /** Where the OpenAPI document and the server used to disagree, each pinned from both sides. */
@@ -50,7 +51,7 @@ describe('the OpenAPI document says what the server does', () => {
       expect(variant.required ?? []).toEqual([]);
       expect(variant.properties.name).toBeDefined();
       // A PATCH's absent field keeps its value: no defaults.
-      expect(Object.values(variant.properties).filter((p: any) => 'default' in p)).toEqual([]);
+      expect(Object.values(variant.properties).filter((p) => 'default' in (p as Schema))).toEqual([]);
     }
     expect(patch.anyOf.map((v: Schema) => v.dependentRequired)).toEqual([{ kind: ['url'] }, { kind: ['host', 'port'] }, { kind: ['query'] }, { kind: [] }]);
     const res = await api.request().patch('/v1/targets/tgt_01M8B7Z5CFY505SXTDD14RPC6R').send({ name: 'x', bogus: 1 }).expect(400);
@@ -84,13 +85,17 @@ describe('the OpenAPI document says what the server does', () => {
     const re = new RegExp(name.pattern);
     expect([`  ${'x'.repeat(100)}  `, 'a', ' a b ']).toEqual(expect.arrayContaining([expect.stringMatching(re)]));
     expect(['', '   ', 'x'.repeat(101)].filter((n) => re.test(n))).toEqual([]);
-    const created = await api.request().post('/v1/api-keys').send({ name: `  ${'x'.repeat(100)}  `, role: 'viewer' }).expect(201);
+    const created = await api
+      .request()
+      .post('/v1/api-keys')
+      .send({ name: `  ${'x'.repeat(100)}  `, role: 'viewer' })
+      .expect(201);
     expect(created.body.name).toBe('x'.repeat(100));
     const blank = await api.request().post('/v1/api-keys').send({ name: '   ', role: 'viewer' }).expect(400);
     expect(blank.body.errors.map((e: { field: string }) => e.field)).toEqual(['name']);
   });
 
-  it("the status-page operations list their 422s", () => {
+  it('the status-page operations list their 422s', () => {
     expect(Object.keys(paths['/v1/status-pages']!.post!.responses)).toContain('422');
     expect(Object.keys(paths['/v1/status-pages/{id}']!.patch!.responses)).toContain('422');
     expect(paths['/v1/status-pages/{id}/targets/{targetId}']!.put!.responses['422'].description).toMatch(/No such target/);
@@ -100,8 +105,16 @@ describe('the OpenAPI document says what the server does', () => {
     const address = `${'a'.repeat(70)}@example.com`;
     const { pattern } = bodySchema('/v1/channels', 'post').oneOf.find((v: Schema) => v.properties.kind.const === 'email').properties.addresses.items;
     expect(new RegExp(pattern).test(address)).toBe(false);
-    const res = await api.request().post('/v1/channels').send({ kind: 'email', name: 'ops', addresses: ['ok@example.com', address] }).expect(400);
+    const res = await api
+      .request()
+      .post('/v1/channels')
+      .send({ kind: 'email', name: 'ops', addresses: ['ok@example.com', address] })
+      .expect(400);
     expect(res.body.errors).toEqual([{ field: 'addresses.1', message: 'an e-mail address, with at most 64 characters before the @ (RFC 5321)' }]);
-    await api.request().post('/v1/channels').send({ kind: 'email', name: 'ops', addresses: [`${'a'.repeat(64)}@example.com`] }).expect(201);
+    await api
+      .request()
+      .post('/v1/channels')
+      .send({ kind: 'email', name: 'ops', addresses: [`${'a'.repeat(64)}@example.com`] })
+      .expect(201);
   });
 });

@@ -53,8 +53,7 @@ describe('the OpenAPI document', () => {
   });
   afterAll(() => pool.end());
 
-  const documented = () =>
-    Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+  const documented = () => Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
 
   it('documents every route the app serves: describe a new route as an Operation (src/api/operations.ts)', () => {
     const undocumented = servedRoutes(app).filter((route) => !documented().includes(route));
@@ -66,7 +65,7 @@ describe('the OpenAPI document', () => {
     expect(documented().filter((route) => !served.includes(route))).toEqual([]);
   });
 
-  it('is a valid OpenAPI 3.1 document, by the specification\'s own JSON Schema', async () => {
+  it("is a valid OpenAPI 3.1 document, by the specification's own JSON Schema", async () => {
     const file = path.join(readTestEnv().runDir, `openapi-${process.pid}.json`);
     fs.writeFileSync(file, JSON.stringify(document));
     const cli = path.resolve(__dirname, '..', '..', 'node_modules', '.bin', 'validate-api');
@@ -94,8 +93,9 @@ describe('the OpenAPI document', () => {
 
   it('describes bodies and queries with the schemas the routes validate with', () => {
     const create = document.paths['/v1/targets']!.post!;
-    const body = (create.requestBody as { content: { 'application/json': { schema: { oneOf: { properties: Record<string, unknown>; required: string[] }[] } } } })
-      .content['application/json'].schema;
+    const body = (
+      create.requestBody as { content: { 'application/json': { schema: { oneOf: { properties: Record<string, unknown>; required: string[] }[] } } } }
+    ).content['application/json'].schema;
     const http = body.oneOf.find((variant) => 'url' in variant.properties)!;
     expect(http.required).toEqual(expect.arrayContaining(['name', 'intervalSeconds', 'url']));
     expect(http.properties.intervalSeconds).toMatchObject({ minimum: 10, maximum: 86_400 });

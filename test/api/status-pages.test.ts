@@ -54,7 +54,11 @@ describe('status pages', () => {
       expect((await api.request().get(`/v1/status-pages/${id}`).expect(200)).body).toEqual(created.body);
       expect((await api.request().get('/v1/status-pages').expect(200)).body.data.map((p: { id: string }) => p.id)).toContain(id);
 
-      const changed = await api.request().patch(`/v1/status-pages/${id}`).send({ title: 'Acme Inc.', targets: [{ targetId: blog }] }).expect(200);
+      const changed = await api
+        .request()
+        .patch(`/v1/status-pages/${id}`)
+        .send({ title: 'Acme Inc.', targets: [{ targetId: blog }] })
+        .expect(200);
       expect(changed.body).toMatchObject({ slug: 'acme', title: 'Acme Inc.', targets: [{ targetId: blog }] });
       expect(changed.body.targets).toHaveLength(1);
 
@@ -75,7 +79,11 @@ describe('status pages', () => {
 
     it('takes a deleted target off every page', async () => {
       const gone = await addTarget('gone');
-      const { body } = await api.request().post('/v1/status-pages').send({ slug: 'deleting', title: 'D', targets: [{ targetId: gone }, { targetId: shop }] }).expect(201);
+      const { body } = await api
+        .request()
+        .post('/v1/status-pages')
+        .send({ slug: 'deleting', title: 'D', targets: [{ targetId: gone }, { targetId: shop }] })
+        .expect(201);
       await deleteTargetProjection(db.pool, gone);
       expect((await api.request().get(`/v1/status-pages/${body.id}`).expect(200)).body.targets.map((t: { targetId: string }) => t.targetId)).toEqual([shop]);
     });
@@ -83,7 +91,12 @@ describe('status pages', () => {
     it.each([
       ['a malformed slug', { slug: 'Acme Status', title: 'A' }, 400, 'slug'],
       ['a missing title', { slug: 'no-title' }, 400, 'title'],
-      ['a target listed twice', { slug: 'twice', title: 'T', targets: [{ targetId: 'tgt_01M8B7Z5CFY505SXTDD14RPC6R' }, { targetId: 'tgt_01M8B7Z5CFY505SXTDD14RPC6R' }] }, 400, 'targets.1.targetId'],
+      [
+        'a target listed twice',
+        { slug: 'twice', title: 'T', targets: [{ targetId: 'tgt_01M8B7Z5CFY505SXTDD14RPC6R' }, { targetId: 'tgt_01M8B7Z5CFY505SXTDD14RPC6R' }] },
+        400,
+        'targets.1.targetId',
+      ],
       ['an unknown field', { slug: 'unknown', title: 'T', theme: 'dark' }, 400, 'theme'],
       ['a target that does not exist', { slug: 'missing', title: 'T', targets: [{ targetId: 'tgt_00000000000000000000000000' }] }, 422, 'targets.0.targetId'],
     ])('refuses %s, naming the field, and creates nothing', async (_case, body, status, field) => {
@@ -115,7 +128,11 @@ describe('status pages', () => {
     beforeAll(async () => {
       api_ = await addTarget('api');
       db_ = await addTarget('database');
-      await api.request().post('/v1/status-pages').send({ slug, title: 'Acme status', description: 'Our services', targets: [{ targetId: api_, displayName: 'API' }, { targetId: db_ }] }).expect(201);
+      await api
+        .request()
+        .post('/v1/status-pages')
+        .send({ slug, title: 'Acme status', description: 'Our services', targets: [{ targetId: api_, displayName: 'API' }, { targetId: db_ }] })
+        .expect(201);
       // Yesterday the API failed one probe in four; today it is fine so far. The database has been down since today.
       await Promise.all(
         [

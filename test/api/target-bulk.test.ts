@@ -20,7 +20,8 @@ describe('creating targets in bulk', () => {
   const targetRows = async () => (await stack.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM targets')).rows[0]!.n;
   const running = async () => {
     const ids: string[] = [];
-    for await (const w of stack.temporal.client.workflow.list({ query: 'WorkflowType = "targetWorkflow" AND ExecutionStatus = "Running"' })) ids.push(w.workflowId);
+    for await (const w of stack.temporal.client.workflow.list({ query: 'WorkflowType = "targetWorkflow" AND ExecutionStatus = "Running"' }))
+      ids.push(w.workflowId);
     return ids.sort();
   };
   const workflows = async () => (await stack.temporal.client.workflow.count('WorkflowType = "targetWorkflow"')).count;
@@ -85,7 +86,11 @@ describe('creating targets in bulk', () => {
   });
 
   it('with an Idempotency-Key, replays the answer to a retry and creates nothing more', async () => {
-    const send = () => api().post('/v1/targets/bulk').set('Idempotency-Key', 'import-1').send({ targets: [http('key-a'), http('key-b'), http('key-c')] });
+    const send = () =>
+      api()
+        .post('/v1/targets/bulk')
+        .set('Idempotency-Key', 'import-1')
+        .send({ targets: [http('key-a'), http('key-b'), http('key-c')] });
     const first = await send().expect(201);
     const before = await now();
     const again = await send().expect(201);
@@ -101,7 +106,11 @@ describe('creating targets in bulk', () => {
       CREATE FUNCTION fail_crash_item() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN IF NEW.name = 'crash-b' THEN RAISE EXCEPTION 'the disk is gone'; END IF; RETURN NEW; END $$;
       CREATE TRIGGER fail_crash_item BEFORE INSERT ON targets FOR EACH ROW EXECUTE FUNCTION fail_crash_item()`);
-    const send = () => api().post('/v1/targets/bulk').set('Idempotency-Key', 'import-crash').send({ targets: [http('crash-a'), http('crash-b'), http('crash-c')] });
+    const send = () =>
+      api()
+        .post('/v1/targets/bulk')
+        .set('Idempotency-Key', 'import-crash')
+        .send({ targets: [http('crash-a'), http('crash-b'), http('crash-c')] });
     const workflowsBefore = await workflows();
     try {
       await send().expect(500);
@@ -168,12 +177,19 @@ describe('admitting a bulk create', () => {
     const target = (name: string) => ({ name, url: 'http://127.0.0.1:9/', intervalSeconds: 3600 });
     expect((await api.request().post('/v1/targets').send(target('first')).expect(201)).body.name).toBe('first');
     // Nobody polls: the first target's workflow task ages in the backlog past the 1 s allowed.
-    await eventually(async () => {
-      const { stats } = await env.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: TASK_QUEUE }, reportStats: true });
-      expect(Number(stats?.approximateBacklogAge?.seconds ?? 0)).toBeGreaterThanOrEqual(2);
-    }, 30_000, 500);
+    await eventually(
+      async () => {
+        const { stats } = await env.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: TASK_QUEUE }, reportStats: true });
+        expect(Number(stats?.approximateBacklogAge?.seconds ?? 0)).toBeGreaterThanOrEqual(2);
+      },
+      30_000,
+      500,
+    );
 
-    const refused = await api.request().post('/v1/targets/bulk').send({ targets: [target('second'), target('third')] });
+    const refused = await api
+      .request()
+      .post('/v1/targets/bulk')
+      .send({ targets: [target('second'), target('third')] });
     expect(refused.status).toBe(503);
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(refused.body).toMatchObject({ type: 'https://vigil.dev/problems/temporal-busy', status: 503 });

@@ -21,15 +21,17 @@ describe('changing a target through the API', () => {
     return id;
   }
 
-  const resultCount = async (id: string) =>
-    Number((await stack.db.pool.query('SELECT count(*) FROM check_results WHERE target_id = $1', [id])).rows[0].count);
+  const resultCount = async (id: string) => Number((await stack.db.pool.query('SELECT count(*) FROM check_results WHERE target_id = $1', [id])).rows[0].count);
 
   describe('PATCH /v1/targets/:id', () => {
     it('applies a valid change through the workflow and shows it, with a new version', async () => {
       const id = await createTarget();
       const before = await api().get(`/v1/targets/${id}`).expect(200);
       expect(before.headers.etag).toBe('"1"');
-      const res = await api().patch(`/v1/targets/${id}`).send({ name: 'shop (EU)', expectedStatus: [200, '300-399'] }).expect(200);
+      const res = await api()
+        .patch(`/v1/targets/${id}`)
+        .send({ name: 'shop (EU)', expectedStatus: [200, '300-399'] })
+        .expect(200);
       expect(res.body).toMatchObject({ name: 'shop (EU)', expectedStatus: [200, '300-399'], url: `${stack.site.url}/health`, version: 2 });
       expect(res.headers.etag).toBe('"2"');
       expect((await api().get(`/v1/targets/${id}`)).body.name).toBe('shop (EU)');
@@ -62,7 +64,10 @@ describe('changing a target through the API', () => {
     it('changes the kind of probe, replacing the old probe fields', async () => {
       const id = await createTarget();
       const { port } = new URL(stack.site.url);
-      const res = await api().patch(`/v1/targets/${id}`).send({ kind: 'tcp', host: '127.0.0.1', port: Number(port) }).expect(200);
+      const res = await api()
+        .patch(`/v1/targets/${id}`)
+        .send({ kind: 'tcp', host: '127.0.0.1', port: Number(port) })
+        .expect(200);
       expect(res.body).toMatchObject({ kind: 'tcp', host: '127.0.0.1', port: Number(port) });
       expect(res.body).not.toHaveProperty('url');
     });

@@ -111,7 +111,10 @@ describe("a target's history", () => {
     });
 
     it('answers 404 for a target that does not exist, or no longer does', async () => {
-      await api.request().get(`/v1/targets/${newId('tgt')}/results`).expect(404);
+      await api
+        .request()
+        .get(`/v1/targets/${newId('tgt')}/results`)
+        .expect(404);
       await api.request().get('/v1/targets/not-an-id/results').expect(404);
     });
   });
@@ -159,7 +162,11 @@ describe("a target's history", () => {
       // 8 up of 9 judged: the missed slot counts neither way.
       expect(body.uptimePercent).toBe(88.888);
       expect(body.latency).toMatchObject({ count: 8, meanMs: 45, minMs: 10, maxMs: 80 });
-      for (const [p, exact] of [['p50Ms', 40], ['p95Ms', 80], ['p99Ms', 80]] as const) {
+      for (const [p, exact] of [
+        ['p50Ms', 40],
+        ['p95Ms', 80],
+        ['p99Ms', 80],
+      ] as const) {
         expect(Math.abs(body.latency[p] - exact)).toBeLessThanOrEqual(exact * 0.0905 + 0.5);
       }
     });

@@ -1,4 +1,4 @@
-import request from 'supertest';
+import type request from 'supertest';
 import { listTargetsQuery, type TargetFilter } from '../../src/db/target-reads';
 import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema } from '../../src/domain/target';
@@ -23,7 +23,8 @@ describe('listing targets', () => {
 
   /** A target as its workflow would project it, showing `state`. Ids are ULIDs: each one newer than the last. */
   async function addTarget(name: string, opts: { state?: string; kind?: 'http' | 'tcp'; tags?: string[] } = {}): Promise<string> {
-    const id = newId('tgt', (clock += 1000));
+    clock += 1000;
+    const id = newId('tgt', clock);
     const probe = opts.kind === 'tcp' ? { kind: 'tcp', host: 'db.example.com', port: 5432 } : { kind: 'http', url: 'https://example.com' };
     const spec = TargetSpecSchema.parse({ name, intervalSeconds: 60, probe, tags: opts.tags ?? [] });
     await upsertTarget(db.pool, { targetId: id, spec, version: 1, paused: false });

@@ -13,7 +13,10 @@ describe('a target naming an escalation policy', () => {
   const unknown = 'esc_01M8B7Z5CFY505SXTDD14RPC6R';
 
   it('is refused with 422 naming escalationPolicyId when the policy does not exist, and nothing is created', async () => {
-    const res = await api().post('/v1/targets').send({ ...target, escalationPolicyId: unknown }).expect(422);
+    const res = await api()
+      .post('/v1/targets')
+      .send({ ...target, escalationPolicyId: unknown })
+      .expect(422);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body.errors).toEqual([{ field: 'escalationPolicyId', message: `no escalation policy ${unknown}` }]);
     expect((await stack.db.pool.query('SELECT count(*)::int AS n FROM targets')).rows[0].n).toBe(0);

@@ -27,7 +27,8 @@ describe('targets through the API, end to end (real Temporal, real Postgres, a l
   const getTarget = async (id: string) => (await api.request().get(`/v1/targets/${id}`).expect(200)).body;
 
   it('shows a target up while it answers, down once it fails, with exactly one result row per scheduled probe', async () => {
-    const created = await api.request()
+    const created = await api
+      .request()
       .post('/v1/targets')
       .send({ name: 'shop', url: `${site.url}/health`, intervalSeconds: 1, downAfter: 2, upAfter: 1 })
       .expect(201);
@@ -84,11 +85,19 @@ describe('targets through the API, end to end (real Temporal, real Postgres, a l
       ['a tcp target without a port', { name: 'db', kind: 'tcp', host: 'db.example.com', intervalSeconds: 60 }, 'port'],
       ['a tcp port out of range', { name: 'db', kind: 'tcp', host: 'db.example.com', port: 65_536, intervalSeconds: 60 }, 'port'],
       ['a tcp host with a port in it', { name: 'db', kind: 'tcp', host: 'db.example.com:5432', port: 5432, intervalSeconds: 60 }, 'host'],
-      ['a tcp target with an http field', { name: 'db', kind: 'tcp', host: 'db.example.com', port: 5432, url: 'https://example.com', intervalSeconds: 60 }, 'url'],
+      [
+        'a tcp target with an http field',
+        { name: 'db', kind: 'tcp', host: 'db.example.com', port: 5432, url: 'https://example.com', intervalSeconds: 60 },
+        'url',
+      ],
       ['a dns target without a query', { name: 'mx', kind: 'dns', recordType: 'MX', intervalSeconds: 60 }, 'query'],
       ['a dns query that is not a name', { name: 'mx', kind: 'dns', query: 'https://example.com', intervalSeconds: 60 }, 'query'],
       ['a dns record type it cannot check', { name: 'mx', kind: 'dns', query: 'example.com', recordType: 'SRV', intervalSeconds: 60 }, 'recordType'],
-      ['a dns expectation that no record of the type can be', { name: 'mx', kind: 'dns', query: 'example.com', recordType: 'A', expect: 'mail.example.com', intervalSeconds: 60 }, 'expect'],
+      [
+        'a dns expectation that no record of the type can be',
+        { name: 'mx', kind: 'dns', query: 'example.com', recordType: 'A', expect: 'mail.example.com', intervalSeconds: 60 },
+        'expect',
+      ],
       ['a body pattern RE2 cannot match in linear time (a lookahead)', { ...valid, bodyMatches: 'ok(?=!)' }, 'bodyMatches'],
       ['a dns resolver that is not an address', { name: 'mx', kind: 'dns', query: 'example.com', resolver: 'dns.google', intervalSeconds: 60 }, 'resolver'],
     ];
@@ -137,10 +146,7 @@ describe('targets through the API, end to end (real Temporal, real Postgres, a l
   describe('targets of other kinds: tcp and dns', () => {
     it('watches a TCP port, and shows the target in the shape it was written', async () => {
       const port = Number(new URL(site.url).port);
-      const created = await api.request()
-        .post('/v1/targets')
-        .send({ name: 'port', kind: 'tcp', host: '127.0.0.1', port, intervalSeconds: 1 })
-        .expect(201);
+      const created = await api.request().post('/v1/targets').send({ name: 'port', kind: 'tcp', host: '127.0.0.1', port, intervalSeconds: 1 }).expect(201);
       expect(created.body).toMatchObject({ name: 'port', kind: 'tcp', host: '127.0.0.1', port, timeoutMs: 10_000, intervalSeconds: 1 });
       expect(created.body).not.toHaveProperty('url');
       await eventually(async () => expect((await getTarget(created.body.id)).status.state).toBe('up'));
@@ -149,7 +155,8 @@ describe('targets through the API, end to end (real Temporal, real Postgres, a l
     it('watches a DNS record through a configured resolver, its query beside the target name', async () => {
       const dns = await startDnsServer({ 'shop.test': { MX: [{ priority: 10, exchange: 'mx.shop.test' }] } });
       try {
-        const created = await api.request()
+        const created = await api
+          .request()
           .post('/v1/targets')
           .send({ name: 'mail', kind: 'dns', query: 'shop.test', recordType: 'MX', resolver: dns.address, expect: 'mx.shop.test', intervalSeconds: 1 })
           .expect(201);
@@ -161,7 +168,7 @@ describe('targets through the API, end to end (real Temporal, real Postgres, a l
       }
     });
 
-    it('no probe of any kind has a field named like one of the target\'s own, so the flat shape stays unambiguous', async () => {
+    it("no probe of any kind has a field named like one of the target's own, so the flat shape stays unambiguous", async () => {
       const created = await api.request().post('/v1/targets').send({ name: 'fields', url: site.url, intervalSeconds: 3600 }).expect(201);
       const targetFields = Object.keys(created.body).filter((key) => !(key in HttpProbeSchema.shape));
       const probeFields = ProbeSchema.options.flatMap((schema) => Object.keys(schema.shape));

@@ -29,7 +29,12 @@ describe('input that cannot be stored', () => {
       ['a channel name', '/v1/channels', () => ({ kind: 'webhook', name: NUL, url: 'https://hooks.example.com/vigil' }), 'name'],
       ['a status page title', '/v1/status-pages', () => ({ slug: 'acme', title: NUL, targets: [] }), 'title'],
       ['an API key name', '/v1/api-keys', () => ({ name: NUL, role: 'viewer' }), 'name'],
-      ['a string deep in the body', '/v1/targets', () => ({ name: 'api', url: 'http://127.0.0.1:9/', intervalSeconds: 60, headers: { 'x-a': `a${NUL}` } }), 'headers.x-a'],
+      [
+        'a string deep in the body',
+        '/v1/targets',
+        () => ({ name: 'api', url: 'http://127.0.0.1:9/', intervalSeconds: 60, headers: { 'x-a': `a${NUL}` } }),
+        'headers.x-a',
+      ],
       ['a key', '/v1/targets', () => ({ name: 'api', url: 'http://127.0.0.1:9/', intervalSeconds: 60, headers: { [NUL]: 'a' } }), `headers.${NUL}`],
       ['an incident note', '/v1/incidents/inc_tgt_01M8B7Z5CFY505SXTDD14RPC6R_1/notes', () => ({ text: 'n\u0000' }), 'text'],
     ];
@@ -38,7 +43,12 @@ describe('input that cannot be stored', () => {
     });
 
     it('and none of them stored a row or started a workflow', async () => {
-      expect({ targets: await count('targets'), channels: await count('channels'), pages: await count('status_pages'), notes: await count('incident_events') }).toEqual({
+      expect({
+        targets: await count('targets'),
+        channels: await count('channels'),
+        pages: await count('status_pages'),
+        notes: await count('incident_events'),
+      }).toEqual({
         targets: 0,
         channels: 0,
         pages: 0,

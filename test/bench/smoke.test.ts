@@ -18,7 +18,10 @@ describe('the load benchmark harness', () => {
   beforeAll(async () => {
     process.env.TEMPORAL_CLI_PATH = readTestEnv().cli;
     out = path.join(readTestEnv().runDir, 'bench-smoke.json');
-    const opts = parseBenchArgs(['--targets', '20', '--interval', '2', '--duration', '20', '--warmup', '5', '--history-samples', '5', '--out', out], () => undefined);
+    const opts = parseBenchArgs(
+      ['--targets', '20', '--interval', '2', '--duration', '20', '--warmup', '5', '--history-samples', '5', '--out', out],
+      () => undefined,
+    );
     dataDir = opts.dataDir;
     report = await runBench(opts);
   }, 300_000);

@@ -22,9 +22,7 @@ describe('migrate', () => {
   }
 
   it('the template database holds every migration in the repository, recorded as Prisma records them', async () => {
-    const { rows } = await db.pool.query(
-      'SELECT migration_name, checksum, finished_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name',
-    );
+    const { rows } = await db.pool.query('SELECT migration_name, checksum, finished_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name');
     const folders = fs.readdirSync(path.join(__dirname, '..', '..', 'prisma', 'migrations')).filter((f) => /^\d+_/.test(f));
     expect(rows.map((r) => r.migration_name)).toEqual(folders.sort());
     for (const r of rows) {

@@ -26,10 +26,10 @@ describe('check_results day partitions', () => {
     expect(await partitionOf(farFuture)).toBe('check_results_default');
     const created = await ensureCheckResultPartitions(db.pool, 1, farFuture);
     expect(created).toContain(`check_results_${farFuture.toISOString().slice(0, 10).replaceAll('-', '')}`);
-    const { rows } = await db.pool.query(
-      'SELECT tableoid::regclass::text AS part FROM check_results WHERE target_id = $1 AND scheduled_at = $2',
-      ['tgt_P', farFuture],
-    );
+    const { rows } = await db.pool.query('SELECT tableoid::regclass::text AS part FROM check_results WHERE target_id = $1 AND scheduled_at = $2', [
+      'tgt_P',
+      farFuture,
+    ]);
     expect(rows).toEqual([{ part: created.find((p) => p.endsWith(farFuture.toISOString().slice(0, 10).replaceAll('-', ''))) }]);
     expect(await ensureCheckResultPartitions(db.pool, 1, farFuture)).toEqual([]);
   });

@@ -42,7 +42,7 @@ describe('the group-commit ping recorder', () => {
       statements.mockRestore();
     }
     // Stamped as inserted: within a batch, each target's pings keep the order they came in.
-    const { rows } = await db.pool.query("SELECT target_id, kind, source FROM pings ORDER BY received_at, id");
+    const { rows } = await db.pool.query('SELECT target_id, kind, source FROM pings ORDER BY received_at, id');
     expect(rows).toEqual([
       { target_id: 'tgt_PINGS1', kind: 'start', source: '10.0.0.1' },
       { target_id: 'tgt_PINGS1', kind: 'success', source: '10.0.0.1' },

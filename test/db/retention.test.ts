@@ -74,13 +74,15 @@ describe('retention', () => {
 
     expect(await activities.deleteExpiredRollups()).toEqual({ hourly: 1, daily: 1 });
     const kept = async (table: string) =>
-      (await db.pool.query<{ starts_at: Date }>(`SELECT starts_at FROM ${table} WHERE target_id = 'tgt_RETAIN' ORDER BY 1`, [])).rows.map((r) => r.starts_at.getTime());
+      (await db.pool.query<{ starts_at: Date }>(`SELECT starts_at FROM ${table} WHERE target_id = 'tgt_RETAIN' ORDER BY 1`, [])).rows.map((r) =>
+        r.starts_at.getTime(),
+      );
     expect(await kept('check_rollups_hourly')).toEqual(hours.slice(1));
     expect(await kept('check_rollups_daily')).toEqual(days.slice(1));
     expect(await activities.deleteExpiredRollups()).toEqual({ hourly: 0, daily: 0 });
   });
 
-  it('deletes pings older than the results\' retention but keeps each target\'s latest of each kind, and every ping of a deleted target', async () => {
+  it("deletes pings older than the results' retention but keeps each target's latest of each kind, and every ping of a deleted target", async () => {
     await db.pool.query(`INSERT INTO targets (id, name, kind, interval_seconds, spec) VALUES ('tgt_PINGS', 'nightly backup', 'heartbeat', 86400, '{}')`);
     const ping = (target: string, kind: string, daysAgo: number) =>
       db.pool.query('INSERT INTO pings (target_id, kind, received_at) VALUES ($1, $2, $3)', [target, kind, new Date(Date.now() - daysAgo * DAY)]);
@@ -88,9 +90,11 @@ describe('retention', () => {
     for (const d of [45, 40]) await ping('tgt_PINGS', 'fail', d);
     for (const d of [45, 40]) await ping('tgt_GONE', 'success', d);
     const left = async () =>
-      (await db.pool.query<{ target_id: string; kind: string; days: number }>(
-        `SELECT target_id, kind, round(extract(epoch FROM now() - received_at) / 86400)::int AS days FROM pings ORDER BY 1, 2, 3`,
-      )).rows.map((r) => `${r.target_id} ${r.kind} ${r.days}`);
+      (
+        await db.pool.query<{ target_id: string; kind: string; days: number }>(
+          `SELECT target_id, kind, round(extract(epoch FROM now() - received_at) / 86400)::int AS days FROM pings ORDER BY 1, 2, 3`,
+        )
+      ).rows.map((r) => `${r.target_id} ${r.kind} ${r.days}`);
 
     expect(await activities.deleteExpiredPings()).toBe(6);
     // The old fail ping is the latest of its kind: it says when the job last failed.

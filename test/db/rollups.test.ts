@@ -139,9 +139,16 @@ describe('rollups kept by the result writer', () => {
 
     beforeAll(async () => {
       for (const id of targets) await addTarget(id);
-      const shuffled = (copy: CheckResultRow[]) => copy.map((r) => [random(), r] as const).sort((a, b) => a[0] - b[0]).map(([, r]) => r);
+      const shuffled = (copy: CheckResultRow[]) =>
+        copy
+          .map((r) => [random(), r] as const)
+          .sort((a, b) => a[0] - b[0])
+          .map(([, r]) => r);
       // Small batches, so that the two writers' statements interleave and often hold several rows of one target.
-      const writers = [new CheckResultWriter(db.pool, { maxBatch: 37, maxInFlight: 3, lingerMs: 0 }), new CheckResultWriter(db.pool, { maxBatch: 53, maxInFlight: 3, lingerMs: 0 })];
+      const writers = [
+        new CheckResultWriter(db.pool, { maxBatch: 37, maxInFlight: 3, lingerMs: 0 }),
+        new CheckResultWriter(db.pool, { maxBatch: 53, maxInFlight: 3, lingerMs: 0 }),
+      ];
       const inputs = writers.flatMap((w) => shuffled([...rows, ...rows.slice(0, 300)]).map((r) => [w, r] as const));
       const results = await Promise.all(inputs.map(([w, r]) => w.write(r)));
       const recorded = results.flatMap((res, k) => (res.status === 'recorded' ? [inputs[k]![1]] : []));
@@ -199,11 +206,18 @@ describe('rollups kept by the result writer', () => {
       const judged = mine.length - count('missed');
       expect(uptimePercent(totals)).toBe(Math.floor(((judged - count('down')) * 100_000) / judged) / 1000);
 
-      const latencies = mine.filter((r) => r.outcome === 'up' || r.outcome === 'degraded').map((r) => r.latencyMs!).sort((a, b) => a - b);
+      const latencies = mine
+        .filter((r) => r.outcome === 'up' || r.outcome === 'degraded')
+        .map((r) => r.latencyMs!)
+        .sort((a, b) => a - b);
       const exact = (p: number) => latencies[Math.ceil((p / 100) * latencies.length) - 1]!;
       const stats = latencyStats(totals.latency);
       expect(stats).toMatchObject({ count: latencies.length, minMs: latencies[0], maxMs: latencies.at(-1) });
-      for (const [p, estimate] of [[50, stats.p50Ms], [95, stats.p95Ms], [99, stats.p99Ms]] as const) {
+      for (const [p, estimate] of [
+        [50, stats.p50Ms],
+        [95, stats.p95Ms],
+        [99, stats.p99Ms],
+      ] as const) {
         expect(Math.abs(estimate! - exact(p))).toBeLessThanOrEqual(exact(p) * PERCENTILE_RELATIVE_ERROR + 0.5);
       }
     });

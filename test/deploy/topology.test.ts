@@ -60,9 +60,7 @@ describe('the production-like stack and docker-compose.yml', () => {
   it('start each service after the same services, jobs having finished', () => {
     for (const service of topology) {
       const composed = compose.services[service.name]!.depends_on ?? {};
-      expect(`${service.name} after ${[...service.dependsOn].sort().join(',')}`).toBe(
-        `${service.name} after ${Object.keys(composed).sort().join(',')}`,
-      );
+      expect(`${service.name} after ${[...service.dependsOn].sort().join(',')}`).toBe(`${service.name} after ${Object.keys(composed).sort().join(',')}`);
       for (const dependency of service.dependsOn) {
         const expected = stackService(dependency).kind === 'job' ? 'service_completed_successfully' : /^service_(healthy|started)$/;
         expect(composed[dependency]!.condition).toMatch(expected);

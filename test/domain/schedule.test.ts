@@ -1,4 +1,13 @@
-import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, TEN_MINUTE_WINDOW_MS, nextSlot, phaseMs, slotsPerWindow, windowFrom, MAX_SLOTS_PER_WINDOW } from '../../src/domain/schedule';
+import {
+  FIRST_PROBE_WINDOW_MS,
+  PROBE_WINDOW_MS,
+  TEN_MINUTE_WINDOW_MS,
+  nextSlot,
+  phaseMs,
+  slotsPerWindow,
+  windowFrom,
+  MAX_SLOTS_PER_WINDOW,
+} from '../../src/domain/schedule';
 
 describe('probe schedule', () => {
   it('puts every slot of a target on one grid: phase + k * interval', () => {

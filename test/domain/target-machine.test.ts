@@ -47,7 +47,11 @@ describe('when a target is due', () => {
 
 describe('what a result changes', () => {
   it('changes nothing for a missed slot', () => {
-    expect(afterResult(fresh, http(), { outcome: 'missed', scheduledAt: SLOT }, SLOT)).toEqual({ judgement: fresh.judgement, flap: fresh.flap, flappingChanged: false });
+    expect(afterResult(fresh, http(), { outcome: 'missed', scheduledAt: SLOT }, SLOT)).toEqual({
+      judgement: fresh.judgement,
+      flap: fresh.flap,
+      flappingChanged: false,
+    });
   });
 
   it('counts a failure below the threshold without showing anything new', () => {
@@ -106,8 +110,12 @@ describe('planning the next probes', () => {
   });
 
   it('keeps the two- and ten-minute windows of runs recorded before the patches that lengthened them', () => {
-    expect(planProbes(ID, http(), { next: SLOT, flap: initialFlapState() }, undefined, T0, FIRST_PROBE_WINDOW_MS).slots).toHaveLength(FIRST_PROBE_WINDOW_MS / (20 * S));
-    expect(planProbes(ID, http(), { next: SLOT, flap: initialFlapState() }, undefined, T0, TEN_MINUTE_WINDOW_MS).slots).toHaveLength(TEN_MINUTE_WINDOW_MS / (20 * S));
+    expect(planProbes(ID, http(), { next: SLOT, flap: initialFlapState() }, undefined, T0, FIRST_PROBE_WINDOW_MS).slots).toHaveLength(
+      FIRST_PROBE_WINDOW_MS / (20 * S),
+    );
+    expect(planProbes(ID, http(), { next: SLOT, flap: initialFlapState() }, undefined, T0, TEN_MINUTE_WINDOW_MS).slots).toHaveLength(
+      TEN_MINUTE_WINDOW_MS / (20 * S),
+    );
   });
 
   it('ends a window before a maintenance boundary, and before flapping would settle', () => {

@@ -41,7 +41,13 @@ describe('kill -9 of the API during a create, and a retry with the same Idempote
 
   const url = (path: string) => `http://127.0.0.1:${port}${path}`;
   const startApi = async () => {
-    api = startVigilProcess('api', { DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, VIGIL_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY, API_PORT: String(port), VIGIL_MIN_INTERVAL_SECONDS: '1' });
+    api = startVigilProcess('api', {
+      DATABASE_URL: db.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      VIGIL_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
+      API_PORT: String(port),
+      VIGIL_MIN_INTERVAL_SECONDS: '1',
+    });
     await api.waitFor(/api listening/, 120_000);
   };
   const targetWorkflows = () => temporal.client.workflow.count(`WorkflowType = 'targetWorkflow'`).then((c) => c.count);
@@ -65,7 +71,12 @@ describe('kill -9 of the API during a create, and a retry with the same Idempote
     await client.connect();
     await client.query('BEGIN');
     await client.query(`LOCK TABLE ${table} IN ${mode} MODE`);
-    return { release: async () => void (await client.query('ROLLBACK'), await client.end()) };
+    return {
+      release: async () => {
+        await client.query('ROLLBACK');
+        await client.end();
+      },
+    };
   }
   const waitingOnLocks = async () => Number((await db.pool.query('SELECT count(*) FROM pg_locks WHERE NOT granted')).rows[0].count);
 
@@ -81,7 +92,10 @@ describe('kill -9 of the API during a create, and a retry with the same Idempote
     await startApi();
     const before = await targetWorkflows();
     const held = await lock('targets', 'SHARE ROW EXCLUSIVE');
-    const first = create('after-start', 'key-after-start').then((r) => `answered ${r.status}`, () => 'no answer');
+    const first = create('after-start', 'key-after-start').then(
+      (r) => `answered ${r.status}`,
+      () => 'no answer',
+    );
     // The workflow is started; the API now waits for the lock to write the target's row.
     await eventually(async () => expect(await targetWorkflows()).toBe(before + 1), 60_000, 100);
     await eventually(async () => expect(await waitingOnLocks()).toBeGreaterThan(0), 10_000, 50);
@@ -104,7 +118,10 @@ describe('kill -9 of the API during a create, and a retry with the same Idempote
     await startApi();
     const before = await targetWorkflows();
     const held = await lock('api_keys', 'ACCESS EXCLUSIVE');
-    const first = create('before-anything', 'key-before-anything').then((r) => `answered ${r.status}`, () => 'no answer');
+    const first = create('before-anything', 'key-before-anything').then(
+      (r) => `answered ${r.status}`,
+      () => 'no answer',
+    );
     await eventually(async () => expect(await waitingOnLocks()).toBeGreaterThan(0), 10_000, 50);
     await api!.kill();
     expect(await first).toBe('no answer');

@@ -78,13 +78,21 @@ describe('PostgreSQL down for 30 s under load', () => {
 
   it('answers 503 meanwhile, then recovers by itself with nothing lost and every projection caught up', async () => {
     for (let i = 0; i < TARGETS; i++) {
-      const res = await call(`${apiUrl}/v1/targets`, { method: 'POST', key: ADMIN_KEY, body: { name: `load-${i}`, url: `${site.url}/${i}`, intervalSeconds: 1 } });
+      const res = await call(`${apiUrl}/v1/targets`, {
+        method: 'POST',
+        key: ADMIN_KEY,
+        body: { name: `load-${i}`, url: `${site.url}/${i}`, intervalSeconds: 1 },
+      });
       expect(res.status).toBe(201);
       targets.push(String(res.body!.id));
     }
-    await eventually(async () => {
-      for (const id of targets) expect((await slotRows(pool, id)).length).toBeGreaterThanOrEqual(3);
-    }, 120_000, 500);
+    await eventually(
+      async () => {
+        for (const id of targets) expect((await slotRows(pool, id)).length).toBeGreaterThanOrEqual(3);
+      },
+      120_000,
+      500,
+    );
 
     // API traffic all along: reads, a create, readiness. Bounded: it stops with the test's phases.
     const answers: Answer[] = [];
@@ -94,7 +102,17 @@ describe('PostgreSQL down for 30 s under load', () => {
         const probes: [string, () => ReturnType<typeof call>][] = [
           ['read', () => call(`${apiUrl}/v1/targets/${targets[n % TARGETS]}`, { key: ADMIN_KEY, timeoutMs: 15_000 })],
           ['list', () => call(`${apiUrl}/v1/targets?limit=5`, { key: ADMIN_KEY, timeoutMs: 15_000 })],
-          [`create ${n}`, () => call(`${apiUrl}/v1/targets`, { method: 'POST', key: ADMIN_KEY, headers: { 'Idempotency-Key': `outage-${n}` }, body: { name: `during-${n}`, url: site.url, intervalSeconds: 1 }, timeoutMs: 15_000 })],
+          [
+            `create ${n}`,
+            () =>
+              call(`${apiUrl}/v1/targets`, {
+                method: 'POST',
+                key: ADMIN_KEY,
+                headers: { 'Idempotency-Key': `outage-${n}` },
+                body: { name: `during-${n}`, url: site.url, intervalSeconds: 1 },
+                timeoutMs: 15_000,
+              }),
+          ],
           ['readyz', () => call(`${apiUrl}/readyz`, { timeoutMs: 15_000 })],
         ];
         const [what, send] = probes[n % probes.length]!;
@@ -109,27 +127,38 @@ describe('PostgreSQL down for 30 s under load', () => {
     await postgresStop(pgOptions.dataDir);
     // Halfway through, the probe windows are failing and being retried by Temporal.
     await new Promise((r) => setTimeout(r, OUTAGE_MS / 2));
-    const retrying = await Promise.all(targets.map(async (id) => (await temporal.client.workflow.getHandle(targetWorkflowId(id)).describe()).raw.pendingActivities?.[0]));
+    const retrying = await Promise.all(
+      targets.map(async (id) => (await temporal.client.workflow.getHandle(targetWorkflowId(id)).describe()).raw.pendingActivities?.[0]),
+    );
     await new Promise((r) => setTimeout(r, Math.max(0, stoppedAt + OUTAGE_MS - Date.now())));
     const duringOutage = answers.filter((a) => a.at > stoppedAt + 1_000);
     pg = await startLocalPostgres(pgOptions);
     const restartedAt = Date.now();
 
     // The API recovers by itself.
-    await eventually(async () => {
-      expect((await call(`${apiUrl}/v1/targets?limit=1`, { key: ADMIN_KEY })).status).toBe(200);
-      expect((await call(`${apiUrl}/readyz`)).status).toBe(200);
-    }, 60_000, 250);
+    await eventually(
+      async () => {
+        expect((await call(`${apiUrl}/v1/targets?limit=1`, { key: ADMIN_KEY })).status).toBe(200);
+        expect((await call(`${apiUrl}/readyz`)).status).toBe(200);
+      },
+      60_000,
+      250,
+    );
     const apiRecoveredMs = Date.now() - restartedAt;
     // Every target is probed and recorded again, and its status row has caught up.
-    await eventually(async () => {
-      for (const id of targets) expect(`${id} ${(await slotRows(pool, id)).some((r) => r.outcome === 'up' && r.ms > restartedAt + INTERVAL_MS)}`).toBe(`${id} true`);
-      const { rows } = await pool.query<{ behind: number }>(
-        `SELECT extract(epoch FROM now() - min(last_scheduled_at))::float8 AS behind FROM target_status WHERE target_id = ANY($1)`,
-        [targets],
-      );
-      expect(rows[0]!.behind).toBeLessThan(10);
-    }, 120_000, 1_000);
+    await eventually(
+      async () => {
+        for (const id of targets)
+          expect(`${id} ${(await slotRows(pool, id)).some((r) => r.outcome === 'up' && r.ms > restartedAt + INTERVAL_MS)}`).toBe(`${id} true`);
+        const { rows } = await pool.query<{ behind: number }>(
+          `SELECT extract(epoch FROM now() - min(last_scheduled_at))::float8 AS behind FROM target_status WHERE target_id = ANY($1)`,
+          [targets],
+        );
+        expect(rows[0]!.behind).toBeLessThan(10);
+      },
+      120_000,
+      1_000,
+    );
     const caughtUpMs = Date.now() - restartedAt;
     traffic = false;
     await load;

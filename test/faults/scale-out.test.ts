@@ -28,7 +28,13 @@ describe('two workers and two API instances on the same data', () => {
 
   beforeAll(async () => {
     [db, temporal, site] = await Promise.all([createTestDatabase(), startLocalTemporal(), startFakeTarget()]);
-    const common = { DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, VIGIL_PROBE_ALLOW_CIDRS: '127.0.0.0/8', VIGIL_MIN_INTERVAL_SECONDS: '1', VIGIL_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY };
+    const common = {
+      DATABASE_URL: db.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      VIGIL_PROBE_ALLOW_CIDRS: '127.0.0.0/8',
+      VIGIL_MIN_INTERVAL_SECONDS: '1',
+      VIGIL_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
+    };
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
       apis.push({ url: `http://127.0.0.1:${port}`, process: startVigilProcess('api', { ...common, API_PORT: String(port) }) });
@@ -64,7 +70,13 @@ describe('two workers and two API instances on the same data', () => {
     // Creates through both APIs at once (each with its key, so a retried one cannot create a second target).
     const created = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        untilAnswered(() => via(i, '/v1/targets', { method: 'POST', headers: { 'Idempotency-Key': `create-${i}` }, body: { name: `t${i}`, url: `${site.url}/${i}`, intervalSeconds: 1 } })),
+        untilAnswered(() =>
+          via(i, '/v1/targets', {
+            method: 'POST',
+            headers: { 'Idempotency-Key': `create-${i}` },
+            body: { name: `t${i}`, url: `${site.url}/${i}`, intervalSeconds: 1 },
+          }),
+        ),
       ),
     );
     expect(created.map((c) => c.status)).toEqual(new Array(12).fill(201));
@@ -73,7 +85,12 @@ describe('two workers and two API instances on the same data', () => {
     // The same Idempotency-Key to both APIs at the same moment: one runs, the other is told the key is in use (or
     // to come back); once both are answered they hold the same target, one of them as a replay.
     for (let k = 0; k < 6; k++) {
-      const send = (i: number) => via(i, '/v1/targets', { method: 'POST', headers: { 'Idempotency-Key': `both-${k}` }, body: { name: `same-${k}`, url: `${site.url}/same/${k}`, intervalSeconds: 1 } });
+      const send = (i: number) =>
+        via(i, '/v1/targets', {
+          method: 'POST',
+          headers: { 'Idempotency-Key': `both-${k}` },
+          body: { name: `same-${k}`, url: `${site.url}/same/${k}`, intervalSeconds: 1 },
+        });
       const answers = await Promise.all([send(0), send(1)]);
       for (const a of answers) expect([201, 409, 503]).toContain(a.status);
       const final = await Promise.all(answers.map((a, i) => (a.status === 201 ? a : untilAnswered(() => send(i)))));
@@ -82,7 +99,9 @@ describe('two workers and two API instances on the same data', () => {
       expect(final.filter((a) => a.headers.get('idempotent-replayed') === 'true')).toHaveLength(1);
       targets.push(String(final[0]!.body!.id));
     }
-    const { rows: same } = await db.pool.query<{ name: string; n: number }>(`SELECT name, count(*)::int AS n FROM targets WHERE name LIKE 'same-%' GROUP BY 1 ORDER BY 1`);
+    const { rows: same } = await db.pool.query<{ name: string; n: number }>(
+      `SELECT name, count(*)::int AS n FROM targets WHERE name LIKE 'same-%' GROUP BY 1 ORDER BY 1`,
+    );
     expect(same).toEqual(Array.from({ length: 6 }, (_, k) => ({ name: `same-${k}`, n: 1 })));
 
     // Competing changes of one target at the version both read: exactly one is applied (version 2, not 3), and a
@@ -90,14 +109,19 @@ describe('two workers and two API instances on the same data', () => {
     const contested = targets[0]!;
     const patches = await Promise.all(
       [0, 1].map((i) =>
-        untilAnswered(() => via(i, `/v1/targets/${contested}`, { method: 'PATCH', headers: { 'If-Match': '"1"' }, body: { name: `renamed by api ${i}` } }), false),
+        untilAnswered(
+          () => via(i, `/v1/targets/${contested}`, { method: 'PATCH', headers: { 'If-Match': '"1"' }, body: { name: `renamed by api ${i}` } }),
+          false,
+        ),
       ),
     );
     const { rows: stored } = await db.pool.query<{ name: string; config_version: number; spec: { name: string } }>(
       'SELECT name, config_version, spec FROM targets WHERE id = $1',
       [contested],
     );
-    expect(stored).toEqual([{ name: expect.stringMatching(/^renamed by api [01]$/), config_version: 2, spec: expect.objectContaining({ name: stored[0]?.name }) }]);
+    expect(stored).toEqual([
+      { name: expect.stringMatching(/^renamed by api [01]$/), config_version: 2, spec: expect.objectContaining({ name: stored[0]?.name }) },
+    ]);
     const winners = patches.filter((p) => p.status === 200);
     expect(winners.map((w) => w.body!.name)).toEqual(winners.length ? [stored[0]!.name] : []);
     expect(patches.filter((p) => p.status !== 200).map((p) => p.status)).toEqual(new Array(2 - winners.length).fill(409));
@@ -109,20 +133,28 @@ describe('two workers and two API instances on the same data', () => {
     // Both workers take part: probe windows are held by each.
     const identities = workers.map((w) => `${w.child.pid}@${os.hostname()}`);
     const holders = new Set<string>();
-    await eventually(async () => {
-      for (const id of targets) {
-        const { raw } = await temporal.client.workflow.getHandle(targetWorkflowId(id)).describe();
-        const holder = raw.pendingActivities?.[0]?.lastWorkerIdentity;
-        if (holder) holders.add(holder);
-      }
-      expect([...holders].sort()).toEqual([...identities].sort());
-    }, 120_000, 1_000);
+    await eventually(
+      async () => {
+        for (const id of targets) {
+          const { raw } = await temporal.client.workflow.getHandle(targetWorkflowId(id)).describe();
+          const holder = raw.pendingActivities?.[0]?.lastWorkerIdentity;
+          if (holder) holders.add(holder);
+        }
+        expect([...holders].sort()).toEqual([...identities].sort());
+      },
+      120_000,
+      1_000,
+    );
 
     // Let both run a while, then read everything back.
     const since = Date.now();
-    await eventually(async () => {
-      for (const id of targets) expect((await slotRows(db.pool, id)).filter((r) => r.ms > since + 5 * INTERVAL_MS).length).toBeGreaterThan(0);
-    }, 120_000, 1_000);
+    await eventually(
+      async () => {
+        for (const id of targets) expect((await slotRows(db.pool, id)).filter((r) => r.ms > since + 5 * INTERVAL_MS).length).toBeGreaterThan(0);
+      },
+      120_000,
+      1_000,
+    );
 
     expect(await slotGridViolations(db.pool, targets, INTERVAL_MS)).toEqual([]);
     expect(await projectionViolations(db.pool, targets)).toEqual([]);

@@ -80,9 +80,14 @@ describe('a restart of the Temporal dev server', () => {
 
   /** Every target is probed again after `since`, and its rows are whole. */
   async function carriesOn(since: number) {
-    await eventually(async () => {
-      for (const id of targets) expect(`${id} ${(await slotRows(db.pool, id)).some((r) => r.outcome === 'up' && r.ms > since + INTERVAL_MS)}`).toBe(`${id} true`);
-    }, 120_000, 500);
+    await eventually(
+      async () => {
+        for (const id of targets)
+          expect(`${id} ${(await slotRows(db.pool, id)).some((r) => r.outcome === 'up' && r.ms > since + INTERVAL_MS)}`).toBe(`${id} true`);
+      },
+      120_000,
+      500,
+    );
     for (const id of [...targets, incidentId]) {
       const workflowId = id.startsWith('inc_') ? incidentWorkflowId(id) : targetWorkflowId(id);
       expect(`${workflowId} ${(await client.workflow.getHandle(workflowId).describe()).status.name}`).toBe(`${workflowId} RUNNING`);
@@ -96,15 +101,23 @@ describe('a restart of the Temporal dev server', () => {
     for (const name of ['a', 'b', 'c']) targets.push(String((await post('/v1/targets', { name, url: `${site.url}/${name}`, intervalSeconds: 1 })).body!.id));
     const failing = await post('/v1/targets', { name: 'failing', url: down.url, intervalSeconds: 1, downAfter: 1, escalationPolicyId: policy.body!.id });
     expect(failing.status).toBe(201);
-    incidentId = await eventually(async () => {
-      const { rows } = await db.pool.query<{ id: string }>(`SELECT id FROM incidents WHERE state = 'triggered'`);
-      expect(rows).toHaveLength(1);
-      return rows[0]!.id;
-    }, 60_000, 250);
+    incidentId = await eventually(
+      async () => {
+        const { rows } = await db.pool.query<{ id: string }>(`SELECT id FROM incidents WHERE state = 'triggered'`);
+        expect(rows).toHaveLength(1);
+        return rows[0]!.id;
+      },
+      60_000,
+      250,
+    );
     await eventually(() => expect(receiver.accepted('/hook')).toHaveLength(1), 60_000, 250);
-    await eventually(async () => {
-      for (const id of targets) expect((await slotRows(db.pool, id)).length).toBeGreaterThanOrEqual(3);
-    }, 60_000, 250);
+    await eventually(
+      async () => {
+        for (const id of targets) expect((await slotRows(db.pool, id)).length).toBeGreaterThanOrEqual(3);
+      },
+      60_000,
+      250,
+    );
 
     const restarted = await restart('SIGTERM');
     await carriesOn(restarted);

@@ -50,17 +50,35 @@ describe('kill -9 of the worker in the middle of a notification', () => {
   it('delivers each escalation step exactly once (by Idempotency-Key) across two kills', async () => {
     receiver.behave('/level-1', 'hang');
     const [l1, l2] = [
-      await api.request().post('/v1/channels').send({ kind: 'webhook', name: 'level 1', url: `${receiver.url}/level-1` }).expect(201),
-      await api.request().post('/v1/channels').send({ kind: 'webhook', name: 'level 2', url: `${receiver.url}/level-2` }).expect(201),
+      await api
+        .request()
+        .post('/v1/channels')
+        .send({ kind: 'webhook', name: 'level 1', url: `${receiver.url}/level-1` })
+        .expect(201),
+      await api
+        .request()
+        .post('/v1/channels')
+        .send({ kind: 'webhook', name: 'level 2', url: `${receiver.url}/level-2` })
+        .expect(201),
     ];
     const policy = await api
       .request()
       .post('/v1/escalation-policies')
-      .send({ name: 'on-call', levels: [{ timeoutSeconds: LEVEL_TIMEOUT_S, channelIds: [l1.body.id] }, { timeoutSeconds: LEVEL_TIMEOUT_S, channelIds: [l2.body.id] }] })
+      .send({
+        name: 'on-call',
+        levels: [
+          { timeoutSeconds: LEVEL_TIMEOUT_S, channelIds: [l1.body.id] },
+          { timeoutSeconds: LEVEL_TIMEOUT_S, channelIds: [l2.body.id] },
+        ],
+      })
       .expect(201);
 
     let worker = await startWorker();
-    await api.request().post('/v1/targets').send({ name: 'down', url: site.url, intervalSeconds: 2, downAfter: 1, escalationPolicyId: policy.body.id }).expect(201);
+    await api
+      .request()
+      .post('/v1/targets')
+      .send({ name: 'down', url: site.url, intervalSeconds: 2, downAfter: 1, escalationPolicyId: policy.body.id })
+      .expect(201);
 
     // First kill: the level-1 webhook is open, its outcome unknown to anyone.
     await eventually(() => expect(requestsTo('/level-1')).toHaveLength(1), 120_000, 100);
@@ -76,20 +94,28 @@ describe('kill -9 of the worker in the middle of a notification', () => {
     await startWorker();
 
     // The policy runs out (level 2's timeout passes with nobody acknowledging): the incident is exhausted.
-    const incident = await eventually(async () => {
-      const { rows } = await db.pool.query<{ id: string; state: string }>(`SELECT id, state FROM incidents`);
-      expect(rows).toEqual([{ id: expect.any(String), state: 'exhausted' }]);
-      return rows[0]!;
-    }, (LEVEL_TIMEOUT_S * 1000) + ATTEMPT_LOST_MS + 60_000, 500);
+    const incident = await eventually(
+      async () => {
+        const { rows } = await db.pool.query<{ id: string; state: string }>(`SELECT id, state FROM incidents`);
+        expect(rows).toEqual([{ id: expect.any(String), state: 'exhausted' }]);
+        return rows[0]!;
+      },
+      LEVEL_TIMEOUT_S * 1000 + ATTEMPT_LOST_MS + 60_000,
+      500,
+    );
     // Every delivery has settled.
-    const deliveries = await eventually(async () => {
-      const { rows } = await db.pool.query<{ id: string; channel_id: string; kind: string; status: string; attempts: number }>(
-        `SELECT id, channel_id, kind, status, attempts FROM notification_deliveries WHERE incident_id = $1 ORDER BY created_at`,
-        [incident.id],
-      );
-      expect(rows.map((r) => r.status)).toEqual(['delivered', 'delivered']);
-      return rows;
-    }, ATTEMPT_LOST_MS, 500);
+    const deliveries = await eventually(
+      async () => {
+        const { rows } = await db.pool.query<{ id: string; channel_id: string; kind: string; status: string; attempts: number }>(
+          `SELECT id, channel_id, kind, status, attempts FROM notification_deliveries WHERE incident_id = $1 ORDER BY created_at`,
+          [incident.id],
+        );
+        expect(rows.map((r) => r.status)).toEqual(['delivered', 'delivered']);
+        return rows;
+      },
+      ATTEMPT_LOST_MS,
+      500,
+    );
 
     // One delivery row per escalation step ...
     expect(deliveries.map((d) => [d.channel_id, d.kind])).toEqual([
@@ -98,13 +124,21 @@ describe('kill -9 of the worker in the middle of a notification', () => {
     ]);
     expect(deliveries[0]!.attempts).toBeGreaterThanOrEqual(2);
     // ... and one notification each as the receiver sees it: every request to a level carried that step's key.
-    for (const [path, delivery] of [['/level-1', deliveries[0]!], ['/level-2', deliveries[1]!]] as const) {
+    for (const [path, delivery] of [
+      ['/level-1', deliveries[0]!],
+      ['/level-2', deliveries[1]!],
+    ] as const) {
       expect(receiver.accepted(path).map((a) => a.key)).toEqual([delivery.id]);
       expect(new Set(requestsTo(path).map((r) => r.headers['idempotency-key']))).toEqual(new Set([delivery.id]));
     }
     expect(requestsTo('/level-1').length).toBeGreaterThanOrEqual(2);
     expect(await duplicateViolations(db.pool)).toEqual([]);
     // For docs/reliability.md: what this run saw.
-    console.log(JSON.stringify({ requests: { level1: requestsTo('/level-1').length, level2: requestsTo('/level-2').length }, attempts: deliveries.map((d) => d.attempts) }));
+    console.log(
+      JSON.stringify({
+        requests: { level1: requestsTo('/level-1').length, level2: requestsTo('/level-2').length },
+        attempts: deliveries.map((d) => d.attempts),
+      }),
+    );
   }, 900_000);
 });

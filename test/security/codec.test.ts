@@ -119,9 +119,21 @@ describe('the codec endpoint (/v1/codec, the Temporal remote codec protocol)', (
   it('names a payload it cannot decrypt (altered, or under an unknown key) with a 422, and passes plain ones through', async () => {
     const plain = json(defaultPayloadConverter.toPayload('plain'));
     const foreign = json((await new EncryptionCodec(parseCodecKeys(`elsewhere:${key(9)}`)).encode([defaultPayloadConverter.toPayload('x')]))[0]!);
-    const res = await api.request().post('/v1/codec/decode').send({ payloads: [plain, foreign] }).expect(422);
+    const res = await api
+      .request()
+      .post('/v1/codec/decode')
+      .send({ payloads: [plain, foreign] })
+      .expect(422);
     expect(res.body.errors).toEqual([{ field: 'payloads.1', message: expect.stringContaining('key "elsewhere"') }]);
-    expect((await api.request().post('/v1/codec/decode').send({ payloads: [plain] }).expect(200)).body).toEqual({ payloads: [plain] });
+    expect(
+      (
+        await api
+          .request()
+          .post('/v1/codec/decode')
+          .send({ payloads: [plain] })
+          .expect(200)
+      ).body,
+    ).toEqual({ payloads: [plain] });
   });
 
   it('refuses malformed bodies as problems, and bodies over 4 MB', async () => {
@@ -150,7 +162,11 @@ describe('the codec endpoint (/v1/codec, the Temporal remote codec protocol)', (
   it('reads base64 as protobuf JSON allows it: standard or URL-safe, padded or not', async () => {
     const bytes = Buffer.from([0xfb, 0xff, 0xfe, 0x41]);
     for (const data of [bytes.toString('base64'), bytes.toString('base64url'), bytes.toString('base64').replace(/=+$/, '')]) {
-      const res = await api.request().post('/v1/codec/decode').send({ payloads: [{ data }] }).expect(200);
+      const res = await api
+        .request()
+        .post('/v1/codec/decode')
+        .send({ payloads: [{ data }] })
+        .expect(200);
       expect(res.body).toEqual({ payloads: [{ data: bytes.toString('base64') }] });
     }
   });

@@ -32,7 +32,15 @@ describe('the logger redacts what may carry secrets', () => {
     log.info({ spec: { name: 'shop', probe: { kind: 'http', url: 'https://shop.example', headers: { 'x-api-key': 's3cret-4' } } } }, 'a spec');
     log.info({ channel: { config: { url: 'https://hooks.slack.com/services/s3cret-5', signingSecret: 'x' }, secret: 's3cret-6' } }, 'a channel');
     log.info({ mail: { smtpUrl: 'smtp://u:s3cret-7@relay' }, password: 's3cret-8' }, 'settings');
-    log.error({ err: Object.assign(new Error('null value in column "config"'), { code: '23502', detail: 'Failing row contains (chn_1, hook, {"signingSecret": "s3cret-9"})' }) }, 'db');
+    log.error(
+      {
+        err: Object.assign(new Error('null value in column "config"'), {
+          code: '23502',
+          detail: 'Failing row contains (chn_1, hook, {"signingSecret": "s3cret-9"})',
+        }),
+      },
+      'db',
+    );
     log.error({ url: '/v1/ping/s3cret-10/fail?x=1', method: 'POST' }, 'unhandled error');
     const text = out.text();
     expect(text).not.toMatch(/s3cret/);
@@ -51,7 +59,14 @@ describe('the logger redacts what may carry secrets', () => {
  * login): whatever they log about it, no secret is in it.
  */
 describe('the API and worker processes log no secrets', () => {
-  const SECRETS = ['probe-auth-secret-71', 'probe-key-secret-72', 'url-token-secret-73', 'slack-path-secret-74', 'smtp-password-secret-75', `whsec_${Buffer.from('webhook-signing-secret-0076-xyz').toString('base64')}`];
+  const SECRETS = [
+    'probe-auth-secret-71',
+    'probe-key-secret-72',
+    'url-token-secret-73',
+    'slack-path-secret-74',
+    'smtp-password-secret-75',
+    `whsec_${Buffer.from('webhook-signing-secret-0076-xyz').toString('base64')}`,
+  ];
   const ADMIN_KEY = 'logs-test-admin-key-0123456789abcdefghij';
   let db: TestDatabase;
   let temporal: TestWorkflowEnvironment;
@@ -115,7 +130,10 @@ describe('the API and worker processes log no secrets', () => {
     const slack = await call('POST', '/v1/channels', { kind: 'slack', name: 'chat', url: `${receiver.url}/services/T/B/${SECRETS[3]}` });
     const email = await call('POST', '/v1/channels', { kind: 'email', name: 'mail', addresses: ['oncall@example.com'] });
     expect([hook.status, slack.status, email.status]).toEqual([201, 201, 201]);
-    const policy = await call('POST', '/v1/escalation-policies', { name: 'p', levels: [{ timeoutSeconds: 3600, channelIds: [hook.body.id, slack.body.id, email.body.id] }] });
+    const policy = await call('POST', '/v1/escalation-policies', {
+      name: 'p',
+      levels: [{ timeoutSeconds: 3600, channelIds: [hook.body.id, slack.body.id, email.body.id] }],
+    });
     expect(policy.status).toBe(201);
     const target = await call('POST', '/v1/targets', {
       name: 'logged',
@@ -127,19 +145,30 @@ describe('the API and worker processes log no secrets', () => {
     });
     expect(target.status).toBe(201);
     // Bad requests carrying secrets, too.
-    expect((await call('POST', '/v1/targets', { name: 'bad', url: `${site.url}/?token=${SECRETS[2]}`, headers: { Authorization: SECRETS[0] }, intervalSeconds: 0 })).status).toBe(400);
+    expect(
+      (await call('POST', '/v1/targets', { name: 'bad', url: `${site.url}/?token=${SECRETS[2]}`, headers: { Authorization: SECRETS[0] }, intervalSeconds: 0 }))
+        .status,
+    ).toBe(400);
     expect((await fetch(`${apiUrl}/v1/targets`, { headers: { authorization: `Bearer ${SECRETS[0]}` } })).status).toBe(401);
 
     // Every delivery was attempted and failed; the webhook's retries go on.
-    await eventually(() => {
-      expect(receiver.requests.filter((r) => r.path === '/hook').length).toBeGreaterThanOrEqual(2);
-      expect(receiver.requests.some((r) => r.path.includes(SECRETS[3]!))).toBe(true);
-      expect(smtpLogins).toBeGreaterThanOrEqual(1);
-    }, 90_000, 250);
-    await eventually(async () => {
-      const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM notification_deliveries WHERE last_error IS NOT NULL`);
-      expect(rows[0]!.n).toBe(3);
-    }, 30_000, 250);
+    await eventually(
+      () => {
+        expect(receiver.requests.filter((r) => r.path === '/hook').length).toBeGreaterThanOrEqual(2);
+        expect(receiver.requests.some((r) => r.path.includes(SECRETS[3]!))).toBe(true);
+        expect(smtpLogins).toBeGreaterThanOrEqual(1);
+      },
+      90_000,
+      250,
+    );
+    await eventually(
+      async () => {
+        const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM notification_deliveries WHERE last_error IS NOT NULL`);
+        expect(rows[0]!.n).toBe(3);
+      },
+      30_000,
+      250,
+    );
 
     const output = `${api.output()}\n${worker.output()}`;
     // The failures were logged (so this looked where secrets would be) ...

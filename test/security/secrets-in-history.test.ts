@@ -37,7 +37,10 @@ const IN_TARGET_HISTORY = [SECRETS.authorization, SECRETS.apiKeyHeader, SECRETS.
 function payloadTexts(json: string): string {
   const texts: string[] = [];
   const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
+    if (Array.isArray(node)) {
+      node.forEach(walk);
+      return;
+    }
     if (node === null || typeof node !== 'object') return;
     const { metadata, data } = node as { metadata?: Record<string, string>; data?: string };
     if (metadata && typeof metadata === 'object') {
@@ -60,8 +63,14 @@ describe('secrets never appear in clear in Temporal', () => {
   beforeAll(async () => {
     [stack, receiver] = await Promise.all([startStack(), startWebhookReceiver()]);
     const api = stack.api.request();
-    const hook = await api.post('/v1/channels').send({ kind: 'webhook', name: 'hook', url: `${receiver.url}/hook`, signingSecret: SECRETS.signing }).expect(201);
-    const slack = await api.post('/v1/channels').send({ kind: 'slack', name: 'chat', url: `${receiver.url}/services/T0/B0/${SECRETS.slackPath}` }).expect(201);
+    const hook = await api
+      .post('/v1/channels')
+      .send({ kind: 'webhook', name: 'hook', url: `${receiver.url}/hook`, signingSecret: SECRETS.signing })
+      .expect(201);
+    const slack = await api
+      .post('/v1/channels')
+      .send({ kind: 'slack', name: 'chat', url: `${receiver.url}/services/T0/B0/${SECRETS.slackPath}` })
+      .expect(201);
     const policy = await api
       .post('/v1/escalation-policies')
       .send({ name: 'on-call', levels: [{ timeoutSeconds: 3600, channelIds: [hook.body.id, slack.body.id] }] })
@@ -83,12 +92,22 @@ describe('secrets never appear in clear in Temporal', () => {
     targetId = created.body.id;
     const quiet = await api
       .post('/v1/targets')
-      .send({ name: 'quiet', url: `${stack.site.url}/health?token=${SECRETS.urlToken}`, method: 'POST', body: SECRETS.body, headers: { Authorization: SECRETS.authorization, 'X-Api-Key': SECRETS.apiKeyHeader }, intervalSeconds: 3600 })
+      .send({
+        name: 'quiet',
+        url: `${stack.site.url}/health?token=${SECRETS.urlToken}`,
+        method: 'POST',
+        body: SECRETS.body,
+        headers: { Authorization: SECRETS.authorization, 'X-Api-Key': SECRETS.apiKeyHeader },
+        intervalSeconds: 3600,
+      })
       .expect(201);
     quietId = quiet.body.id;
     // An update carries the spec too, with a new secret.
     for (const id of [targetId, quietId]) {
-      await api.patch(`/v1/targets/${id}`).send({ headers: { Authorization: SECRETS.authorization, 'X-Api-Key': SECRETS.patched } }).expect(200);
+      await api
+        .patch(`/v1/targets/${id}`)
+        .send({ headers: { Authorization: SECRETS.authorization, 'X-Api-Key': SECRETS.patched } })
+        .expect(200);
     }
     await stack.api.request().post(`/v1/targets/${targetId}/check`).expect(200);
     await eventually(() => {
@@ -132,9 +151,25 @@ describe('secrets never appear in clear in Temporal', () => {
   it('but read through the codec endpoint, as the Temporal CLI does, the target`s history holds them', async () => {
     const { cli } = readTestEnv();
     const show = (...codec: string[]) =>
-      run(cli, ['workflow', 'show', '--address', stack.temporal.address, '--namespace', 'default', '--workflow-id', targetWorkflowId(quietId), '--output', 'json', ...codec], {
-        maxBuffer: 64 << 20,
-      }).then((r) => r.stdout);
+      run(
+        cli,
+        [
+          'workflow',
+          'show',
+          '--address',
+          stack.temporal.address,
+          '--namespace',
+          'default',
+          '--workflow-id',
+          targetWorkflowId(quietId),
+          '--output',
+          'json',
+          ...codec,
+        ],
+        {
+          maxBuffer: 64 << 20,
+        },
+      ).then((r) => r.stdout);
     const decoded = payloadTexts(await show('--codec-endpoint', `${stack.api.url}/v1/codec`, '--codec-auth', `Bearer ${stack.api.adminKey}`));
     for (const secret of IN_TARGET_HISTORY) expect(decoded).toContain(secret);
     const encrypted = payloadTexts(await show());
@@ -166,11 +201,15 @@ describe('the dev server`s Web UI', () => {
     const endpoint = 'http://127.0.0.1:3000/v1/codec';
     const server = await startDevServer({ cli, dataDir, port, uiPort, logFile: path.join(dataDir, 'temporal.log'), uiCodecEndpoint: endpoint });
     try {
-      const settings = await eventually(async () => {
-        const res = await fetch(`${server.uiUrl}/api/v1/settings`);
-        expect(res.status).toBe(200);
-        return (await res.json()) as { Codec?: { Endpoint?: string } };
-      }, 30_000, 250);
+      const settings = await eventually(
+        async () => {
+          const res = await fetch(`${server.uiUrl}/api/v1/settings`);
+          expect(res.status).toBe(200);
+          return (await res.json()) as { Codec?: { Endpoint?: string } };
+        },
+        30_000,
+        250,
+      );
       expect(settings.Codec?.Endpoint).toBe(endpoint);
     } finally {
       await server.stop();

@@ -174,7 +174,12 @@ describe('the address guard holds against redirects, DNS rebinding and address t
 
   it('refuses a name with a private address among several, even if the first is allowed', async () => {
     const guard = new AddressGuard(['127.0.0.1/32'], (_host, _opts, cb) =>
-      setImmediate(() => cb(null, [{ address: '127.0.0.1', family: 4 }, { address: '127.0.0.2', family: 4 }])),
+      setImmediate(() =>
+        cb(null, [
+          { address: '127.0.0.1', family: 4 },
+          { address: '127.0.0.2', family: 4 },
+        ]),
+      ),
     );
     expect(await probeHttp(http_(`http://multi.test:${port()}/`), { guard })).toMatchObject({ outcome: 'down' });
     expect(privateSite.connections).toBe(0);
@@ -198,13 +203,19 @@ describe('the address guard holds against redirects, DNS rebinding and address t
   it('webhooks: refuse a private address or a rebinding name, and never follow a redirect to one', async () => {
     const dns = scriptedDns({ 'rebind.test': ['127.0.0.1', '127.0.0.2'] });
     const guard = strict(dns);
-    await expect(postJson(`http://127.0.0.2:${port()}/hook`, '{}', {}, guard)).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('refused to notify') });
+    await expect(postJson(`http://127.0.0.2:${port()}/hook`, '{}', {}, guard)).rejects.toMatchObject({
+      retryable: false,
+      message: expect.stringContaining('refused to notify'),
+    });
     // The name first resolves to the allowed address, which redirects: a webhook takes that as a failed delivery, and
     // goes no further.
     await expect(postJson(`http://rebind.test:${port()}/?to=${encodeURIComponent(`http://127.0.0.2:${port()}/`)}`, '{}', {}, guard)).rejects.toMatchObject({
       message: expect.stringContaining('HTTP 302'),
     });
-    await expect(postJson(`http://rebind.test:${port()}/hook`, '{}', {}, guard)).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('refused to notify') });
+    await expect(postJson(`http://rebind.test:${port()}/hook`, '{}', {}, guard)).rejects.toMatchObject({
+      retryable: false,
+      message: expect.stringContaining('refused to notify'),
+    });
     expect(privateSite.connections).toBe(0);
   });
 });

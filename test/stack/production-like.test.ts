@@ -113,12 +113,16 @@ describe('the production-like stack', () => {
 
   /** Every target has a probed (not missed) result for a slot after `after`. */
   const probedAfter = (after: number, timeoutMs: number) =>
-    eventually(async () => {
-      for (const id of targets) {
-        const rows = await rowsOf(id);
-        expect(`${id}: ${rows.some((r) => r.ms > after && r.outcome === 'up')}`).toBe(`${id}: true`);
-      }
-    }, timeoutMs, 500);
+    eventually(
+      async () => {
+        for (const id of targets) {
+          const rows = await rowsOf(id);
+          expect(`${id}: ${rows.some((r) => r.ms > after && r.outcome === 'up')}`).toBe(`${id}: true`);
+        }
+      },
+      timeoutMs,
+      500,
+    );
 
   /** Consecutive rows of each target are exactly one interval apart: one row per slot, no hole, no second row. */
   const expectOneRowPerSlot = async () => expect(await slotGridViolations(pool, targets, INTERVAL_MS)).toEqual([]);
@@ -141,9 +145,13 @@ describe('the production-like stack', () => {
 
   it('keeps probing every target through a restart of the Temporal server, one row per slot', async () => {
     await Promise.all(['alpha', 'beta', 'gamma'].map(createTarget));
-    await eventually(async () => {
-      for (const id of targets) expect((await rowsOf(id)).length).toBeGreaterThanOrEqual(3);
-    }, 60_000, 500);
+    await eventually(
+      async () => {
+        for (const id of targets) expect((await rowsOf(id)).length).toBeGreaterThanOrEqual(3);
+      },
+      60_000,
+      500,
+    );
 
     await stack.restartTemporal();
     const restarted = Date.now();
@@ -155,42 +163,46 @@ describe('the production-like stack', () => {
     expect(exits).toEqual([]);
   }, 300_000);
 
-  it("moves a killed worker's probe windows to the other worker, the slots in between recorded as missed", async () => {
-    const connection = await Connection.connect({ address: stack.urls.temporal });
-    try {
-      // Payloads (the memo `describe` reads among them) are encrypted with the stack's keys.
-      const client = new Client({ connection, namespace: options.namespace, dataConverter: testDataConverter });
-      const windowHolder = async (id: string) => {
-        const { raw } = await client.workflow.getHandle(targetWorkflowId(id)).describe();
-        return raw.pendingActivities?.[0]?.lastWorkerIdentity ?? '';
-      };
-      const workers = [...stack.processes()].filter(([name]) => name.startsWith('vigil-worker-')).map(([, proc]) => proc);
-      const identity = (pid: number) => `${pid}@${os.hostname()}`;
-      // The worker holding the most windows goes; with four targets, at least one window is its.
-      const holders = await eventually(async () => {
-        const found = await Promise.all(targets.map(windowHolder));
-        expect(found.every((h) => workers.some((w) => identity(w.pid) === h))).toBe(true);
-        return found;
-      });
-      const [victim, survivor] = [...workers].sort(
-        (a, b) => holders.filter((h) => h === identity(b.pid)).length - holders.filter((h) => h === identity(a.pid)).length,
-      ) as [(typeof workers)[0], (typeof workers)[0]];
-      const moved = targets.filter((_, i) => holders[i] === identity(victim.pid));
-      expect(moved.length).toBeGreaterThan(0);
+  it(
+    "moves a killed worker's probe windows to the other worker, the slots in between recorded as missed",
+    async () => {
+      const connection = await Connection.connect({ address: stack.urls.temporal });
+      try {
+        // Payloads (the memo `describe` reads among them) are encrypted with the stack's keys.
+        const client = new Client({ connection, namespace: options.namespace, dataConverter: testDataConverter });
+        const windowHolder = async (id: string) => {
+          const { raw } = await client.workflow.getHandle(targetWorkflowId(id)).describe();
+          return raw.pendingActivities?.[0]?.lastWorkerIdentity ?? '';
+        };
+        const workers = [...stack.processes()].filter(([name]) => name.startsWith('vigil-worker-')).map(([, proc]) => proc);
+        const identity = (pid: number) => `${pid}@${os.hostname()}`;
+        // The worker holding the most windows goes; with four targets, at least one window is its.
+        const holders = await eventually(async () => {
+          const found = await Promise.all(targets.map(windowHolder));
+          expect(found.every((h) => workers.some((w) => identity(w.pid) === h))).toBe(true);
+          return found;
+        });
+        const [victim, survivor] = [...workers].sort(
+          (a, b) => holders.filter((h) => h === identity(b.pid)).length - holders.filter((h) => h === identity(a.pid)).length,
+        ) as [(typeof workers)[0], (typeof workers)[0]];
+        const moved = targets.filter((_, i) => holders[i] === identity(victim.pid));
+        expect(moved.length).toBeGreaterThan(0);
 
-      victim.kill('SIGKILL');
-      const killed = Date.now();
-      await probedAfter(killed + INTERVAL_MS, WINDOW_MOVES_WITHIN_MS);
-      for (const id of moved) {
-        await eventually(async () => expect(await windowHolder(id)).toBe(identity(survivor.pid)));
-        expect((await rowsOf(id)).some((r) => r.outcome === 'missed' && r.ms > killed)).toBe(true);
+        victim.kill('SIGKILL');
+        const killed = Date.now();
+        await probedAfter(killed + INTERVAL_MS, WINDOW_MOVES_WITHIN_MS);
+        for (const id of moved) {
+          await eventually(async () => expect(await windowHolder(id)).toBe(identity(survivor.pid)));
+          expect((await rowsOf(id)).some((r) => r.outcome === 'missed' && r.ms > killed)).toBe(true);
+        }
+        await expectOneRowPerSlot();
+        expect(exits).toEqual([`${victim.name} SIGKILL`]);
+      } finally {
+        await connection.close();
       }
-      await expectOneRowPerSlot();
-      expect(exits).toEqual([`${victim.name} SIGKILL`]);
-    } finally {
-      await connection.close();
-    }
-  }, WINDOW_MOVES_WITHIN_MS + 60_000);
+    },
+    WINDOW_MOVES_WITHIN_MS + 60_000,
+  );
 
   it('stops every process it started, and a second start on the same data folder carries on with every target', async () => {
     const postmaster = Number(fs.readFileSync(path.join(options.dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);

@@ -9,7 +9,10 @@ import { resolveTemporalUi, ToolError } from '../../src/stack/tools';
  * A stand-in `go` on PATH plays the build, so these run in milliseconds.
  */
 const onPath = (tool: string): string => {
-  const found = (process.env.PATH ?? '').split(':').map((dir) => path.join(dir, tool)).find((candidate) => fs.existsSync(candidate));
+  const found = (process.env.PATH ?? '')
+    .split(':')
+    .map((dir) => path.join(dir, tool))
+    .find((candidate) => fs.existsSync(candidate));
   if (!found) throw new Error(`${tool} is not on PATH`);
   return found;
 };

@@ -20,17 +20,29 @@ export interface ApiFixtures {
  */
 export async function createApiFixtures(stack: TestStack, hookUrl: string, slug: string): Promise<ApiFixtures> {
   const api = stack.api.request();
-  const hook = await api.post('/v1/channels').send({ kind: 'webhook', name: `${slug} hook`, url: hookUrl }).expect(201);
-  const policy = await api.post('/v1/escalation-policies').send({ name: `${slug} policy`, levels: [{ timeoutSeconds: 3600, channelIds: [hook.body.id] }] }).expect(201);
+  const hook = await api
+    .post('/v1/channels')
+    .send({ kind: 'webhook', name: `${slug} hook`, url: hookUrl })
+    .expect(201);
+  const policy = await api
+    .post('/v1/escalation-policies')
+    .send({ name: `${slug} policy`, levels: [{ timeoutSeconds: 3600, channelIds: [hook.body.id] }] })
+    .expect(201);
   stack.site.behave({ status: 500 });
-  const target = await api.post('/v1/targets').send({ name: `${slug} target`, url: stack.site.url, intervalSeconds: 3600, downAfter: 1, escalationPolicyId: policy.body.id }).expect(201);
+  const target = await api
+    .post('/v1/targets')
+    .send({ name: `${slug} target`, url: stack.site.url, intervalSeconds: 3600, downAfter: 1, escalationPolicyId: policy.body.id })
+    .expect(201);
   await api.post(`/v1/targets/${target.body.id}/check`).expect(200);
   const incident = await eventually(async () => {
     const { body } = await api.get(`/v1/incidents?target=${target.body.id}`).expect(200);
     expect(body.data).toHaveLength(1);
     return body.data[0];
   }, 60_000);
-  const page = await api.post('/v1/status-pages').send({ slug, title: slug, targets: [{ targetId: target.body.id }] }).expect(201);
+  const page = await api
+    .post('/v1/status-pages')
+    .send({ slug, title: slug, targets: [{ targetId: target.body.id }] })
+    .expect(201);
   await stack.api.createKey('viewer');
   const keys = await api.get('/v1/api-keys').expect(200);
   return {

@@ -91,7 +91,10 @@ export async function duplicateViolations(pool: Pool): Promise<string[]> {
     ['two results for one slot', 'SELECT target_id, scheduled_at FROM check_results GROUP BY 1, 2 HAVING count(*) > 1'],
     ['two flips at one time', 'SELECT target_id, at FROM flips GROUP BY 1, 2 HAVING count(*) > 1'],
     ['two targets of one name', 'SELECT name FROM targets GROUP BY 1 HAVING count(*) > 1'],
-    ['two open incidents of one target', `SELECT target_id FROM incidents WHERE state IN ('triggered', 'acknowledged', 'exhausted') GROUP BY 1 HAVING count(*) > 1`],
+    [
+      'two open incidents of one target',
+      `SELECT target_id FROM incidents WHERE state IN ('triggered', 'acknowledged', 'exhausted') GROUP BY 1 HAVING count(*) > 1`,
+    ],
   ];
   const problems: string[] = [];
   for (const [what, sql] of checks) {

@@ -32,7 +32,7 @@ export function startVigilProcess(role: 'api' | 'worker', env: Record<string, st
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
     output += d.toString();
-    listeners.forEach((l) => l());
+    for (const l of listeners) l();
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);

@@ -15,5 +15,4 @@ export function gaussian(random: () => number): number {
 }
 
 /** Latencies as real services answer: log-normal around `medianMs` with a heavy tail. */
-export const responseTime = (random: () => number, medianMs = 55, spread = 1.2): number =>
-  Math.round(medianMs * Math.exp(spread * gaussian(random)));
+export const responseTime = (random: () => number, medianMs = 55, spread = 1.2): number => Math.round(medianMs * Math.exp(spread * gaussian(random)));

@@ -48,7 +48,9 @@ export async function startSmtp(): Promise<LocalSmtp> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
-    refuseNext: (n) => void (refusals = n),
+    refuseNext: (n) => {
+      refusals = n;
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

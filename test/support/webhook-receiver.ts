@@ -81,7 +81,9 @@ export function verifyWebhook(r: { headers: http.IncomingHttpHeaders; body: stri
   const id = String(r.headers['webhook-id']);
   const timestamp = Number(r.headers['webhook-timestamp']);
   if (!Number.isInteger(timestamp) || Math.abs(now / 1000 - timestamp) > 300) return false;
-  const expected = createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64')).update(`${id}.${timestamp}.${r.body}`).digest();
+  const expected = createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64'))
+    .update(`${id}.${timestamp}.${r.body}`)
+    .digest();
   return String(r.headers['webhook-signature'] ?? '')
     .split(' ')
     .some((sig) => {

@@ -38,8 +38,7 @@ describe('worker leases: probe windows run by the worker, carried on by another 
 
   const windowsOfTarget = async (targetId: string) =>
     (await db.pool.query<{ task_token: Buffer; worker_id: string }>('SELECT task_token, worker_id FROM probe_windows WHERE target_id = $1', [targetId])).rows;
-  const leaseOf = async (workerId: string) =>
-    (await db.pool.query('SELECT worker_id, reaped_by FROM worker_leases WHERE worker_id = $1', [workerId])).rows;
+  const leaseOf = async (workerId: string) => (await db.pool.query('SELECT worker_id, reaped_by FROM worker_leases WHERE worker_id = $1', [workerId])).rows;
   const pendingWindow = async (targetId: string) => {
     const { raw } = await temporal.client.workflow.getHandle(targetWorkflowId(targetId)).describe();
     return raw.pendingActivities?.[0];
@@ -156,7 +155,7 @@ describe('a worker taken for dead while alive', () => {
     // Temporal's side is not under test here: only whether the lease keeping tells it anything.
     const temporal = { activity: { complete: async () => void reports.push('complete'), fail: async () => void reports.push('fail') } } as unknown as Client;
     let stopped: unknown;
-    const prober: SlotProber = (input, { signal }) =>
+    const prober: SlotProber = (_input, { signal }) =>
       new Promise((resolve) =>
         signal.addEventListener('abort', () => {
           stopped = signal.reason;

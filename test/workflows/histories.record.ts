@@ -36,7 +36,11 @@ async function record(
   drive: (wait: (state: string) => Promise<void>, handle: Handle) => Promise<void>,
 ) {
   const worker = await startWorker(env, db.pool);
-  const targetId = `tgt_${name.toUpperCase().replace(/[^A-Z]/g, '').padEnd(26, '0').slice(0, 26)}`;
+  const targetId = `tgt_${name
+    .toUpperCase()
+    .replace(/[^A-Z]/g, '')
+    .padEnd(26, '0')
+    .slice(0, 26)}`;
   const spec = TargetSpecSchema.parse({ name, intervalSeconds, probe: { kind: 'http', url: site.url }, thresholds: { downAfter: 2, upAfter: 1 } });
   await upsertTarget(db.pool, { targetId, spec, version: 1, paused: false });
   const handle = await env.client.workflow.start(targetWorkflow, {
@@ -119,7 +123,10 @@ describe('record workflow histories', () => {
       name: 'recorded',
       description: '',
       repeat: 0,
-      levels: [{ timeoutSeconds: 300, channelIds: [l1.id] }, { timeoutSeconds: 300, channelIds: [l2.id] }],
+      levels: [
+        { timeoutSeconds: 300, channelIds: [l1.id] },
+        { timeoutSeconds: 300, channelIds: [l2.id] },
+      ],
     });
     const targetId = 'tgt_INCIDENTESCALATION0000000';
     const { reportTargetDown } = createIncidentActivities({ pool: db.pool, temporal: env.client });

@@ -72,12 +72,14 @@ describe('incidentWorkflow', () => {
   const nextTargetId = () => `tgt_INC${String(++n).padStart(23, '0')}`;
 
   /** A webhook channel posting to `path` on the receiver. */
-  const channel = async (path: string) => insertChannel(db.prisma, newId('chn'), { kind: 'webhook', name: path.slice(1), url: `${receiver.url}${path}`, signingSecret: SECRET });
+  const channel = async (path: string) =>
+    insertChannel(db.prisma, newId('chn'), { kind: 'webhook', name: path.slice(1), url: `${receiver.url}${path}`, signingSecret: SECRET });
 
   /** A policy whose levels notify the given receiver paths, each level with its timeout in minutes. */
   async function policy(levels: { minutes: number; paths: string[] }[], repeat = 0) {
     const resolved = [];
-    for (const level of levels) resolved.push({ timeoutSeconds: level.minutes * 60, channelIds: await Promise.all(level.paths.map(async (p) => (await channel(p)).id)) });
+    for (const level of levels)
+      resolved.push({ timeoutSeconds: level.minutes * 60, channelIds: await Promise.all(level.paths.map(async (p) => (await channel(p)).id)) });
     return insertPolicy(db.prisma, newId('esc'), { name: `policy ${n}`, description: '', repeat, levels: resolved });
   }
 
@@ -103,11 +105,15 @@ describe('incidentWorkflow', () => {
   }
 
   const row = async (id: string) => (await db.pool.query('SELECT * FROM incidents WHERE id = $1', [id])).rows[0];
-  const timeline = async (id: string) => (await db.pool.query('SELECT kind FROM incident_events WHERE incident_id = $1 ORDER BY seq', [id])).rows.map((r) => r.kind);
+  const timeline = async (id: string) =>
+    (await db.pool.query('SELECT kind FROM incident_events WHERE incident_id = $1 ORDER BY seq', [id])).rows.map((r) => r.kind);
   const types = (path: string) => receiver.accepted(path).map((a) => a.body.type);
 
   it('notifies level 1, escalates to level 2 when its timeout passes, stops once acknowledged, and resolves', async () => {
-    const p = await policy([{ minutes: 5, paths: ['/full-l1'] }, { minutes: 10, paths: ['/full-l2'] }]);
+    const p = await policy([
+      { minutes: 5, paths: ['/full-l1'] },
+      { minutes: 10, paths: ['/full-l2'] },
+    ]);
     const { id, handle, targetId } = await open({ escalationPolicyId: p.id });
     await eventually(() => expect(types('/full-l1')).toEqual(['incident.triggered']));
     const [page] = receiver.requests.filter((r) => r.path === '/full-l1');
@@ -148,7 +154,13 @@ describe('incidentWorkflow', () => {
   });
 
   it('repeats the whole chain, then marks the incident exhausted and says so; it can still be acknowledged', async () => {
-    const p = await policy([{ minutes: 1, paths: ['/rep-l1'] }, { minutes: 1, paths: ['/rep-l2'] }], 1);
+    const p = await policy(
+      [
+        { minutes: 1, paths: ['/rep-l1'] },
+        { minutes: 1, paths: ['/rep-l2'] },
+      ],
+      1,
+    );
     const { id, handle } = await open({ escalationPolicyId: p.id });
     await eventually(() => expect(types('/rep-l1')).toHaveLength(1));
     await env.sleep('10m');
@@ -198,11 +210,16 @@ describe('incidentWorkflow', () => {
     await env.sleep('6m');
     await eventually(() => expect(types('/snooze-l1')).toEqual(['incident.triggered', 'incident.renotified']));
     expect(await row(id)).toMatchObject({ state: 'triggered', snoozed_until: null, acknowledged_by: null });
-    await expect(handle.executeUpdate(snoozeUpdate, { args: [{ actionId: 'snz-bad', by: alice, seconds: 5 }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await expect(handle.executeUpdate(snoozeUpdate, { args: [{ actionId: 'snz-bad', by: alice, seconds: 5 }] })).rejects.toBeInstanceOf(
+      WorkflowUpdateFailedError,
+    );
   });
 
   it('escalates now on request, and reassigns to an assignee and to another policy, which pages from its first level', async () => {
-    const p = await policy([{ minutes: 30, paths: ['/now-l1'] }, { minutes: 30, paths: ['/now-l2'] }]);
+    const p = await policy([
+      { minutes: 30, paths: ['/now-l1'] },
+      { minutes: 30, paths: ['/now-l2'] },
+    ]);
     const other = await policy([{ minutes: 30, paths: ['/other-l1'] }]);
     const { id, handle } = await open({ escalationPolicyId: p.id });
     await eventually(() => expect(types('/now-l1')).toHaveLength(1));
@@ -235,7 +252,10 @@ describe('incidentWorkflow', () => {
 
   it('a dead channel delays neither a live one beside it nor the next level', async () => {
     receiver.behave('/dead', 'hang');
-    const p = await policy([{ minutes: 5, paths: ['/dead', '/live-l1'] }, { minutes: 5, paths: ['/live-l2'] }]);
+    const p = await policy([
+      { minutes: 5, paths: ['/dead', '/live-l1'] },
+      { minutes: 5, paths: ['/live-l2'] },
+    ]);
     const { id } = await open({ escalationPolicyId: p.id });
     const opened = Date.now();
     // Delivered while its sibling's first attempt still hangs (each attempt may take 10 s).
@@ -254,9 +274,17 @@ describe('incidentWorkflow', () => {
     const between = Date.parse(l2!.body.timestamp as string) - Date.parse(l1!.body.timestamp as string);
     expect(between).toBeGreaterThanOrEqual(5 * 60_000);
     expect(between).toBeLessThan(5 * 60_000 + 5_000);
-    const { rows } = await db.pool.query('SELECT channel_name, status, attempts, last_error FROM notification_deliveries WHERE incident_id = $1 ORDER BY channel_name', [id]);
+    const { rows } = await db.pool.query(
+      'SELECT channel_name, status, attempts, last_error FROM notification_deliveries WHERE incident_id = $1 ORDER BY channel_name',
+      [id],
+    );
     expect(rows).toEqual([
-      { channel_name: 'dead', status: expect.stringMatching(/^(pending|failed)$/), attempts: expect.any(Number), last_error: expect.stringMatching(/no answer within 10 s|HTTP 500/) },
+      {
+        channel_name: 'dead',
+        status: expect.stringMatching(/^(pending|failed)$/),
+        attempts: expect.any(Number),
+        last_error: expect.stringMatching(/no answer within 10 s|HTTP 500/),
+      },
       { channel_name: 'live-l1', status: 'delivered', attempts: 1, last_error: null },
       { channel_name: 'live-l2', status: 'delivered', attempts: 1, last_error: null },
     ]);
@@ -287,9 +315,19 @@ describe('incidentWorkflow', () => {
   describe('driven by its target', () => {
     async function startTarget(fields: Record<string, unknown>, url = site.url) {
       const targetId = nextTargetId();
-      const spec = TargetSpecSchema.parse({ name: `site ${n}`, intervalSeconds: 600, probe: { kind: 'http', url }, thresholds: { downAfter: 1, upAfter: 1 }, ...fields });
+      const spec = TargetSpecSchema.parse({
+        name: `site ${n}`,
+        intervalSeconds: 600,
+        probe: { kind: 'http', url },
+        thresholds: { downAfter: 1, upAfter: 1 },
+        ...fields,
+      });
       await upsertTarget(db.pool, { targetId, spec, version: 1, paused: false });
-      const handle = await env.client.workflow.start(targetWorkflow, { workflowId: targetWorkflowId(targetId), taskQueue: TASK_QUEUE, args: [{ targetId, spec, version: 1 }] });
+      const handle = await env.client.workflow.start(targetWorkflow, {
+        workflowId: targetWorkflowId(targetId),
+        taskQueue: TASK_QUEUE,
+        args: [{ targetId, spec, version: 1 }],
+      });
       running.push(handle);
       return { targetId, handle };
     }
@@ -365,7 +403,9 @@ describe('incidentWorkflow', () => {
       const flapping = await startTarget({ flapping: { changes: 2, windowSeconds: 7200 } }, flappingSite.url);
       site.behave({ status: 500 });
       const now = await env.currentTimeMs();
-      const maintenance = await startTarget({ maintenance: [{ start: new Date(now - 60_000).toISOString(), end: new Date(now + 3 * 3_600_000).toISOString() }] });
+      const maintenance = await startTarget({
+        maintenance: [{ start: new Date(now - 60_000).toISOString(), end: new Date(now + 3 * 3_600_000).toISOString() }],
+      });
       await env.sleep('2h');
       await flappingSite.close();
       expect(await incidentsOf(flapping.targetId)).toEqual([]);

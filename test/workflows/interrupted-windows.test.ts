@@ -4,7 +4,7 @@ import { startTargetWorkflow } from '../../src/api/targets/workflow';
 import { TargetSpecSchema, type TargetSpec } from '../../src/domain/target';
 import { newId, targetWorkflowId } from '../../src/ids';
 import { checkNowUpdate, deleteTargetUpdate, pauseUpdate, resumeUpdate, updateTargetUpdate } from '../../src/contracts/target';
-import { type targetWorkflow } from '../../src/workflows/target';
+import type { targetWorkflow } from '../../src/workflows/target';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target';
@@ -65,7 +65,14 @@ describe('a probe window interrupted by an operator command', () => {
   }
 
   const commands: [string, (h: WorkflowHandle<typeof targetWorkflow>, spec: TargetSpec) => Promise<unknown>, { probing: boolean }][] = [
-    ['update', (h, spec) => h.executeUpdate(updateTargetUpdate, { args: [{ spec: { ...spec, probe: { ...spec.probe, url: spec.probe.kind === 'http' ? spec.probe.url.replace('/v1', '/v2') : '' } } as TargetSpec }] }), { probing: true }],
+    [
+      'update',
+      (h, spec) =>
+        h.executeUpdate(updateTargetUpdate, {
+          args: [{ spec: { ...spec, probe: { ...spec.probe, url: spec.probe.kind === 'http' ? spec.probe.url.replace('/v1', '/v2') : '' } } as TargetSpec }],
+        }),
+      { probing: true },
+    ],
     ['checkNow', (h) => h.executeUpdate(checkNowUpdate), { probing: true }],
     ['resume of a running target (a command that changes nothing)', (h) => h.executeUpdate(resumeUpdate), { probing: true }],
     ['pause', (h) => h.executeUpdate(pauseUpdate), { probing: false }],

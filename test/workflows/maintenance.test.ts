@@ -41,7 +41,13 @@ describe('database maintenance', () => {
       expect(first.rollupsDeleted).toEqual({ hourly: 0, daily: 0 });
       expect(first.idempotencyKeysDeleted).toBe(0);
       expect(first.pingsDeleted).toBe(0);
-      expect(await run()).toEqual({ partitionsCreated: [], partitionsDropped: [], rollupsDeleted: { hourly: 0, daily: 0 }, idempotencyKeysDeleted: 0, pingsDeleted: 0 });
+      expect(await run()).toEqual({
+        partitionsCreated: [],
+        partitionsDropped: [],
+        rollupsDeleted: { hourly: 0, daily: 0 },
+        idempotencyKeysDeleted: 0,
+        pingsDeleted: 0,
+      });
     } finally {
       await worker.stop();
     }

@@ -1,5 +1,4 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { TASK_QUEUE, targetWorkflowId } from '../../src/ids';
 import { statusQuery } from '../../src/contracts/target';
@@ -41,7 +40,12 @@ describe('a new target', () => {
       expect(pollers.length).toBeGreaterThan(0);
     });
     const targetId = 'tgt_STARTCOST0000000000000000';
-    const spec = TargetSpecSchema.parse({ name: 'start cost', intervalSeconds: 1, probe: { kind: 'http', url: site.url }, thresholds: { downAfter: 2, upAfter: 1 } });
+    const spec = TargetSpecSchema.parse({
+      name: 'start cost',
+      intervalSeconds: 1,
+      probe: { kind: 'http', url: site.url },
+      thresholds: { downAfter: 2, upAfter: 1 },
+    });
     const handle = await env.client.workflow.start(targetWorkflow, {
       workflowId: targetWorkflowId(targetId),
       taskQueue: TASK_QUEUE,

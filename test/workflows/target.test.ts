@@ -72,8 +72,7 @@ describe('targetWorkflow', () => {
       (r) => `${r.from_state}->${r.to_state}`,
     );
 
-  const status = async (targetId: string) =>
-    (await db.pool.query('SELECT state, flapping FROM target_status WHERE target_id = $1', [targetId])).rows[0];
+  const status = async (targetId: string) => (await db.pool.query('SELECT state, flapping FROM target_status WHERE target_id = $1', [targetId])).rows[0];
 
   const gaps = (slots: { at: number }[]) => slots.slice(1).map((s, i) => s.at - slots[i]!.at);
 
@@ -149,9 +148,9 @@ describe('targetWorkflow', () => {
     await expect(handle.executeUpdate(updateTargetUpdate, { args: [{ spec: invalid }] })).rejects.toMatchObject({
       cause: { type: 'InvalidTargetSpec' },
     });
-    await expect(
-      handle.executeUpdate(updateTargetUpdate, { args: [{ spec: current.spec, expectedVersion: current.version - 1 }] }),
-    ).rejects.toMatchObject({ cause: { type: 'VersionConflict' } });
+    await expect(handle.executeUpdate(updateTargetUpdate, { args: [{ spec: current.spec, expectedVersion: current.version - 1 }] })).rejects.toMatchObject({
+      cause: { type: 'VersionConflict' },
+    });
     expect((await handle.query(statusQuery)).spec).toEqual(current.spec);
 
     const updated = await handle.executeUpdate(updateTargetUpdate, {

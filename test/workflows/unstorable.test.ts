@@ -1,4 +1,4 @@
-import { ApplicationFailure, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { type ApplicationFailure, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { createIncidentActivities } from '../../src/activities/incidents';
 import { upsertTarget } from '../../src/db/targets';
@@ -39,7 +39,11 @@ describe('workflows whose writes Postgres refuses', () => {
   const spec = (fields: Record<string, unknown> = {}): TargetSpec =>
     TargetSpecSchema.parse({ name: 'shop', intervalSeconds: 3600, probe: { kind: 'http', url: 'http://127.0.0.1:9/' }, ...fields });
   const startTarget = async (targetId: string, s: TargetSpec) => {
-    const handle = await env.client.workflow.start(targetWorkflow, { workflowId: targetWorkflowId(targetId), taskQueue: TASK_QUEUE, args: [{ targetId, spec: s, version: 1 }] });
+    const handle = await env.client.workflow.start(targetWorkflow, {
+      workflowId: targetWorkflowId(targetId),
+      taskQueue: TASK_QUEUE,
+      args: [{ targetId, spec: s, version: 1 }],
+    });
     running.push(handle);
     return handle;
   };
@@ -70,7 +74,9 @@ describe('workflows whose writes Postgres refuses', () => {
     );
     expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
     expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'TargetUnstorable' });
-    expect(((refused as WorkflowUpdateFailedError).cause as ApplicationFailure).message).toMatch(/^the configuration cannot be stored: Postgres refused the write/);
+    expect(((refused as WorkflowUpdateFailedError).cause as ApplicationFailure).message).toMatch(
+      /^the configuration cannot be stored: Postgres refused the write/,
+    );
     expect(await handle.query(statusQuery)).toMatchObject({ version: 1, spec: { name: 'shop' } });
     expect(await rows(targetId)).toEqual([{ name: 'shop', config_version: 1 }]);
 
@@ -91,14 +97,27 @@ describe('workflows whose writes Postgres refuses', () => {
       () => undefined,
       (err: unknown) => err,
     );
-    expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'TargetUnstorable', message: 'the configuration cannot be stored: another target has this ping token' });
+    expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({
+      type: 'TargetUnstorable',
+      message: 'the configuration cannot be stored: another target has this ping token',
+    });
     expect((await handle.query(statusQuery)).version).toBe(1);
   });
 
   it('a note that cannot be stored is refused, recorded nowhere, and the same action can be made again', async () => {
     const targetId = nextTargetId();
     const activities = createIncidentActivities({ pool: db.pool, temporal: env.client });
-    const report = { targetId, targetName: 'shop', sequence: 0, at: await env.currentTimeMs(), reason: 'down', flapping: false, escalationPolicyId: null, autoResolve: true, reopenWindowSeconds: 900 };
+    const report = {
+      targetId,
+      targetName: 'shop',
+      sequence: 0,
+      at: await env.currentTimeMs(),
+      reason: 'down',
+      flapping: false,
+      escalationPolicyId: null,
+      autoResolve: true,
+      reopenWindowSeconds: 900,
+    };
     const { sequence } = (await new MockActivityEnvironment().run(() => activities.reportTargetDown(report))) as { sequence: number };
     const id = incidentId(targetId, sequence);
     const handle: WorkflowHandle<IncidentWorkflow> = env.client.workflow.getHandle(incidentWorkflowId(id));

@@ -20,7 +20,7 @@ function loadTimeImports(file: string): string[] {
     const [, typeOnly, clause, from] = m;
     if (typeOnly) continue;
     const names = /^\{([\s\S]*)\}$/.exec(clause!.trim())?.[1];
-    if (names !== undefined && names.split(',').every((n) => n.trim() === '' || n.trim().startsWith('type '))) continue;
+    if (names?.split(',').every((n) => n.trim() === '' || n.trim().startsWith('type '))) continue;
     imports.push(from!);
   }
   return imports;

@@ -20,7 +20,12 @@ export class Mailer {
 
   constructor(private readonly settings: MailSettings) {
     this.transport = settings.smtpUrl
-      ? nodemailer.createTransport({ url: settings.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 } satisfies SMTPTransport.Options)
+      ? nodemailer.createTransport({
+          url: settings.smtpUrl,
+          connectionTimeout: 10_000,
+          greetingTimeout: 10_000,
+          socketTimeout: 20_000,
+        } satisfies SMTPTransport.Options)
       : undefined;
   }
 

@@ -22,6 +22,6 @@ export function lines(n: Notification): string[] {
     ...(i.policyName && i.level !== undefined ? [`Escalation: ${i.policyName}, level ${i.level}, round ${i.round}`] : []),
     ...(i.acknowledgedBy ? [`Acknowledged by: ${i.acknowledgedBy}`] : []),
     ...(i.resolvedBy ? [`Resolved by: ${i.resolvedBy}`] : []),
-    ...(n.kind === 'resolved' ? [] : ['Acknowledge: POST /v1/incidents/' + i.id + '/acknowledge']),
+    ...(n.kind === 'resolved' ? [] : [`Acknowledge: POST /v1/incidents/${i.id}/acknowledge`]),
   ];
 }

@@ -26,12 +26,7 @@ export function signature(secret: string, id: string, timestampSeconds: number, 
   return `v1,${createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64')}`;
 }
 
-export async function sendWebhook(
-  config: { url: string; signingSecret: string },
-  n: Notification,
-  guard: AddressGuard,
-  signal?: AbortSignal,
-): Promise<void> {
+export async function sendWebhook(config: { url: string; signingSecret: string }, n: Notification, guard: AddressGuard, signal?: AbortSignal): Promise<void> {
   const body = webhookBody(n);
   const timestamp = Math.floor(Date.now() / 1000);
   await postJson(

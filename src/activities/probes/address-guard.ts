@@ -11,25 +11,27 @@ export class ProbeRefusedError extends Error {
   override name = 'ProbeRefusedError';
 }
 
-const BLOCKED = ([
-  ['0.0.0.0', 8, 'ipv4', 'unspecified'],
-  ['10.0.0.0', 8, 'ipv4', 'private'],
-  ['100.64.0.0', 10, 'ipv4', 'carrier-grade NAT'],
-  ['127.0.0.0', 8, 'ipv4', 'loopback'],
-  ['169.254.0.0', 16, 'ipv4', 'link-local (cloud metadata)'],
-  ['172.16.0.0', 12, 'ipv4', 'private'],
-  ['192.0.0.0', 24, 'ipv4', 'IETF protocol assignments'],
-  ['192.168.0.0', 16, 'ipv4', 'private'],
-  ['198.18.0.0', 15, 'ipv4', 'benchmarking'],
-  ['224.0.0.0', 4, 'ipv4', 'multicast'],
-  ['240.0.0.0', 4, 'ipv4', 'reserved'],
-  ['::', 128, 'ipv6', 'unspecified'],
-  ['::1', 128, 'ipv6', 'loopback'],
-  ['64:ff9b::', 96, 'ipv6', 'NAT64'],
-  ['fc00::', 7, 'ipv6', 'unique local (private)'],
-  ['fe80::', 10, 'ipv6', 'link-local'],
-  ['ff00::', 8, 'ipv6', 'multicast'],
-] as const).map(([network, prefix, family, what]) => {
+const BLOCKED = (
+  [
+    ['0.0.0.0', 8, 'ipv4', 'unspecified'],
+    ['10.0.0.0', 8, 'ipv4', 'private'],
+    ['100.64.0.0', 10, 'ipv4', 'carrier-grade NAT'],
+    ['127.0.0.0', 8, 'ipv4', 'loopback'],
+    ['169.254.0.0', 16, 'ipv4', 'link-local (cloud metadata)'],
+    ['172.16.0.0', 12, 'ipv4', 'private'],
+    ['192.0.0.0', 24, 'ipv4', 'IETF protocol assignments'],
+    ['192.168.0.0', 16, 'ipv4', 'private'],
+    ['198.18.0.0', 15, 'ipv4', 'benchmarking'],
+    ['224.0.0.0', 4, 'ipv4', 'multicast'],
+    ['240.0.0.0', 4, 'ipv4', 'reserved'],
+    ['::', 128, 'ipv6', 'unspecified'],
+    ['::1', 128, 'ipv6', 'loopback'],
+    ['64:ff9b::', 96, 'ipv6', 'NAT64'],
+    ['fc00::', 7, 'ipv6', 'unique local (private)'],
+    ['fe80::', 10, 'ipv6', 'link-local'],
+    ['ff00::', 8, 'ipv6', 'multicast'],
+  ] as const
+).map(([network, prefix, family, what]) => {
   const list = new net.BlockList();
   list.addSubnet(network, prefix, family);
   return { list, what };
@@ -46,7 +48,11 @@ function parseCidr(cidr: string): [string, number, 'ipv4' | 'ipv6'] {
 }
 
 /** Resolves a name to all its addresses, as `dns.lookup` with `all: true` does. */
-export type Resolve = (hostname: string, options: dns.LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void) => void;
+export type Resolve = (
+  hostname: string,
+  options: dns.LookupAllOptions,
+  callback: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void,
+) => void;
 
 export class AddressGuard {
   private readonly allowed = new net.BlockList();

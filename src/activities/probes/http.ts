@@ -115,9 +115,7 @@ function judgeResponse(probe: HttpProbe, res: Response, latencyMs: number, certi
 }
 
 export function statusExpected(expected: readonly (number | string)[], status: number): boolean {
-  return expected.some((e) =>
-    typeof e === 'number' ? e === status : status >= Number(e.slice(0, 3)) && status <= Number(e.slice(4)),
-  );
+  return expected.some((e) => (typeof e === 'number' ? e === status : status >= Number(e.slice(0, 3)) && status <= Number(e.slice(4))));
 }
 
 function request(

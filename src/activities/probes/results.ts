@@ -1,12 +1,7 @@
 import type { ProbeResult } from '../../domain/probe';
 
 /** `up`, or `degraded` when slower than the target's threshold. `what` says what took that long: "connected". */
-export function judgeLatency(
-  latencyMs: number,
-  degradedAboveMs: number | undefined,
-  what: string,
-  statusCode?: number,
-): ProbeResult {
+export function judgeLatency(latencyMs: number, degradedAboveMs: number | undefined, what: string, statusCode?: number): ProbeResult {
   const status = statusCode === undefined ? {} : { statusCode };
   if (degradedAboveMs !== undefined && latencyMs > degradedAboveMs) {
     return { outcome: 'degraded', latencyMs, ...status, error: `${what} in ${latencyMs} ms, above ${degradedAboveMs} ms` };

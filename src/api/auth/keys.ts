@@ -15,8 +15,7 @@ export const generateSecret = (): string => SECRET_PREFIX + randomBytes(32).toSt
 
 export const hashSecret = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
 
-export const sameHash = (a: string, b: string): boolean =>
-  a.length === b.length && timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
+export const sameHash = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
 
 /** What lists show of a key: enough to tell keys apart, far too little to use. */
 export const displayPrefix = (secret: string): string => secret.slice(0, SECRET_PREFIX.length + 6);

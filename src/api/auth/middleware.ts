@@ -14,8 +14,7 @@ export interface Principal {
 
 export const principalOf = (res: Response): Principal | undefined => res.locals.principal as Principal | undefined;
 
-const unauthorized = (detail: string) =>
-  new Problem('unauthorized', detail, { headers: { 'WWW-Authenticate': 'Bearer realm="vigil"' } });
+const unauthorized = (detail: string) => new Problem('unauthorized', detail, { headers: { 'WWW-Authenticate': 'Bearer realm="vigil"' } });
 
 /**
  * Reads `Authorization: Bearer <key>`. No header: the request goes on anonymous, and only public routes will answer

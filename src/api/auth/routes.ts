@@ -41,17 +41,24 @@ const represent = (key: ApiKeyRecord) => ({
   revokedAt: key.revokedAt,
 });
 
-const createApiKey = (deps: ApiDeps): RequestHandler => async (req, res) => {
-  const body = validated(CreateApiKeyBody, req.body);
-  const { record, secret } = await issueApiKey(deps.pool, body);
-  res.status(201).location(`/v1/api-keys/${record.id}`).json({ ...represent(record), key: secret });
-};
+const createApiKey =
+  (deps: ApiDeps): RequestHandler =>
+  async (req, res) => {
+    const body = validated(CreateApiKeyBody, req.body);
+    const { record, secret } = await issueApiKey(deps.pool, body);
+    res
+      .status(201)
+      .location(`/v1/api-keys/${record.id}`)
+      .json({ ...represent(record), key: secret });
+  };
 
-const listKeys = (deps: ApiDeps): RequestHandler => async (req, res) => {
-  const query = validated(ListApiKeysQuery, req.query, 'query');
-  const rows = await listApiKeys(deps.pool, { before: query.cursor, limit: query.limit + 1 });
-  sendPage(req, res, rows, query.limit, represent);
-};
+const listKeys =
+  (deps: ApiDeps): RequestHandler =>
+  async (req, res) => {
+    const query = validated(ListApiKeysQuery, req.query, 'query');
+    const rows = await listApiKeys(deps.pool, { before: query.cursor, limit: query.limit + 1 });
+    sendPage(req, res, rows, query.limit, represent);
+  };
 
 const findKey = async (deps: ApiDeps, id: string, find: typeof getApiKey): Promise<ApiKeyRecord> => {
   const key = isId('key', id) ? await find(deps.pool, id) : undefined;
@@ -59,14 +66,18 @@ const findKey = async (deps: ApiDeps, id: string, find: typeof getApiKey): Promi
   return key;
 };
 
-const getKey = (deps: ApiDeps): RequestHandler<{ id: string }> => async (req, res) => {
-  res.json(represent(await findKey(deps, req.params.id, getApiKey)));
-};
+const getKey =
+  (deps: ApiDeps): RequestHandler<{ id: string }> =>
+  async (req, res) => {
+    res.json(represent(await findKey(deps, req.params.id, getApiKey)));
+  };
 
-const revokeKey = (deps: ApiDeps): RequestHandler<{ id: string }> => async (req, res) => {
-  await findKey(deps, req.params.id, revokeApiKey);
-  res.status(204).end();
-};
+const revokeKey =
+  (deps: ApiDeps): RequestHandler<{ id: string }> =>
+  async (req, res) => {
+    await findKey(deps, req.params.id, revokeApiKey);
+    res.status(204).end();
+  };
 
 /** Key management: admins only. Revoked keys stay listed, with when they were revoked. */
 export function apiKeyRoutes(deps: ApiDeps): Operation[] {
@@ -96,7 +107,16 @@ export function apiKeyRoutes(deps: ApiDeps): Operation[] {
       responses: { 200: { description: 'A page of keys', body: pageSchema(ApiKeySchema) } },
       handler: listKeys(deps),
     },
-    { method: 'get', path: '/v1/api-keys/:id', tag, access: 'admin', summary: 'Get an API key', params: ApiKeyPath, responses: { 200: { description: 'The key', body: ApiKeySchema } }, handler: getKey(deps) },
+    {
+      method: 'get',
+      path: '/v1/api-keys/:id',
+      tag,
+      access: 'admin',
+      summary: 'Get an API key',
+      params: ApiKeyPath,
+      responses: { 200: { description: 'The key', body: ApiKeySchema } },
+      handler: getKey(deps),
+    },
     {
       method: 'delete',
       path: '/v1/api-keys/:id',

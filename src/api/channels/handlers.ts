@@ -25,7 +25,10 @@ export const createChannel =
   async (req, res) => {
     const input = parseBody(req.body);
     const channel = await insertChannel(deps.prisma, idempotentId(res, 'chn'), input);
-    res.status(201).location(`/v1/channels/${channel.id}`).json(channelRepresentation(channel, { revealSecret: true }));
+    res
+      .status(201)
+      .location(`/v1/channels/${channel.id}`)
+      .json(channelRepresentation(channel, { revealSecret: true }));
   };
 
 export const listChannelsHandler =

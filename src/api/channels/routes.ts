@@ -37,7 +37,16 @@ export function channelRoutes(deps: ApiDeps): Operation[] {
       responses: { 200: { description: 'A page of channels', body: pageSchema(ChannelSchema), headers: { Link: 'rel="next": the next page' } } },
       handler: listChannelsHandler(deps),
     },
-    { method: 'get', path: '/v1/channels/:id', tag, access: 'admin', summary: 'Get a notification channel', params: ChannelPath, responses: { 200: channel }, handler: getChannel(deps) },
+    {
+      method: 'get',
+      path: '/v1/channels/:id',
+      tag,
+      access: 'admin',
+      summary: 'Get a notification channel',
+      params: ChannelPath,
+      responses: { 200: channel },
+      handler: getChannel(deps),
+    },
     {
       method: 'put',
       path: '/v1/channels/:id',

@@ -37,7 +37,16 @@ export function escalationPolicyRoutes(deps: ApiDeps): Operation[] {
       responses: { 200: { description: 'A page of policies', body: pageSchema(EscalationPolicySchema), headers: { Link: 'rel="next": the next page' } } },
       handler: listPoliciesHandler(deps),
     },
-    { method: 'get', path: '/v1/escalation-policies/:id', tag, access: 'viewer', summary: 'Get an escalation policy', params: PolicyPath, responses: { 200: policy }, handler: getPolicy(deps) },
+    {
+      method: 'get',
+      path: '/v1/escalation-policies/:id',
+      tag,
+      access: 'viewer',
+      summary: 'Get an escalation policy',
+      params: PolicyPath,
+      responses: { 200: policy },
+      handler: getPolicy(deps),
+    },
     {
       method: 'put',
       path: '/v1/escalation-policies/:id',

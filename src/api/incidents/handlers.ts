@@ -21,16 +21,20 @@ import { incidentDetail, incidentRepresentation } from './representation';
 
 const cursorOf = (c: IncidentCursor) => Buffer.from(JSON.stringify({ openedAt: c.openedAt.toISOString(), id: c.id })).toString('base64url');
 
-const IncidentCursorSchema = z.string().max(300).transform((cursor, ctx): IncidentCursor => {
-  try {
-    const { openedAt, id } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { openedAt?: unknown; id?: unknown };
-    if (typeof openedAt === 'string' && !Number.isNaN(Date.parse(openedAt)) && typeof id === 'string' && isIncidentId(id)) return { openedAt: new Date(openedAt), id };
-  } catch {
-    // falls through to the issue below
-  }
-  ctx.addIssue({ code: 'custom', message: 'not a cursor this API gave out: use nextCursor from the previous page' });
-  return z.NEVER;
-});
+const IncidentCursorSchema = z
+  .string()
+  .max(300)
+  .transform((cursor, ctx): IncidentCursor => {
+    try {
+      const { openedAt, id } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { openedAt?: unknown; id?: unknown };
+      if (typeof openedAt === 'string' && !Number.isNaN(Date.parse(openedAt)) && typeof id === 'string' && isIncidentId(id))
+        return { openedAt: new Date(openedAt), id };
+    } catch {
+      // falls through to the issue below
+    }
+    ctx.addIssue({ code: 'custom', message: 'not a cursor this API gave out: use nextCursor from the previous page' });
+    return z.NEVER;
+  });
 
 const STATE_FILTERS = [...INCIDENT_STATES, 'open'] as const;
 
@@ -40,8 +44,17 @@ export const ListIncidentsQuery = z.strictObject({
     .optional()
     .meta({ description: '`open` (triggered, acknowledged or exhausted) or a state; repeat for several.' }),
   target: idSchema('tgt', 'a target').optional().meta({ description: "Only this target's incidents." }),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50).meta({ description: `Items per page, at most ${MAX_PAGE_SIZE}.` }),
-  cursor: IncidentCursorSchema.optional().meta({ description: 'The `nextCursor` of the previous page; leave out for the first page.', 'x-vigil-rule': CURSOR_RULE }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_SIZE)
+    .default(50)
+    .meta({ description: `Items per page, at most ${MAX_PAGE_SIZE}.` }),
+  cursor: IncidentCursorSchema.optional().meta({
+    description: 'The `nextCursor` of the previous page; leave out for the first page.',
+    'x-vigil-rule': CURSOR_RULE,
+  }),
 });
 
 /** GET /v1/incidents: newest first (by when they opened), filtered by state and target, keyset-paginated. */
@@ -139,6 +152,7 @@ export const ReassignBody = z
 export async function policyToReassign(deps: ApiDeps, id: string | undefined) {
   if (id === undefined) return undefined;
   const policy = await readPolicySnapshot(deps.pool, id);
-  if (!policy) throw new Problem('unprocessable', `no escalation policy ${id}`, { errors: [{ field: 'escalationPolicyId', message: `no escalation policy ${id}` }] });
+  if (!policy)
+    throw new Problem('unprocessable', `no escalation policy ${id}`, { errors: [{ field: 'escalationPolicyId', message: `no escalation policy ${id}` }] });
   return policy;
 }

@@ -16,7 +16,15 @@ export function incidentRepresentation(i: IncidentRecord) {
     state: i.state,
     reason: i.reason,
     escalation: i.policy
-      ? { policyId: i.policy.id, policyName: i.policy.name, policyVersion: i.policy.version, level: (i.level ?? 0) + 1, round: (i.round ?? 0) + 1, levels: i.policy.levels.length, repeat: i.policy.repeat }
+      ? {
+          policyId: i.policy.id,
+          policyName: i.policy.name,
+          policyVersion: i.policy.version,
+          level: (i.level ?? 0) + 1,
+          round: (i.round ?? 0) + 1,
+          levels: i.policy.levels.length,
+          repeat: i.policy.repeat,
+        }
       : null,
     assignee: i.assignee,
     acknowledged: i.acknowledgedAt ? { by: actor(i.acknowledgedById, i.acknowledgedBy), at: i.acknowledgedAt } : null,
@@ -48,7 +56,7 @@ const ActorSchema = z.object({ id: z.string(), name: z.string() }).meta({ descri
 
 export const IncidentSchema = z
   .object({
-    id: z.string().meta({ description: 'inc_<target ulid>_<n>: the target\'s n-th incident' }),
+    id: z.string().meta({ description: "inc_<target ulid>_<n>: the target's n-th incident" }),
     targetId: z.string(),
     targetName: z.string(),
     sequence: z.int(),
@@ -69,7 +77,9 @@ export const IncidentSchema = z
   .meta({ description: 'An incident: a target outage, its escalation, and who did what about it.' });
 
 export const IncidentDetailSchema = IncidentSchema.extend({
-  timeline: z.array(z.object({ seq: z.int(), at: timestamp, kind: z.string(), actor: ActorSchema, message: z.string(), data: z.record(z.string(), z.unknown()).nullable() })),
+  timeline: z.array(
+    z.object({ seq: z.int(), at: timestamp, kind: z.string(), actor: ActorSchema, message: z.string(), data: z.record(z.string(), z.unknown()).nullable() }),
+  ),
   deliveries: z.array(
     z.object({
       id: z.string().meta({ description: 'The Idempotency-Key and webhook-id receivers saw' }),

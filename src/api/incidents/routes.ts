@@ -18,7 +18,9 @@ import {
 } from './handlers';
 import { IncidentDetailSchema, IncidentSchema } from './representation';
 
-const IncidentPath = z.object({ id: z.string().regex(INCIDENT_ID).meta({ description: "The incident id: inc_, its target's ULID, _ and its sequence number" }) });
+const IncidentPath = z.object({
+  id: z.string().regex(INCIDENT_ID).meta({ description: "The incident id: inc_, its target's ULID, _ and its sequence number" }),
+});
 const answer = { 200: { description: 'The incident as it now stands, with its timeline and deliveries', body: IncidentDetailSchema } };
 
 /** Viewers read incidents; responders act on them. Every action records who (the API key) and when. */
@@ -53,7 +55,16 @@ export function incidentRoutes(deps: ApiDeps): Operation[] {
       responses: { 200: { description: 'A page of incidents', body: pageSchema(IncidentSchema), headers: { Link: 'rel="next": the next page' } } },
       handler: listIncidentsHandler(deps),
     },
-    { method: 'get', path: '/v1/incidents/:id', tag, access: 'viewer', summary: 'Get an incident', params: IncidentPath, responses: answer, handler: getIncident(deps) },
+    {
+      method: 'get',
+      path: '/v1/incidents/:id',
+      tag,
+      access: 'viewer',
+      summary: 'Get an incident',
+      params: IncidentPath,
+      responses: answer,
+      handler: getIncident(deps),
+    },
     action(
       'acknowledge',
       'Acknowledge an incident',
@@ -89,7 +100,10 @@ export function incidentRoutes(deps: ApiDeps): Operation[] {
       ReassignBody,
       incidentAction(deps, ReassignBody, async (h, a, b, updateId) => {
         const policy = await policyToReassign(deps, b.escalationPolicyId);
-        return h.executeUpdate(reassignUpdate, { args: [{ ...a, ...(b.assignee !== undefined ? { assignee: b.assignee } : {}), ...(policy ? { policy } : {}) }], updateId });
+        return h.executeUpdate(reassignUpdate, {
+          args: [{ ...a, ...(b.assignee !== undefined ? { assignee: b.assignee } : {}), ...(policy ? { policy } : {}) }],
+          updateId,
+        });
       }),
     ),
     action(

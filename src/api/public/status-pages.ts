@@ -31,14 +31,25 @@ const PublicStatusPageSchema = z.object({
       name: z.string(),
       state: z.enum(SHOWN_STATES),
       since: timestamp.nullable(),
-      uptimePercent: z.number().nullable().meta({ description: `Over the ${UPTIME_DAYS} days of bars; null without results` }),
+      uptimePercent: z
+        .number()
+        .nullable()
+        .meta({ description: `Over the ${UPTIME_DAYS} days of bars; null without results` }),
       days: z
-        .array(z.object({ date: z.string().meta({ description: 'UTC day, YYYY-MM-DD' }), uptimePercent: z.number().nullable(), down: z.int(), degraded: z.int() }))
+        .array(
+          z.object({ date: z.string().meta({ description: 'UTC day, YYYY-MM-DD' }), uptimePercent: z.number().nullable(), down: z.int(), degraded: z.int() }),
+        )
         .meta({ description: `${UPTIME_DAYS} daily bars, oldest first, today (so far) last` }),
     }),
   ),
   incidents: z
-    .array(z.object({ target: z.string(), status: z.enum(['investigating', 'identified']).meta({ description: 'identified once a responder acknowledged it' }), startedAt: timestamp }))
+    .array(
+      z.object({
+        target: z.string(),
+        status: z.enum(['investigating', 'identified']).meta({ description: 'identified once a responder acknowledged it' }),
+        startedAt: timestamp,
+      }),
+    )
     .meta({ description: 'Open incidents of these targets, oldest first' }),
 });
 

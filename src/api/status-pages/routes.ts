@@ -111,50 +111,64 @@ const pageId = (id: string): string => {
   return id;
 };
 
-const create = (deps: ApiDeps): RequestHandler => async (req, res) => {
-  const body = validated(CreateStatusPageBody, req.body);
-  const page = await storing(createStatusPage(deps.pool, body), body.targets);
-  res.status(201).location(`/v1/status-pages/${page.id}`).json(represent(page));
-};
+const create =
+  (deps: ApiDeps): RequestHandler =>
+  async (req, res) => {
+    const body = validated(CreateStatusPageBody, req.body);
+    const page = await storing(createStatusPage(deps.pool, body), body.targets);
+    res.status(201).location(`/v1/status-pages/${page.id}`).json(represent(page));
+  };
 
-const list = (deps: ApiDeps): RequestHandler => async (req, res) => {
-  const query = validated(ListStatusPagesQuery, req.query, 'query');
-  const rows = await listStatusPages(deps.pool, { before: query.cursor, limit: query.limit + 1 });
-  sendPage(req, res, rows, query.limit, represent);
-};
+const list =
+  (deps: ApiDeps): RequestHandler =>
+  async (req, res) => {
+    const query = validated(ListStatusPagesQuery, req.query, 'query');
+    const rows = await listStatusPages(deps.pool, { before: query.cursor, limit: query.limit + 1 });
+    sendPage(req, res, rows, query.limit, represent);
+  };
 
-const get = (deps: ApiDeps): RequestHandler<{ id: string }> => async (req, res) => {
-  const id = pageId(req.params.id);
-  res.json(represent(found(id, await getStatusPage(deps.pool, id))));
-};
+const get =
+  (deps: ApiDeps): RequestHandler<{ id: string }> =>
+  async (req, res) => {
+    const id = pageId(req.params.id);
+    res.json(represent(found(id, await getStatusPage(deps.pool, id))));
+  };
 
-const update = (deps: ApiDeps): RequestHandler<{ id: string }> => async (req, res) => {
-  const id = pageId(req.params.id);
-  const body = validated(UpdateStatusPageBody, req.body);
-  res.json(represent(found(id, await storing(updateStatusPage(deps.pool, id, body), body.targets))));
-};
+const update =
+  (deps: ApiDeps): RequestHandler<{ id: string }> =>
+  async (req, res) => {
+    const id = pageId(req.params.id);
+    const body = validated(UpdateStatusPageBody, req.body);
+    res.json(represent(found(id, await storing(updateStatusPage(deps.pool, id, body), body.targets))));
+  };
 
-const remove = (deps: ApiDeps): RequestHandler<{ id: string }> => async (req, res) => {
-  const id = pageId(req.params.id);
-  if (!(await deleteStatusPage(deps.pool, id))) throw new Problem('not-found', `no status page ${id}`);
-  res.status(204).end();
-};
+const remove =
+  (deps: ApiDeps): RequestHandler<{ id: string }> =>
+  async (req, res) => {
+    const id = pageId(req.params.id);
+    if (!(await deleteStatusPage(deps.pool, id))) throw new Problem('not-found', `no status page ${id}`);
+    res.status(204).end();
+  };
 
-const putTarget = (deps: ApiDeps): RequestHandler<{ id: string; targetId: string }> => async (req, res) => {
-  const id = pageId(req.params.id);
-  const body = validated(PutTargetBody, req.body);
-  const { targetId } = req.params;
-  const page = putStatusPageTarget(deps.pool, id, { targetId, displayName: body.displayName }, MAX_TARGETS_PER_PAGE);
-  res.json(represent(found(id, await storing(page))));
-};
+const putTarget =
+  (deps: ApiDeps): RequestHandler<{ id: string; targetId: string }> =>
+  async (req, res) => {
+    const id = pageId(req.params.id);
+    const body = validated(PutTargetBody, req.body);
+    const { targetId } = req.params;
+    const page = putStatusPageTarget(deps.pool, id, { targetId, displayName: body.displayName }, MAX_TARGETS_PER_PAGE);
+    res.json(represent(found(id, await storing(page))));
+  };
 
-const removeTarget = (deps: ApiDeps): RequestHandler<{ id: string; targetId: string }> => async (req, res) => {
-  const id = pageId(req.params.id);
-  const outcome = await removeStatusPageTarget(deps.pool, id, req.params.targetId);
-  if (outcome === 'no-page') throw new Problem('not-found', `no status page ${id}`);
-  if (outcome === 'not-on-page') throw new Problem('not-found', `target ${req.params.targetId} is not on status page ${id}`);
-  res.status(204).end();
-};
+const removeTarget =
+  (deps: ApiDeps): RequestHandler<{ id: string; targetId: string }> =>
+  async (req, res) => {
+    const id = pageId(req.params.id);
+    const outcome = await removeStatusPageTarget(deps.pool, id, req.params.targetId);
+    if (outcome === 'no-page') throw new Problem('not-found', `no status page ${id}`);
+    if (outcome === 'not-on-page') throw new Problem('not-found', `target ${req.params.targetId} is not on status page ${id}`);
+    res.status(204).end();
+  };
 
 /** Managing status pages takes an admin's key; reading their configuration a viewer's. The public reads them elsewhere. */
 export function statusPageRoutes(deps: ApiDeps): Operation[] {
@@ -169,7 +183,10 @@ export function statusPageRoutes(deps: ApiDeps): Operation[] {
       summary: 'Create a status page',
       description: `A named group of targets (at most ${MAX_TARGETS_PER_PAGE}) that the public reads, without a key, at its publicUrl.`,
       body: CreateStatusPageBody,
-      responses: { 201: { ...page, headers: { Location: 'The status page URL' } }, 422: { description: 'A target in `targets` does not exist (`errors` names it)' } },
+      responses: {
+        201: { ...page, headers: { Location: 'The status page URL' } },
+        422: { description: 'A target in `targets` does not exist (`errors` names it)' },
+      },
       handler: create(deps),
     },
     {
@@ -183,7 +200,16 @@ export function statusPageRoutes(deps: ApiDeps): Operation[] {
       responses: { 200: { description: 'A page of status pages', body: pageSchema(StatusPageSchema), headers: { Link: 'rel="next": the next page' } } },
       handler: list(deps),
     },
-    { method: 'get', path: '/v1/status-pages/:id', tag, access: 'viewer', summary: 'Get a status page', params: StatusPagePath, responses: { 200: page }, handler: get(deps) },
+    {
+      method: 'get',
+      path: '/v1/status-pages/:id',
+      tag,
+      access: 'viewer',
+      summary: 'Get a status page',
+      params: StatusPagePath,
+      responses: { 200: page },
+      handler: get(deps),
+    },
     {
       method: 'patch',
       path: '/v1/status-pages/:id',
@@ -195,7 +221,16 @@ export function statusPageRoutes(deps: ApiDeps): Operation[] {
       responses: { 200: page, 404: { description: 'No such status page' }, 422: { description: 'A target in `targets` does not exist (`errors` names it)' } },
       handler: update(deps),
     },
-    { method: 'delete', path: '/v1/status-pages/:id', tag, access: 'admin', summary: 'Delete a status page', params: StatusPagePath, responses: { 204: { description: 'Deleted' } }, handler: remove(deps) },
+    {
+      method: 'delete',
+      path: '/v1/status-pages/:id',
+      tag,
+      access: 'admin',
+      summary: 'Delete a status page',
+      params: StatusPagePath,
+      responses: { 204: { description: 'Deleted' } },
+      handler: remove(deps),
+    },
     {
       method: 'put',
       path: '/v1/status-pages/:id/targets/:targetId',

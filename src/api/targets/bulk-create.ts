@@ -37,7 +37,10 @@ export function bulkCreateTargets(deps: ApiDeps): RequestHandler {
       const refused = await startNewTarget(deps, ids[i]!, spec);
       if (refused) refusals.set(i, refused.within(`targets.${i}`));
     });
-    const created = await readTargets(deps, ids.filter((_, i) => !refusals.has(i)));
+    const created = await readTargets(
+      deps,
+      ids.filter((_, i) => !refusals.has(i)),
+    );
     const targets = ids.map((_, i) => (refusals.has(i) ? null : targetRepresentation(created.shift()!)));
     if (refusals.size === 0) return void res.status(201).json({ targets });
     const refused = [...refusals].sort(([a], [b]) => a - b).map(([index, problem]) => ({ index, ...problemDetails(problem) }));

@@ -18,6 +18,13 @@ export function listFlips(deps: ApiDeps): RequestHandler<{ id: string }> {
     const { from, before, limit } = await historyWindow(deps, req);
     // One more row than the page: it tells whether there is a next page.
     const rows = await readFlips(deps.pool, req.params.id, { from, before, limit: limit + 1 });
-    sendHistoryPage(req, res, rows, limit, (r) => r.at, (r) => ({ at: r.at, from: r.from_state, to: r.to_state, reason: r.reason }));
+    sendHistoryPage(
+      req,
+      res,
+      rows,
+      limit,
+      (r) => r.at,
+      (r) => ({ at: r.at, from: r.from_state, to: r.to_state, reason: r.reason }),
+    );
   };
 }

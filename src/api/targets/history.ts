@@ -34,11 +34,16 @@ export const HistoryQuery = z
   .strictObject({
     from: instant.optional().meta({ description: 'Only rows at or after this instant (RFC 3339).' }),
     to: instant.optional().meta({ description: 'Only rows before this instant (RFC 3339).', 'x-vigil-rule': 'after from' }),
-    limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50).meta({ description: `Rows per page, at most ${MAX_PAGE_SIZE}.` }),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_PAGE_SIZE)
+      .default(50)
+      .meta({ description: `Rows per page, at most ${MAX_PAGE_SIZE}.` }),
     cursor: cursor.optional().meta({ description: 'The `nextCursor` of the previous page; leave out for the first page.', 'x-vigil-rule': CURSOR_RULE }),
   })
   .refine((q) => !q.from || !q.to || q.from < q.to, { path: ['to'], message: 'must be after from' });
-
 
 /** Validates the query and the target (404 when it does not exist, or no longer does), and what to read. */
 export async function historyWindow(deps: ApiDeps, req: Request<{ id: string }>): Promise<TimePage> {

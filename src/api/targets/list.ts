@@ -12,7 +12,10 @@ const KINDS = ProbeSchema.options.map((probe) => probe.shape.kind.value);
 
 export const ListTargetsQuery = z.strictObject({
   state: z.enum(SHOWN_STATES).optional().meta({ description: 'Only targets showing this state.' }),
-  kind: z.enum(KINDS as [string, ...string[]]).optional().meta({ description: 'Only targets of this kind.' }),
+  kind: z
+    .enum(KINDS as [string, ...string[]])
+    .optional()
+    .meta({ description: 'Only targets of this kind.' }),
   tag: z
     .union([TagSchema.transform((tag) => [tag]), z.array(TagSchema).max(10)])
     .optional()

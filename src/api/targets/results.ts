@@ -23,15 +23,22 @@ export function listResults(deps: ApiDeps): RequestHandler<{ id: string }> {
     const { from, before, limit } = await historyWindow(deps, req);
     // One more row than the page: it tells whether there is a next page.
     const rows = await readResults(deps.pool, req.params.id, { from, before, limit: limit + 1 });
-    sendHistoryPage(req, res, rows, limit, (r) => r.scheduled_at, (r) => ({
-      scheduledAt: r.scheduled_at,
-      startedAt: r.started_at,
-      outcome: r.outcome,
-      latencyMs: r.latency_ms,
-      statusCode: r.status_code,
-      error: r.error,
-      manual: r.manual,
-      maintenance: r.maintenance,
-    }));
+    sendHistoryPage(
+      req,
+      res,
+      rows,
+      limit,
+      (r) => r.scheduled_at,
+      (r) => ({
+        scheduledAt: r.scheduled_at,
+        startedAt: r.started_at,
+        outcome: r.outcome,
+        latencyMs: r.latency_ms,
+        statusCode: r.status_code,
+        error: r.error,
+        manual: r.manual,
+        maintenance: r.maintenance,
+      }),
+    );
   };
 }

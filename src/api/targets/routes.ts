@@ -33,7 +33,7 @@ export function targetRoutes(deps: ApiDeps): Operation[] {
       description:
         'Starts watching the target at once. One flat object: the target fields beside its probe fields, `kind` ' +
         'naming the probe (`http` when left out). With an Idempotency-Key, a retry creates nothing more and answers the same. ' +
-        'While Vigil\'s workers are behind (Temporal tasks waiting longer than VIGIL_ADMISSION_MAX_BACKLOG_SECONDS), a new ' +
+        "While Vigil's workers are behind (Temporal tasks waiting longer than VIGIL_ADMISSION_MAX_BACKLOG_SECONDS), a new " +
         'target would not be probed on time: it is refused with 503 `temporal-busy` and Retry-After, and nothing is created.',
       body: createTargetBody(deps.config.minIntervalSeconds),
       responses: {
@@ -56,7 +56,7 @@ export function targetRoutes(deps: ApiDeps): Operation[] {
         'create would give, its field named inside the batch (`targets.3.url`), and nothing is created. The batch is ' +
         'admitted once, whole: while workers are behind it is refused with 503 `temporal-busy` and Retry-After, and ' +
         'nothing is created. Then each target is created as a single create does it. An item Postgres refuses once ' +
-        "its workflow has started (a ping token another target took meanwhile) is undone, and the others stand: 207, " +
+        'its workflow has started (a ping token another target took meanwhile) is undone, and the others stand: 207, ' +
         'with `null` in its place and why in `refused`. With an Idempotency-Key, a retry answers the same and a retry ' +
         'after a failure (5xx) creates the same targets, never others.',
       body: bulkCreateTargetsBody(deps.config.minIntervalSeconds),
@@ -80,7 +80,16 @@ export function targetRoutes(deps: ApiDeps): Operation[] {
       responses: { 200: { description: 'A page of targets', body: pageSchema(TargetSchema), headers: { Link: 'rel="next": the next page' } } },
       handler: listTargetsHandler(deps),
     },
-    { method: 'get', path: '/v1/targets/:id', tag, access: 'viewer', summary: 'Get a target', params: TargetPath, responses: { 200: target }, handler: getTarget(deps) },
+    {
+      method: 'get',
+      path: '/v1/targets/:id',
+      tag,
+      access: 'viewer',
+      summary: 'Get a target',
+      params: TargetPath,
+      responses: { 200: target },
+      handler: getTarget(deps),
+    },
     {
       method: 'patch',
       path: '/v1/targets/:id',
@@ -90,7 +99,12 @@ export function targetRoutes(deps: ApiDeps): Operation[] {
       description: 'Merges the given fields over the configuration in force; `If-Match: "<version>"` refuses a lost update.',
       params: TargetPath,
       body: targetPatchBody(deps.config.minIntervalSeconds),
-      responses: { 200: target, 404: { description: 'No such target' }, 409: { description: 'If-Match names a version that is no longer current' }, 422: noPolicy },
+      responses: {
+        200: target,
+        404: { description: 'No such target' },
+        409: { description: 'If-Match names a version that is no longer current' },
+        422: noPolicy,
+      },
       handler: updateTarget(deps),
     },
     {
@@ -104,8 +118,26 @@ export function targetRoutes(deps: ApiDeps): Operation[] {
       responses: { 204: { description: 'Deleted' } },
       handler: deleteTarget(deps),
     },
-    { method: 'post', path: '/v1/targets/:id/pause', tag, access: 'admin', summary: 'Pause a target', params: TargetPath, responses: { 200: target }, handler: pauseOrResume(deps, 'pause') },
-    { method: 'post', path: '/v1/targets/:id/resume', tag, access: 'admin', summary: 'Resume a paused target', params: TargetPath, responses: { 200: target }, handler: pauseOrResume(deps, 'resume') },
+    {
+      method: 'post',
+      path: '/v1/targets/:id/pause',
+      tag,
+      access: 'admin',
+      summary: 'Pause a target',
+      params: TargetPath,
+      responses: { 200: target },
+      handler: pauseOrResume(deps, 'pause'),
+    },
+    {
+      method: 'post',
+      path: '/v1/targets/:id/resume',
+      tag,
+      access: 'admin',
+      summary: 'Resume a paused target',
+      params: TargetPath,
+      responses: { 200: target },
+      handler: pauseOrResume(deps, 'resume'),
+    },
     {
       method: 'post',
       path: '/v1/targets/:id/check',

@@ -22,7 +22,9 @@ const targetFieldSchemas = (minIntervalSeconds: number) => ({
 });
 
 /** Each kind's probe, `kind` of http made optional: what the server assumes, so the document shows it as the default. */
-const probeVariants = ProbeSchema.options.map((probe) => (probe === HttpProbeSchema ? HttpProbeSchema.extend({ kind: z.literal('http').default('http') }) : probe));
+const probeVariants = ProbeSchema.options.map((probe) =>
+  probe === HttpProbeSchema ? HttpProbeSchema.extend({ kind: z.literal('http').default('http') }) : probe,
+);
 
 /**
  * The target as operators write it: one flat JSON object. Unknown fields are refused, so a typo never silently drops
@@ -31,9 +33,20 @@ const probeVariants = ProbeSchema.options.map((probe) => (probe === HttpProbeSch
 export function createTargetBody(minIntervalSeconds: number) {
   const common = targetFieldSchemas(minIntervalSeconds);
   const variants = probeVariants.map((probe) => probe.extend(common));
-  return z
-    .discriminatedUnion('kind', variants as unknown as [(typeof variants)[number], ...(typeof variants)[number][]])
-    .transform(({ name, intervalSeconds, downAfter, upAfter, maintenance, flapping, tags, escalationPolicyId, autoResolve, reopenWindowSeconds, ...probe }): TargetSpec => ({
+  return z.discriminatedUnion('kind', variants as unknown as [(typeof variants)[number], ...(typeof variants)[number][]]).transform(
+    ({
+      name,
+      intervalSeconds,
+      downAfter,
+      upAfter,
+      maintenance,
+      flapping,
+      tags,
+      escalationPolicyId,
+      autoResolve,
+      reopenWindowSeconds,
+      ...probe
+    }): TargetSpec => ({
       name,
       intervalSeconds,
       thresholds: { downAfter, upAfter },
@@ -44,7 +57,8 @@ export function createTargetBody(minIntervalSeconds: number) {
       autoResolve,
       reopenWindowSeconds,
       probe: withPingToken(probe as Probe),
-    }));
+    }),
+  );
 }
 
 /** Targets one bulk create takes: an import of thousands is a few dozen requests, each answered within seconds. */
@@ -71,7 +85,10 @@ export function bulkCreateTargetsBody(minIntervalSeconds: number) {
       },
       { when: ({ issues }) => issues.length === 0 },
     )
-    .meta({ description: `1 to ${MAX_TARGETS_PER_BULK_CREATE} targets, each as POST /v1/targets takes it`, 'x-vigil-rule': 'no two heartbeat targets with the same `token`' });
+    .meta({
+      description: `1 to ${MAX_TARGETS_PER_BULK_CREATE} targets, each as POST /v1/targets takes it`,
+      'x-vigil-rule': 'no two heartbeat targets with the same `token`',
+    });
   return z.strictObject({ targets });
 }
 
@@ -118,7 +135,9 @@ export function targetPatchBody(minIntervalSeconds: number) {
   const common = targetFieldSchemas(minIntervalSeconds);
   const variants = probeVariants.map((probe) => {
     const fields = Object.entries({ ...probe.shape, ...common }).map(([key, field]) => [key, withoutDefault(field).optional()] as const);
-    const required = Object.entries(probe.shape).filter(([key, field]) => key !== 'kind' && !field.safeParse(undefined).success).map(([key]) => key);
+    const required = Object.entries(probe.shape)
+      .filter(([key, field]) => key !== 'kind' && !field.safeParse(undefined).success)
+      .map(([key]) => key);
     return z.strictObject(Object.fromEntries(fields)).meta({ dependentRequired: { kind: required } });
   });
   return z

@@ -18,8 +18,14 @@ export const StatsQuery = z
     range: z
       .enum(Object.keys(PRESETS) as [keyof typeof PRESETS])
       .optional()
-      .meta({ description: 'The last 24 hours, 7, 30 or 90 days up to now (the default is 24h); or give from and to instead.', 'x-vigil-rule': 'not with from or to' }),
-    from: instant.optional().meta({ description: 'Start of a custom range (RFC 3339), widened to its whole UTC hour.', 'x-vigil-rule': `with to, at most ${MAX_SPAN_DAYS} days before it` }),
+      .meta({
+        description: 'The last 24 hours, 7, 30 or 90 days up to now (the default is 24h); or give from and to instead.',
+        'x-vigil-rule': 'not with from or to',
+      }),
+    from: instant.optional().meta({
+      description: 'Start of a custom range (RFC 3339), widened to its whole UTC hour.',
+      'x-vigil-rule': `with to, at most ${MAX_SPAN_DAYS} days before it`,
+    }),
     to: instant.optional().meta({ description: 'End of a custom range (RFC 3339), widened to its whole UTC hour.', 'x-vigil-rule': 'with from, and after it' }),
   })
   .superRefine((q, ctx) => {
@@ -42,8 +48,13 @@ export const StatsSchema = z.object({
   down: z.int(),
   degraded: z.int(),
   missed: z.int().meta({ description: 'Slots no worker could probe in time: counted neither up nor down' }),
-  maintenance: z.int().meta({ description: 'Slots in a maintenance window, whatever their outcome: counted neither up nor down (down, degraded and missed count only slots outside maintenance)' }),
-  uptimePercent: z.number().nullable().meta({ description: '(probes − missed − maintenance − down) / (probes − missed − maintenance) × 100, truncated to 3 decimals; null when nothing was judged' }),
+  maintenance: z.int().meta({
+    description:
+      'Slots in a maintenance window, whatever their outcome: counted neither up nor down (down, degraded and missed count only slots outside maintenance)',
+  }),
+  uptimePercent: z.number().nullable().meta({
+    description: '(probes − missed − maintenance − down) / (probes − missed − maintenance) × 100, truncated to 3 decimals; null when nothing was judged',
+  }),
   latency: z
     .object({ count: z.int(), meanMs: ms, minMs: ms, maxMs: ms, p50Ms: ms, p95Ms: ms, p99Ms: ms })
     .meta({ description: 'Of up and degraded results. Percentiles are within 9.1 % (+0.5 ms) of the exact values; min, max and mean are exact' }),

@@ -29,9 +29,7 @@ export function updateTarget(deps: ApiDeps): RequestHandler<{ id: string }> {
     const current = await temporalCall(deps.temporal, () => handle.query(statusQuery));
     const spec = validated(body, mergeTargetFields(current.spec, patch));
     await assertPolicyExists(deps.pool, spec);
-    await temporalCall(deps.temporal, () =>
-      handle.executeUpdate(updateTargetUpdate, { args: [{ spec, expectedVersion: ifMatch ?? current.version }] }),
-    );
+    await temporalCall(deps.temporal, () => handle.executeUpdate(updateTargetUpdate, { args: [{ spec, expectedVersion: ifMatch ?? current.version }] }));
     const target = await readTarget(deps, req.params.id);
     res.set('ETag', `"${target.configVersion}"`).json(targetRepresentation(target));
   };

@@ -40,9 +40,8 @@ describe('AddressGuard (which addresses probes may reach)', () => {
     expect(() => strict.check(address)).toThrow(`refused to probe ${address}: ${what} address`);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '11.0.0.1', '2606:4700:4700::1111', '2a00:1450::1'])(
-    'lets public %s through',
-    (address) => expect(() => strict.check(address)).not.toThrow(),
+  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '11.0.0.1', '2606:4700:4700::1111', '2a00:1450::1'])('lets public %s through', (address) =>
+    expect(() => strict.check(address)).not.toThrow(),
   );
 
   it.each([
@@ -83,7 +82,9 @@ describe('AddressGuard (which addresses probes may reach)', () => {
   it('resolves a DNS name to an allow-listed address as usual, one address or all', async () => {
     const guard = new AddressGuard(['127.0.0.0/8', '::1/128']);
     expect(await lookup(guard, 'localhost')).toMatch(/^(127\.0\.0\.1|::1)$/);
-    expect(await lookup(guard, 'localhost', true)).toEqual(expect.arrayContaining([expect.objectContaining({ address: expect.stringMatching(/^(127\.0\.0\.1|::1)$/) })]));
+    expect(await lookup(guard, 'localhost', true)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ address: expect.stringMatching(/^(127\.0\.0\.1|::1)$/) })]),
+    );
   });
 
   it('passes a failed resolution through as it is', async () => {

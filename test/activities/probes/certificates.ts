@@ -45,7 +45,12 @@ function certificate(
   cert.setExtensions([
     { name: 'basicConstraints', cA: ca },
     ca ? { name: 'keyUsage', keyCertSign: true, cRLSign: true } : { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-    ...(ca ? [] : [{ name: 'extKeyUsage', serverAuth: true }, { name: 'subjectAltName', altNames }]),
+    ...(ca
+      ? []
+      : [
+          { name: 'extKeyUsage', serverAuth: true },
+          { name: 'subjectAltName', altNames },
+        ]),
   ]);
   cert.sign(issuer.key, forge.md.sha256.create());
   return forge.pki.certificateToPem(cert);

@@ -131,6 +131,6 @@ function ipv6Bytes(address: string): Buffer {
   const missing = 8 - groups(head).length - groups(tail ?? '').length;
   const all = [...groups(head), ...(tail === undefined ? [] : new Array(missing).fill('0')), ...groups(tail ?? '')];
   const bytes = Buffer.alloc(16);
-  all.forEach((g, i) => bytes.writeUInt16BE(parseInt(g, 16), i * 2));
+  for (const [i, g] of all.entries()) bytes.writeUInt16BE(parseInt(g, 16), i * 2);
   return bytes;
 }
