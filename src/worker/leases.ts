@@ -71,7 +71,7 @@ export class WorkerLease implements ProbeWindowRunner {
   private readonly registrations: GroupCommit<ProbeWindowRow, void>;
   private timer: NodeJS.Timeout | undefined;
   private tickInFlight: Promise<void> = Promise.resolve();
-  /** Aborts once stop() begins: waits for Temporal give up, and windows are handed over. */
+  /** Aborts once stop() begins: a wait for Temporal gives up, and the windows are handed over. */
   private readonly stopping = new AbortController();
   /** Reaping waits for one renewal after a failed one: after a Postgres outage every lease has expired, not died. */
   private renewedLastTime = false;
@@ -121,8 +121,7 @@ export class WorkerLease implements ProbeWindowRunner {
     const windows = [...this.running.values()];
     for (const w of windows) w.stop.abort('handed-over' satisfies StopReason);
     await Promise.all(windows.map((w) => w.done));
-    const ended = this.ended.splice(0);
-    if (ended.length > 0) await removeProbeWindows(this.pool, ended);
+    await this.forgetEnded();
     await releaseLease(this.pool, this.workerId);
   }
 
@@ -205,10 +204,15 @@ export class WorkerLease implements ProbeWindowRunner {
     } else {
       this.renewedLastTime = true;
     }
-    const ended = this.ended.splice(0);
-    if (ended.length > 0) await removeProbeWindows(this.pool, ended);
+    await this.forgetEnded();
     for (const token of await takeSupersededWindows(this.pool, this.workerId)) this.running.get(keyOf(token))?.stop.abort('superseded' satisfies StopReason);
     if (renewedBefore && this.renewedLastTime) await this.reap();
+  }
+
+  /** Removes the rows of the windows that ended since the last time. */
+  private async forgetEnded(): Promise<void> {
+    const ended = this.ended.splice(0);
+    if (ended.length > 0) await removeProbeWindows(this.pool, ended);
   }
 
   /** Taken for dead: another worker runs this worker's windows now, so they stop here, and a new lease begins. */
