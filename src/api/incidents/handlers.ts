@@ -14,7 +14,7 @@ import type { IncidentWorkflow, ResponderAction } from '../../contracts/incident
 import { principalOf } from '../auth/middleware';
 import type { ApiDeps } from '../deps';
 import { idempotentId } from '../idempotency';
-import { CURSOR_RULE, MAX_PAGE_SIZE } from '../pagination';
+import { CURSOR_RULE, pageQueryFields } from '../pagination';
 import { Problem, validated } from '../problems';
 import { temporalCall } from '../temporal';
 import { incidentDetail, incidentRepresentation } from './representation';
@@ -44,13 +44,8 @@ export const ListIncidentsQuery = z.strictObject({
     .optional()
     .meta({ description: '`open` (triggered, acknowledged or exhausted) or a state; repeat for several.' }),
   target: idSchema('tgt', 'a target').optional().meta({ description: "Only this target's incidents." }),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_PAGE_SIZE)
-    .default(50)
-    .meta({ description: `Items per page, at most ${MAX_PAGE_SIZE}.` }),
+  // Keyset pages by (opened at, id) rather than by id alone: the page size is every list's, the cursor its own.
+  limit: pageQueryFields.limit,
   cursor: IncidentCursorSchema.optional().meta({
     description: 'The `nextCursor` of the previous page; leave out for the first page.',
     'x-vigil-rule': CURSOR_RULE,
