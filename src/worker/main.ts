@@ -37,10 +37,10 @@ async function main(): Promise<void> {
   await ensureMaintenanceSchedule(new Client({ connection, namespace: config.temporal.namespace, dataConverter }));
   const { host: metricsHost, port: metricsPort } = config.worker.metrics;
   const metrics = metricsPort > 0 ? await startWorkerMetricsServer(metricsHost, metricsPort) : undefined;
-  log.info({ temporal: config.temporal.address, namespace: config.temporal.namespace, metrics: metrics?.url }, 'worker started');
-  // The Temporal runtime turns SIGINT/SIGTERM into worker.shutdown(); run() resolves once in-flight work is handed back
-  // and the worker's lease is given up.
-  await vigil.run();
+  // The Temporal runtime turns SIGINT/SIGTERM into worker.shutdown(); run() resolves once in-flight work is done and
+  // the worker's lease is released, its probe windows left for the next worker. "Started" is said once the lease is
+  // held, so that whoever waits for it (a test, an operator) finds this worker in worker_leases.
+  await vigil.run(() => log.info({ temporal: config.temporal.address, namespace: config.temporal.namespace, metrics: metrics?.url }, 'worker started'));
   await metrics?.close();
   await connection.close();
   await clientConnection.close();

@@ -39,8 +39,11 @@ export interface VigilWorkerOptions {
 export interface VigilWorker {
   worker: Worker;
   lease: WorkerLease;
-  /** Takes the lease, runs the worker until it has drained (SIGTERM, or `worker.shutdown()`), then gives the lease up. */
-  run(): Promise<void>;
+  /**
+   * Takes the lease (then calls `onLeased`), runs the worker until it has drained (SIGTERM, or `worker.shutdown()`),
+   * then releases the lease.
+   */
+  run(onLeased?: () => void): Promise<void>;
 }
 
 /** A worker that runs every Vigil workflow and activity, under a worker lease. */
@@ -79,8 +82,9 @@ export async function createVigilWorker(opts: VigilWorkerOptions): Promise<Vigil
   return {
     worker,
     lease,
-    run: async () => {
+    run: async (onLeased) => {
       await lease.start();
+      onLeased?.();
       try {
         await worker.run();
       } finally {
