@@ -106,7 +106,9 @@ export class WorkerLease implements ProbeWindowRunner {
   async start(): Promise<void> {
     await acquireLease(this.pool, this.workerId, this.ttlMs);
     this.renewedLastTime = true;
-    this.schedule(0);
+    // The first renewal runs before start() returns, so nothing it does races the caller's next step.
+    await this.renewLogged();
+    if (!this.stopping.signal.aborted) this.schedule();
   }
 
   /**
@@ -185,15 +187,17 @@ export class WorkerLease implements ProbeWindowRunner {
     }
   }
 
-  private schedule(delayMs = this.renewEveryMs): void {
+  private schedule(): void {
     this.timer = setTimeout(() => {
-      this.tick()
-        .catch((err) => Runtime.instance().logger.warn('worker lease renewal failed', { workerId: this.workerId, error: String(err) }))
-        .finally(() => {
-          if (this.timer) this.schedule();
-        });
-    }, delayMs);
+      this.renewLogged().finally(() => {
+        if (this.timer) this.schedule();
+      });
+    }, this.renewEveryMs);
     this.timer.unref();
+  }
+
+  private renewLogged(): Promise<void> {
+    return this.tick().catch((err) => Runtime.instance().logger.warn('worker lease renewal failed', { workerId: this.workerId, error: String(err) }));
   }
 
   private async renew(): Promise<void> {
