@@ -9,11 +9,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createIncidentActivities } from '../../src/activities/incidents';
-import { insertChannel, insertPolicy } from '../../src/db/escalation';
+import { insertChannel, insertPolicy, readPolicySnapshot } from '../../src/db/escalation';
 import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { incidentId, incidentWorkflowId, newId, TASK_QUEUE, targetWorkflowId } from '../../src/ids';
-import { acknowledgeUpdate, addNoteUpdate, resolveUpdate } from '../../src/contracts/incident';
+import {
+  acknowledgeUpdate,
+  addNoteUpdate,
+  escalateUpdate,
+  incidentQuery,
+  reassignUpdate,
+  resolveUpdate,
+  snoozeUpdate,
+  targetClearedSignal,
+  targetDownSignal,
+} from '../../src/contracts/incident';
 import { checkNowUpdate, pauseUpdate, resumeUpdate, statusQuery, updateTargetUpdate } from '../../src/contracts/target';
 import { targetWorkflow } from '../../src/workflows/target';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -147,4 +157,90 @@ describe('record workflow histories', () => {
     await receiver.close();
     await env.teardown();
   });
+
+  it('incident-responders: snoozed and re-notified, escalated, reassigned, down again, recovered, reopened, deleted', async () => {
+    await recordIncident('incident-responders', { repeat: 1, autoResolve: true }, async ({ env, handle, receiver, by, policyIds }) => {
+      await eventually(() => expect(receiver.accepted('/l1')).toHaveLength(1), 60_000);
+      await handle.executeUpdate(snoozeUpdate, { args: [{ actionId: 'snooze', by, seconds: 60 }] });
+      await env.sleep('2m');
+      await eventually(() => expect(receiver.accepted('/l1')).toHaveLength(2), 60_000);
+      await handle.executeUpdate(escalateUpdate, { args: [{ actionId: 'escalate', by }] });
+      await eventually(() => expect(receiver.accepted('/l2')).toHaveLength(1), 60_000);
+      const other = (await readPolicySnapshot(db.pool, policyIds[1]!))!;
+      await handle.executeUpdate(reassignUpdate, { args: [{ actionId: 'reassign', by, assignee: 'ops', policy: other }] });
+      await handle.signal(targetDownSignal, { at: await env.currentTimeMs(), reason: 'still failing', flapping: false });
+      await handle.signal(targetClearedSignal, { to: 'up', at: await env.currentTimeMs(), reason: '1 consecutive passed probe' });
+      await eventually(async () => expect(await handle.query(incidentQuery)).toMatchObject({ state: 'resolved' }), 60_000);
+      await env.sleep('1m');
+      await handle.signal(targetDownSignal, { at: await env.currentTimeMs(), reason: 'down again', flapping: false });
+      await eventually(async () => expect(await handle.query(incidentQuery)).not.toMatchObject({ state: 'resolved' }), 60_000);
+      await handle.signal(targetClearedSignal, { to: 'deleted', at: await env.currentTimeMs(), reason: 'deleted by an operator' });
+    });
+  });
+
+  it('incident-exhausted: nobody acknowledges, the target recovers without auto-resolve, a responder resolves with a note', async () => {
+    await recordIncident('incident-exhausted', { repeat: 0, autoResolve: false, levels: 1 }, async ({ env, handle, by }) => {
+      await env.sleep('6m');
+      await eventually(async () => expect(await handle.query(incidentQuery)).toMatchObject({ state: 'exhausted' }), 60_000);
+      await handle.signal(targetClearedSignal, { to: 'up', at: await env.currentTimeMs(), reason: '1 consecutive passed probe' });
+      await handle.executeUpdate(resolveUpdate, { args: [{ actionId: 'resolve', by, note: 'fixed the disk' }] });
+      await env.sleep('20m');
+    });
+  });
+
+  it('incident-without-policy: opened with a policy that does not exist, acknowledged, resolved when the target recovers', async () => {
+    await recordIncident('incident-without-policy', { repeat: 0, autoResolve: true, missingPolicy: true }, async ({ env, handle, by }) => {
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ actionId: 'ack', by }] });
+      await handle.signal(targetClearedSignal, { to: 'up', at: await env.currentTimeMs(), reason: '1 consecutive passed probe' });
+      await env.sleep('20m');
+    });
+  });
+
+  /** Opens an incident as a target's down flip does, lets `drive` act on it, and records its history once it ends. */
+  async function recordIncident(
+    name: string,
+    opts: { repeat: number; autoResolve: boolean; levels?: number; missingPolicy?: boolean },
+    drive: (ctx: {
+      env: TestWorkflowEnvironment;
+      handle: ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>;
+      receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+      by: { id: string; name: string };
+      policyIds: string[];
+    }) => Promise<void>,
+  ) {
+    const env = await startTimeSkippingTemporal();
+    const receiver = await startWebhookReceiver();
+    const worker = await startWorker(env, db.pool);
+    const channel = (level: string) => insertChannel(db.prisma, newId('chn'), { kind: 'webhook', name: `${name}-${level}`, url: `${receiver.url}/${level}` });
+    const [l1, l2] = [await channel('l1'), await channel('l2')];
+    const levels = [
+      { timeoutSeconds: 300, channelIds: [l1.id] },
+      { timeoutSeconds: 300, channelIds: [l2.id] },
+    ].slice(0, opts.levels ?? 2);
+    const policies = [
+      await insertPolicy(db.prisma, newId('esc'), { name: `${name}-first`, description: '', repeat: opts.repeat, levels }),
+      await insertPolicy(db.prisma, newId('esc'), {
+        name: `${name}-second`,
+        description: '',
+        repeat: 0,
+        levels: [{ timeoutSeconds: 600, channelIds: [l1.id] }],
+      }),
+    ];
+    const targetId = `tgt_${name
+      .toUpperCase()
+      .replace(/[^A-Z]/g, '')
+      .padEnd(26, '0')
+      .slice(0, 26)}`;
+    const { reportTargetDown } = createIncidentActivities({ pool: db.pool, temporal: env.client });
+    const report = { targetId, targetName: name, sequence: 0, at: await env.currentTimeMs(), reason: '2 consecutive failed probes', flapping: false };
+    const escalationPolicyId = opts.missingPolicy ? newId('esc') : policies[0]!.id;
+    await new MockActivityEnvironment().run(() => reportTargetDown({ ...report, escalationPolicyId, autoResolve: opts.autoResolve, reopenWindowSeconds: 900 }));
+    const handle = env.client.workflow.getHandle(incidentWorkflowId(incidentId(targetId, 1)));
+    await drive({ env, handle, receiver, by: { id: 'key_recorder', name: 'recorder' }, policyIds: policies.map((p) => p.id) });
+    await handle.result();
+    await worker.stop();
+    fs.writeFileSync(path.join(FIXTURES, `${name}.json`), historyToJSON(await handle.fetchHistory()));
+    await receiver.close();
+    await env.teardown();
+  }
 });
