@@ -1,7 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { PolicySnapshot } from '../domain/escalation';
-import type { Actor, EscalationPosition, EventKind, IncidentSettings, IncidentState, NotificationKind, OpenState } from '../domain/incident';
+import type { Actor, EventKind, IncidentSettings, IncidentState } from '../domain/incident';
+import type { IncidentMachineState, PolicyChannel } from '../domain/incident-machine';
 import type { ShownState } from '../domain/shown-state';
 
 /**
@@ -68,37 +69,10 @@ export interface IncidentWorkflowInput {
 }
 
 /** A channel of the escalation policy the incident pages. */
-export type IncidentChannel = PolicySnapshot['levels'][number]['channels'][number];
+export type IncidentChannel = PolicyChannel;
 
-/** Everything the incident decides with, handed on whole at continue-as-new. */
-export interface IncidentCarried {
-  state: IncidentState;
-  /** The state to go back to if the incident reopens. */
-  stateBeforeResolve: OpenState;
-  targetDown: boolean;
-  policy: PolicySnapshot | null;
-  position: EscalationPosition;
-  /** When the current level was notified: its acknowledgement timeout runs from here. */
-  levelSince: number;
-  levelNotified: boolean;
-  /** What the next notification of the current level says: first page, escalation, or the end of a snooze. */
-  pageKind: NotificationKind;
-  acknowledged: { by: Actor; at: number } | null;
-  resolved: { by: Actor; at: number } | null;
-  assignee: string | null;
-  snoozedUntil: number | null;
-  /** Every channel notified so far: they hear of a resolution or a reopening. */
-  paged: IncidentChannel[];
-  closedAt: number | null;
-  /** The target was deleted: resolved for good, no reopen window. */
-  targetDeleted: boolean;
-  eventSeq: number;
-  notificationSeq: number;
-  /** Time of the last target report applied; a redelivered or older one is ignored. */
-  lastTargetReportAt: number;
-  /** Ids of the latest responder actions: a retried request changes nothing. */
-  recentActions: string[];
-}
+/** Everything the incident decides with, handed on whole at continue-as-new: its state machine's state. */
+export type IncidentCarried = IncidentMachineState;
 
 export interface TargetDownReport {
   at: number;
