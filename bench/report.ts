@@ -1,6 +1,68 @@
-import type { BenchReport, StepReport } from './run';
+import type { FailoverReport } from './failover';
+import type { HistorySample, pgRates, Quantiles, SlotReport, StatementCost } from './measure';
+import type { BenchOptions } from './options';
+import type { Usage } from './procfs';
+import type { StackKind } from './stack';
+import type { CreationReport } from './targets';
 
-/** Markdown tables of benchmark reports: one row per ramp step. */
+/** What a benchmark run reports (JSON under bench/results/), and its Markdown tables: one row per ramp step. */
+
+export interface StepReport {
+  targets: number;
+  intervalSeconds: number;
+  /**
+   * `allProbingSeconds`: from the first POST until every target had a result. `steadySeconds`: from the first POST
+   * until one whole interval ran on time (see `settle`); null when it never did within --settle-max, absent when not
+   * waited for. `firstProbeSeconds`: from each target's 201 to its first result; `lateFirstProbes`: targets whose first
+   * result came more than two intervals after their 201, or never.
+   */
+  creation: CreationReport & {
+    allProbingSeconds: number;
+    steadySeconds?: number | null;
+    firstProbeSeconds: Quantiles;
+    lateFirstProbes: number;
+    /** While the targets were created: each component's CPU, and the Temporal frontend's requests by operation. */
+    usage: Usage;
+    temporalFrontendPerSecond?: Record<string, number>;
+  };
+  window: { from: string; to: string; seconds: number };
+  slots: SlotReport;
+  projectionLagMs: Quantiles;
+  /** The worker's own histogram (dev stack): bucket upper bounds, seconds. */
+  workerLag?: { p50: number | null; p99: number | null; writeBatchP50: number | null; writeBatchP99: number | null };
+  history: HistorySample | null;
+  usage: Usage;
+  /** CPU time of Vigil's stack (every sampled process but the benchmark itself) per probed slot. */
+  cpuMsPerProbe: number | null;
+  postgres: ReturnType<typeof pgRates> & { statements?: StatementCost[] };
+  /**
+   * The Temporal server's requests by operation: `requestsPerSecond` as every service counts them (a request the
+   * frontend passes to the history service is counted by both), `frontendRequestsPerSecond` as clients made them.
+   */
+  temporal?: {
+    requestsPerSecond: Record<string, number>;
+    frontendRequestsPerSecond?: Record<string, number>;
+    persistenceRequestsPerSecond: Record<string, number>;
+  };
+  errors: { apiErrors: number; workerLogErrors: number; workerLogWarnings: number; missedRows: number; absentSlots: number; firstWorkerErrors: string[] };
+  broken: string[];
+}
+
+export interface BenchReport {
+  label: string;
+  startedAt: string;
+  command: string;
+  machine: { cpu: string; cores: number; memoryGb: number; kernel: string; node: string; postgres: string; temporal: string };
+  commit: string;
+  stack: StackKind;
+  env: Record<string, string>;
+  farm: BenchOptions['farm'];
+  stackStartSeconds: number;
+  steps: StepReport[];
+  /** The first step that broke, and what broke. */
+  knee: { targets: number; why: string[] } | null;
+  failover?: FailoverReport;
+}
 
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)}`);
 

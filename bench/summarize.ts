@@ -3,7 +3,7 @@ import path from 'node:path';
 import { apiMarkdown } from './api-load';
 import { cpuByPart, creationTable, markdownTable } from './report';
 import { round } from './procfs';
-import type { BenchReport } from './run';
+import type { BenchReport } from './report';
 
 /**
  * `npx tsx bench/summarize.ts bench/results/*.json [--plot docs/benchmarks-lag.svg]`: the Markdown tables of the given

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseBenchArgs, runBench, type BenchReport } from '../../bench/run';
-import { markdownTable } from '../../bench/report';
+import { parseBenchArgs } from '../../bench/options';
+import { markdownTable, type BenchReport } from '../../bench/report';
+import { runBench } from '../../bench/run';
 import { readTestEnv } from '../support/env';
 
 /**
