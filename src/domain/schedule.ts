@@ -56,6 +56,23 @@ export const slotsPerWindow = (intervalMs: number, windowMs = PROBE_WINDOW_MS): 
   intervalMs > MAX_WINDOWED_INTERVAL_MS ? 1 : Math.max(1, Math.min(MAX_SLOTS_PER_WINDOW, Math.floor(windowMs / intervalMs)));
 
 /**
+ * The first slot after `slot` at which one of the target's windows starts: every `count`-th slot of its grid, offset by
+ * its id. Windows end there, so however a target's first window was placed (an import creates thousands within
+ * minutes, a restart or an update starts windows anywhere), each later window is whole and ends on its own boundary:
+ * a server's targets turn their windows over evenly spread across a window's length, instead of repeating an import's
+ * burst of turnovers every window.
+ */
+export function windowStartAfter(targetId: string, slot: number, intervalMs: number, phase: number, count: number): number {
+  const index = Math.round((slot - phase) / intervalMs);
+  const offset = fnv1a(`${targetId}#window`) % count;
+  const steps = (((offset - index) % count) + count) % count || count;
+  return slot + steps * intervalMs;
+}
+
+/** The workflow patch id behind which windows end on the target's window boundaries (`windowStartAfter`). */
+export const WINDOWS_ON_BOUNDARIES_PATCH = 'windows-on-boundaries';
+
+/**
  * The slots of one probe window from `first`. It ends early at `endsBy` (a maintenance boundary, the moment flapping
  * would settle), so that the workflow wakes to change what the target shows on time; the first slot is always in.
  */

@@ -30,7 +30,14 @@ import { unstorableRefusal } from '../contracts/failures';
 import { initialFlapState } from '../domain/flapping';
 import { initialJudgement } from '../domain/judge';
 import type { ActiveProbe } from '../domain/probe';
-import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, PROBE_WINDOW_PATCH, TEN_MINUTE_WINDOW_MS, TWENTY_MINUTE_WINDOWS_PATCH } from '../domain/schedule';
+import {
+  FIRST_PROBE_WINDOW_MS,
+  PROBE_WINDOW_MS,
+  PROBE_WINDOW_PATCH,
+  TEN_MINUTE_WINDOW_MS,
+  TWENTY_MINUTE_WINDOWS_PATCH,
+  WINDOWS_ON_BOUNDARIES_PATCH,
+} from '../domain/schedule';
 import type { ShownState } from '../domain/shown-state';
 import type { TargetSpec } from '../domain/target';
 import {
@@ -45,6 +52,7 @@ import {
   nextAfterWindow,
   planProbes,
   thresholdsOf,
+  type ProbeWindowing,
   type Show,
 } from '../domain/target-machine';
 
@@ -109,6 +117,8 @@ const projection = () => (patched(LOCAL_PROJECTIONS_PATCH) ? localProjections : 
 /** A window's length, as the run was recorded with it: the patches that lengthened windows, newest first. */
 const windowLength = () =>
   patched(TWENTY_MINUTE_WINDOWS_PATCH) ? PROBE_WINDOW_MS : patched(PROBE_WINDOW_PATCH) ? TEN_MINUTE_WINDOW_MS : FIRST_PROBE_WINDOW_MS;
+/** How windows are planned, as the run was recorded: their length, and whether they end on the target's boundaries. */
+const windowing = (): ProbeWindowing => ({ ms: windowLength(), onBoundaries: patched(WINDOWS_ON_BOUNDARIES_PATCH) });
 
 /** The workflow patch behind which a new target is probed at once, inside its first workflow task. */
 export const FIRST_PROBE_PATCH = 'first-probe-at-once';
@@ -420,7 +430,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
       continue;
     }
 
-    const plan = planProbes(targetId, spec, { next, flap }, maintenance.nextChange, now, windowLength());
+    const plan = planProbes(targetId, spec, { next, flap }, maintenance.nextChange, now, windowing());
     next = plan.next;
     const { slots, wakeAt } = plan;
     // A window of one slot waits here, on a timer in the history; a longer window waits inside the activity.

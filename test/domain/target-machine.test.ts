@@ -1,6 +1,6 @@
 import { initialFlapState, type FlapState } from '../../src/domain/flapping';
 import { initialJudgement, type Judgement } from '../../src/domain/judge';
-import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, TEN_MINUTE_WINDOW_MS, phaseMs } from '../../src/domain/schedule';
+import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, TEN_MINUTE_WINDOW_MS, phaseMs, windowStartAfter } from '../../src/domain/schedule';
 import { TargetSpecSchema, type TargetSpec } from '../../src/domain/target';
 import {
   afterResult,
@@ -102,20 +102,42 @@ describe('each turn of the loop', () => {
 });
 
 describe('planning the next probes', () => {
-  it('plans twenty minutes of slots for one activity', () => {
-    const plan = planProbes(ID, http(), { next: SLOT, flap: initialFlapState() }, undefined, T0);
+  it("plans twenty minutes of slots for one activity, from one of the target's window boundaries to the next", () => {
+    const start = windowStartAfter(ID, SLOT, 20 * S, phase, PROBE_WINDOW_MS / (20 * S));
+    const plan = planProbes(ID, http(), { next: start, flap: initialFlapState() }, undefined, start);
     expect(plan.slots).toHaveLength(PROBE_WINDOW_MS / (20 * S));
     expect(plan.slots[1]! - plan.slots[0]!).toBe(20 * S);
     expect(plan.wakeAt).toBeUndefined();
+    expect(planProbes(ID, http(), { next: start + PROBE_WINDOW_MS, flap: initialFlapState() }, undefined, start).slots[0]).toBe(start + PROBE_WINDOW_MS);
   });
 
-  it('keeps the two- and ten-minute windows of runs recorded before the patches that lengthened them', () => {
-    expect(planProbes(ID, http(), { next: SLOT, flap: initialFlapState() }, undefined, T0, FIRST_PROBE_WINDOW_MS).slots).toHaveLength(
-      FIRST_PROBE_WINDOW_MS / (20 * S),
+  it("ends a window started off its boundaries (a new target's first) at the next boundary, whole windows after it", () => {
+    const boundary = windowStartAfter(ID, SLOT, 20 * S, phase, PROBE_WINDOW_MS / (20 * S));
+    const first = planProbes(ID, http(), { next: SLOT, flap: initialFlapState() }, undefined, T0);
+    expect(first.slots[0]).toBe(SLOT);
+    expect(first.slots.at(-1)! + 20 * S).toBe(boundary);
+    const second = planProbes(ID, http(), { next: boundary, flap: initialFlapState() }, undefined, boundary);
+    expect(second.slots).toHaveLength(PROBE_WINDOW_MS / (20 * S));
+  });
+
+  it('spreads the window turnovers of targets created together evenly across a window, however fast they were imported', () => {
+    const ends = Array.from({ length: 2_000 }, (_, i) => {
+      const id = `tgt_01IMPORT${String(i).padStart(18, '0')}`;
+      const next = firstDue(id, http(), T0);
+      return planProbes(id, http(), { next, flap: initialFlapState() }, undefined, T0).slots.at(-1)! + 20 * S;
+    });
+    const quarters = [0, 1, 2, 3].map(
+      (q) => ends.filter((e) => e > T0 + (q * PROBE_WINDOW_MS) / 4 && e <= T0 + ((q + 1) * PROBE_WINDOW_MS) / 4 + 20 * S).length,
     );
-    expect(planProbes(ID, http(), { next: SLOT, flap: initialFlapState() }, undefined, T0, TEN_MINUTE_WINDOW_MS).slots).toHaveLength(
-      TEN_MINUTE_WINDOW_MS / (20 * S),
-    );
+    for (const n of quarters) expect(n / ends.length).toBeGreaterThan(0.2);
+    expect(Math.max(...ends)).toBeLessThanOrEqual(T0 + PROBE_WINDOW_MS + 40 * S);
+  });
+
+  it('keeps the windows of runs recorded before the patches: two and ten minutes long, and whole from wherever they start', () => {
+    const old = (ms: number) => planProbes(ID, http(), { next: SLOT, flap: initialFlapState() }, undefined, T0, { ms, onBoundaries: false }).slots;
+    expect(old(FIRST_PROBE_WINDOW_MS)).toHaveLength(FIRST_PROBE_WINDOW_MS / (20 * S));
+    expect(old(TEN_MINUTE_WINDOW_MS)).toHaveLength(TEN_MINUTE_WINDOW_MS / (20 * S));
+    expect(old(PROBE_WINDOW_MS)).toHaveLength(PROBE_WINDOW_MS / (20 * S));
   });
 
   it('ends a window before a maintenance boundary, and before flapping would settle', () => {
