@@ -1,8 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTargetWorkflow } from '../../src/api/targets/workflow';
 import { TargetSpecSchema } from '../../src/domain/target';
-import { newId } from '../../src/ids';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { targetIdWithFirstWindowOf } from '../support/target-ids';
 import { eventually } from '../support/eventually';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target';
 import { duplicateViolations, projectionViolations, slotGridViolations, slotRows } from '../support/faults';
@@ -50,7 +50,8 @@ describe('kill -9 of the worker in the middle of a probe', () => {
     async () => {
       const victim = await startWorker();
       const [victimLease] = (await db.pool.query<{ worker_id: string }>('SELECT worker_id FROM worker_leases')).rows;
-      const targets = [newId('tgt'), newId('tgt'), newId('tgt')];
+      // Windows that outlast the test: the victim's are still running when it dies, and still carried on after.
+      const targets = [0, 1, 2].map(() => targetIdWithFirstWindowOf(INTERVAL_MS / 1000, 100_000));
       for (const [i, id] of targets.entries()) {
         const spec = TargetSpecSchema.parse({
           name: `slow ${i}`,
@@ -87,7 +88,7 @@ describe('kill -9 of the worker in the middle of a probe', () => {
       await victim.kill();
       const killedAt = Date.now();
       expect(Date.now() - inFlight.at).toBeLessThan(1_500);
-      // The survivor started after these windows did: the victim holds some of them (one window lasts 2 minutes).
+      // The survivor started after these windows did: the victim holds some of them (their first windows last over 100 s).
       expect(held.length).toBeGreaterThan(0);
 
       // Every window the victim held probes again on the survivor: its first slot probed after the kill, per target.
@@ -102,7 +103,7 @@ describe('kill -9 of the worker in the middle of a probe', () => {
       );
       const tookOverMs = Math.max(...takeovers);
       expect(tookOverMs).toBeLessThan(TAKEOVER_MS);
-      // Carried on by the survivor under their own task tokens (a window lasts 2 minutes: these have not ended yet).
+      // Carried on by the survivor under their own task tokens (their first windows last over 100 s: these have not ended yet).
       const carried = await db.pool.query<{ worker_id: string }>('SELECT worker_id FROM probe_windows WHERE task_token = ANY($1::bytea[])', [
         heldRows.map((r) => r.task_token),
       ]);

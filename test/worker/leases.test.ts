@@ -9,6 +9,7 @@ import { TargetSpecSchema } from '../../src/domain/target';
 import { WorkerLease } from '../../src/worker/leases';
 import { newId, targetWorkflowId } from '../../src/ids';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { targetIdWithFirstWindowOf } from '../support/target-ids';
 import { eventually } from '../support/eventually';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target';
 import { slotGridViolations } from '../support/faults';
@@ -45,9 +46,9 @@ describe('worker leases: probe windows run by the worker, carried on by another 
   };
   const hitsOf = (targetId: string) => site.hits.filter((h) => h.path.startsWith(`/${targetId}`));
 
-  /** A target probed every second, once up: a window of 60 slots runs, with nothing to end it early. */
+  /** A target probed every second, once up: a window of at least 40 slots runs, with nothing to end it early. */
   async function targetWithWindow() {
-    const targetId = newId('tgt');
+    const targetId = targetIdWithFirstWindowOf(1, 40_000);
     const spec = TargetSpecSchema.parse({ name: targetId, intervalSeconds: 1, probe: { kind: 'http', url: `${site.url}/${targetId}` } });
     await startTargetWorkflow(temporal.client, targetId, spec);
     await eventually(async () => {

@@ -2,10 +2,11 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTargetWorkflow } from '../../src/api/targets/workflow';
 import { TargetSpecSchema, type TargetSpec } from '../../src/domain/target';
-import { newId, targetWorkflowId } from '../../src/ids';
+import { targetWorkflowId } from '../../src/ids';
 import { checkNowUpdate, deleteTargetUpdate, pauseUpdate, resumeUpdate, updateTargetUpdate } from '../../src/contracts/target';
 import type { targetWorkflow } from '../../src/workflows/target';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { targetIdWithFirstWindowOf } from '../support/target-ids';
 import { eventually } from '../support/eventually';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target';
 import { duplicateViolations, slotGridViolations } from '../support/faults';
@@ -39,9 +40,9 @@ describe('a probe window interrupted by an operator command', () => {
     await db?.drop();
   });
 
-  /** A target probed every second on a path of its own, up, with a window of 60 slots running. */
+  /** A target probed every second on a path of its own, up, with a window of at least 40 slots running. */
   async function runningTarget() {
-    const targetId = newId('tgt');
+    const targetId = targetIdWithFirstWindowOf(1, 40_000);
     const spec = TargetSpecSchema.parse({ name: targetId, intervalSeconds: 1, probe: { kind: 'http', url: `${site.url}/${targetId}/v1` } });
     await startTargetWorkflow(temporal.client, targetId, spec);
     await eventually(async () => {

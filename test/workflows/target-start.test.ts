@@ -4,6 +4,7 @@ import { TASK_QUEUE, targetWorkflowId } from '../../src/ids';
 import { statusQuery } from '../../src/contracts/target';
 import { targetWorkflow } from '../../src/workflows/target';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { targetIdWithFirstWindowOf } from '../support/target-ids';
 import { eventually } from '../support/eventually';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target';
 import { startLocalTemporal } from '../support/temporal';
@@ -39,7 +40,8 @@ describe('a new target', () => {
       const { pollers } = await env.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: TASK_QUEUE } });
       expect(pollers.length).toBeGreaterThan(0);
     });
-    const targetId = 'tgt_STARTCOST0000000000000000';
+    // Its first window outlasts the test: a window that ended would be a second activity task.
+    const targetId = targetIdWithFirstWindowOf(1, 30_000);
     const spec = TargetSpecSchema.parse({
       name: 'start cost',
       intervalSeconds: 1,
