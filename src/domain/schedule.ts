@@ -56,20 +56,23 @@ export const slotsPerWindow = (intervalMs: number, windowMs = PROBE_WINDOW_MS): 
   intervalMs > MAX_WINDOWED_INTERVAL_MS ? 1 : Math.max(1, Math.min(MAX_SLOTS_PER_WINDOW, Math.floor(windowMs / intervalMs)));
 
 /**
- * The first slot after `slot` at which one of the target's windows starts: every `count`-th slot of its grid, offset by
- * its id. Windows end there, so however a target's first window was placed (an import creates thousands within
- * minutes, a restart or an update starts windows anywhere), each later window is whole and ends on its own boundary:
- * a server's targets turn their windows over evenly spread across a window's length, instead of repeating an import's
- * burst of turnovers every window.
+ * Where a window from `slot` ends (its first slot not in it): on one of the target's window boundaries, which lie
+ * half a window (`count` slots) apart on its grid, offset by its id; the last of them within a whole window. A window
+ * that starts on a boundary is whole; one that starts elsewhere (a new target's first, one after a flip or an update)
+ * lasts between half a window and a whole one, and ends on a boundary, so every later one is whole again. However
+ * targets were created (an import starts thousands within minutes), they turn their windows over spread across the
+ * window's length by their ids, instead of repeating the import's burst of turnovers every window; and none of an
+ * import's first windows ends during the import.
  */
-export function windowStartAfter(targetId: string, slot: number, intervalMs: number, phase: number, count: number): number {
+export function windowEnd(targetId: string, slot: number, intervalMs: number, phase: number, count: number): number {
+  const half = Math.max(1, Math.floor(count / 2));
   const index = Math.round((slot - phase) / intervalMs);
-  const offset = fnv1a(`${targetId}#window`) % count;
-  const steps = (((offset - index) % count) + count) % count || count;
-  return slot + steps * intervalMs;
+  const offset = fnv1a(`${targetId}#window`) % half;
+  const last = index + count;
+  return slot + (last - ((((last - offset) % half) + half) % half) - index) * intervalMs;
 }
 
-/** The workflow patch id behind which windows end on the target's window boundaries (`windowStartAfter`). */
+/** The workflow patch id behind which windows end on the target's window boundaries (`windowEnd`). */
 export const WINDOWS_ON_BOUNDARIES_PATCH = 'windows-on-boundaries';
 
 /**

@@ -2,7 +2,7 @@ import { noteChange, settle, settlesAt, type FlapState } from './flapping';
 import { initialJudgement, judge, type Judgement, type Thresholds } from './judge';
 import { maintenanceAt } from './maintenance';
 import type { Outcome } from './probe';
-import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, nextSlot, phaseMs, slotsPerWindow, windowFrom, windowStartAfter } from './schedule';
+import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, nextSlot, phaseMs, slotsPerWindow, windowEnd, windowFrom } from './schedule';
 import { shownState, type ShownState } from './shown-state';
 import type { TargetSpec } from './target';
 
@@ -85,8 +85,8 @@ export function atTurn(s: Pick<TargetMachineState, 'judgement' | 'flap' | 'pause
  * for on a workflow timer until `wakeAt` (earlier than the slot when a maintenance boundary or the end of flapping
  * comes first: the workflow then wakes, shows it, and plans again). Slots more than one window behind (every worker
  * was down) are given up rather than probed in a burst: `next` is where the plan starts.
- * A window ends at the target's next window boundary (`windowStartAfter`), so only a window started off them (the
- * first, or one after a flip or an operator's command) is short. `windowing`: as today, or as runs recorded before the
+ * A window ends on one of the target's window boundaries (`windowEnd`), so only a window started off them (the first,
+ * or one after a flip or an operator's command) is shorter than a whole one, and never by more than half. `windowing`: as today, or as runs recorded before the
  * patches replay (shorter windows; before PROBE_WINDOW_PATCH they did not end where flapping would settle either, and
  * before WINDOWS_ON_BOUNDARIES_PATCH they ran whole from wherever they started).
  */
@@ -101,7 +101,7 @@ export function planProbes(
   const { intervalMs, phase } = gridOf(targetId, spec);
   const next = s.next < now - windowing.ms ? nextSlot(now - windowing.ms, intervalMs, phase) : s.next;
   const settling = windowing.ms > FIRST_PROBE_WINDOW_MS ? settlesAt(s.flap, spec.flapping) : undefined;
-  const boundary = windowing.onBoundaries ? windowStartAfter(targetId, next, intervalMs, phase, slotsPerWindow(intervalMs, windowing.ms)) : undefined;
+  const boundary = windowing.onBoundaries ? windowEnd(targetId, next, intervalMs, phase, slotsPerWindow(intervalMs, windowing.ms)) : undefined;
   const endsBy = Math.min(maintenanceEndsAt ?? Infinity, settling ?? Infinity, boundary ?? Infinity);
   const slots = windowFrom(next, intervalMs, windowing.ms, endsBy);
   return slots.length === 1 ? { next, slots, wakeAt: Math.min(slots[0]!, endsBy) } : { next, slots };

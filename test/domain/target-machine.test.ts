@@ -1,6 +1,6 @@
 import { initialFlapState, type FlapState } from '../../src/domain/flapping';
 import { initialJudgement, type Judgement } from '../../src/domain/judge';
-import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, TEN_MINUTE_WINDOW_MS, phaseMs, windowStartAfter } from '../../src/domain/schedule';
+import { FIRST_PROBE_WINDOW_MS, PROBE_WINDOW_MS, TEN_MINUTE_WINDOW_MS, phaseMs, windowEnd } from '../../src/domain/schedule';
 import { TargetSpecSchema, type TargetSpec } from '../../src/domain/target';
 import {
   afterResult,
@@ -102,35 +102,39 @@ describe('each turn of the loop', () => {
 });
 
 describe('planning the next probes', () => {
-  it("plans twenty minutes of slots for one activity, from one of the target's window boundaries to the next", () => {
-    const start = windowStartAfter(ID, SLOT, 20 * S, phase, PROBE_WINDOW_MS / (20 * S));
+  it("plans twenty minutes of slots for one activity, from one of the target's window boundaries to another", () => {
+    const start = windowEnd(ID, SLOT, 20 * S, phase, 60);
     const plan = planProbes(ID, http(), { next: start, flap: initialFlapState() }, undefined, start);
     expect(plan.slots).toHaveLength(PROBE_WINDOW_MS / (20 * S));
     expect(plan.slots[1]! - plan.slots[0]!).toBe(20 * S);
     expect(plan.wakeAt).toBeUndefined();
-    expect(planProbes(ID, http(), { next: start + PROBE_WINDOW_MS, flap: initialFlapState() }, undefined, start).slots[0]).toBe(start + PROBE_WINDOW_MS);
+    expect(windowEnd(ID, start, 20 * S, phase, 60)).toBe(start + PROBE_WINDOW_MS);
   });
 
-  it("ends a window started off its boundaries (a new target's first) at the next boundary, whole windows after it", () => {
-    const boundary = windowStartAfter(ID, SLOT, 20 * S, phase, PROBE_WINDOW_MS / (20 * S));
-    const first = planProbes(ID, http(), { next: SLOT, flap: initialFlapState() }, undefined, T0);
-    expect(first.slots[0]).toBe(SLOT);
-    expect(first.slots.at(-1)! + 20 * S).toBe(boundary);
-    const second = planProbes(ID, http(), { next: boundary, flap: initialFlapState() }, undefined, boundary);
-    expect(second.slots).toHaveLength(PROBE_WINDOW_MS / (20 * S));
+  it("ends a window started off its boundaries (a new target's first) on one, at least half a window on; whole ones after it", () => {
+    for (let k = 0; k < 60; k++) {
+      const from = SLOT + k * 20 * S;
+      const first = planProbes(ID, http(), { next: from, flap: initialFlapState() }, undefined, from);
+      expect(first.slots.length).toBeGreaterThanOrEqual(31);
+      const end = first.slots.at(-1)! + 20 * S;
+      expect(planProbes(ID, http(), { next: end, flap: initialFlapState() }, undefined, end).slots).toHaveLength(60);
+    }
   });
 
-  it('spreads the window turnovers of targets created together evenly across a window, however fast they were imported', () => {
+  it('spreads the window turnovers of targets created together evenly, however fast they were imported', () => {
     const ends = Array.from({ length: 2_000 }, (_, i) => {
       const id = `tgt_01IMPORT${String(i).padStart(18, '0')}`;
       const next = firstDue(id, http(), T0);
       return planProbes(id, http(), { next, flap: initialFlapState() }, undefined, T0).slots.at(-1)! + 20 * S;
     });
-    const quarters = [0, 1, 2, 3].map(
-      (q) => ends.filter((e) => e > T0 + (q * PROBE_WINDOW_MS) / 4 && e <= T0 + ((q + 1) * PROBE_WINDOW_MS) / 4 + 20 * S).length,
-    );
-    for (const n of quarters) expect(n / ends.length).toBeGreaterThan(0.2);
-    expect(Math.max(...ends)).toBeLessThanOrEqual(T0 + PROBE_WINDOW_MS + 40 * S);
+    // None during the import; then spread over the second half of the window, not all at its end.
+    expect(Math.min(...ends)).toBeGreaterThan(T0 + PROBE_WINDOW_MS / 2);
+    expect(Math.max(...ends)).toBeLessThanOrEqual(T0 + PROBE_WINDOW_MS + 20 * S);
+    const eighth = PROBE_WINDOW_MS / 8;
+    for (let q = 0; q < 4; q++) {
+      const from = T0 + PROBE_WINDOW_MS / 2 + q * eighth;
+      expect(ends.filter((e) => e > from && e <= from + eighth).length / ends.length).toBeGreaterThan(0.18);
+    }
   });
 
   it('keeps the windows of runs recorded before the patches: two and ten minutes long, and whole from wherever they start', () => {
