@@ -1,4 +1,5 @@
-# One image for both Vigil processes; docker-compose.yml picks the command (API or worker).
+# One image for both Vigil processes; docker-compose.yml picks the command (API or worker). It ships the runtime only:
+# tsconfig.image.json leaves out src/stack, the development tooling behind `npm run up`, tests and benchmarks.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -6,7 +7,7 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 # The Prisma client needs no native engine; generate only wants some executable named as one.
 RUN PRISMA_SCHEMA_ENGINE_BINARY=/bin/true npx prisma generate \
- && npx tsc -p tsconfig.build.json \
+ && npx tsc -p tsconfig.image.json \
  && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
