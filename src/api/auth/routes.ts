@@ -6,7 +6,7 @@ import { trimmedText } from '../../domain/text';
 import { isId } from '../../ids';
 import type { ApiDeps } from '../deps';
 import type { Operation } from '../operations';
-import { pageQueryFields, pageSchema, sendPage } from '../pagination';
+import { idCursor, pageQueryFields, pageSchema, sendPage } from '../pagination';
 import { Problem, validated } from '../problems';
 import { issueApiKey } from './keys';
 import { ROLES } from '../../domain/roles';
@@ -57,7 +57,7 @@ const listKeys =
   async (req, res) => {
     const query = validated(ListApiKeysQuery, req.query, 'query');
     const rows = await listApiKeys(deps.pool, { before: query.cursor, limit: query.limit + 1 });
-    sendPage(req, res, rows, query.limit, represent);
+    sendPage(req, res, rows, query.limit, represent, idCursor);
   };
 
 const findKey = async (deps: ApiDeps, id: string, find: typeof getApiKey): Promise<ApiKeyRecord> => {

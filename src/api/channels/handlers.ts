@@ -5,7 +5,7 @@ import { ChannelInputSchema, type ChannelInput } from '../../domain/escalation';
 import { isId } from '../../ids';
 import type { ApiDeps } from '../deps';
 import { idempotentId } from '../idempotency';
-import { pageQueryFields, sendPage } from '../pagination';
+import { idCursor, pageQueryFields, sendPage } from '../pagination';
 import { Problem, validated } from '../problems';
 import { channelRepresentation } from './representation';
 
@@ -35,7 +35,7 @@ export const listChannelsHandler =
   (deps: ApiDeps): RequestHandler =>
   async (req, res) => {
     const { limit, cursor } = validated(ListChannelsQuery, req.query, 'query');
-    sendPage(req, res, await listChannels(deps.prisma, { before: cursor, limit: limit + 1 }), limit, (c) => channelRepresentation(c));
+    sendPage(req, res, await listChannels(deps.prisma, { before: cursor, limit: limit + 1 }), limit, (c) => channelRepresentation(c), idCursor);
   };
 
 export const getChannel =

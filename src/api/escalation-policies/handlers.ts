@@ -5,7 +5,7 @@ import { EscalationPolicyInputSchema, type EscalationPolicyInput } from '../../d
 import { isId } from '../../ids';
 import type { ApiDeps } from '../deps';
 import { idempotentId } from '../idempotency';
-import { pageQueryFields, sendPage } from '../pagination';
+import { idCursor, pageQueryFields, sendPage } from '../pagination';
 import { Problem, validated } from '../problems';
 import { policyRepresentation } from './representation';
 
@@ -43,7 +43,7 @@ export const listPoliciesHandler =
   (deps: ApiDeps): RequestHandler =>
   async (req, res) => {
     const { limit, cursor } = validated(ListPoliciesQuery, req.query, 'query');
-    sendPage(req, res, await listPolicies(deps.prisma, { before: cursor, limit: limit + 1 }), limit, policyRepresentation);
+    sendPage(req, res, await listPolicies(deps.prisma, { before: cursor, limit: limit + 1 }), limit, policyRepresentation, idCursor);
   };
 
 export const getPolicy =

@@ -14,27 +14,10 @@ import type { IncidentWorkflow, ResponderAction } from '../../contracts/incident
 import { principalOf } from '../auth/middleware';
 import type { ApiDeps } from '../deps';
 import { idempotentId } from '../idempotency';
-import { CURSOR_RULE, pageQueryFields } from '../pagination';
+import { cursorField, pageQueryFields, sendPage } from '../pagination';
 import { Problem, validated } from '../problems';
 import { temporalCall } from '../temporal';
 import { incidentDetail, incidentRepresentation } from './representation';
-
-const cursorOf = (c: IncidentCursor) => Buffer.from(JSON.stringify({ openedAt: c.openedAt.toISOString(), id: c.id })).toString('base64url');
-
-const IncidentCursorSchema = z
-  .string()
-  .max(300)
-  .transform((cursor, ctx): IncidentCursor => {
-    try {
-      const { openedAt, id } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { openedAt?: unknown; id?: unknown };
-      if (typeof openedAt === 'string' && !Number.isNaN(Date.parse(openedAt)) && typeof id === 'string' && isIncidentId(id))
-        return { openedAt: new Date(openedAt), id };
-    } catch {
-      // falls through to the issue below
-    }
-    ctx.addIssue({ code: 'custom', message: 'not a cursor this API gave out: use nextCursor from the previous page' });
-    return z.NEVER;
-  });
 
 const STATE_FILTERS = [...INCIDENT_STATES, 'open'] as const;
 
@@ -44,12 +27,13 @@ export const ListIncidentsQuery = z.strictObject({
     .optional()
     .meta({ description: '`open` (triggered, acknowledged or exhausted) or a state; repeat for several.' }),
   target: idSchema('tgt', 'a target').optional().meta({ description: "Only this target's incidents." }),
-  // Keyset pages by (opened at, id) rather than by id alone: the page size is every list's, the cursor its own.
   limit: pageQueryFields.limit,
-  cursor: IncidentCursorSchema.optional().meta({
-    description: 'The `nextCursor` of the previous page; leave out for the first page.',
-    'x-vigil-rule': CURSOR_RULE,
-  }),
+  // Keyed by when incidents opened, then by id: the last incident of the previous page.
+  cursor: cursorField(({ openedAt, id }): IncidentCursor | undefined =>
+    typeof openedAt === 'string' && !Number.isNaN(Date.parse(openedAt)) && typeof id === 'string' && isIncidentId(id)
+      ? { openedAt: new Date(openedAt), id }
+      : undefined,
+  ),
 });
 
 /** GET /v1/incidents: newest first (by when they opened), filtered by state and target, keyset-paginated. */
@@ -59,15 +43,7 @@ export const listIncidentsHandler =
     const { state, target, limit, cursor } = validated(ListIncidentsQuery, req.query, 'query');
     const states = state?.flatMap((s) => (s === 'open' ? (['triggered', 'acknowledged', 'exhausted'] as const) : [s]));
     const rows = await listIncidents(deps.pool, { states, targetId: target, after: cursor, limit: limit + 1 });
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    const nextCursor = rows.length > limit && last ? cursorOf(last) : null;
-    if (nextCursor) {
-      const next = new URL(req.originalUrl, 'http://vigil.invalid');
-      next.searchParams.set('cursor', nextCursor);
-      res.set('Link', `<${next.pathname}${next.search}>; rel="next"`);
-    }
-    res.json({ data: page.map(incidentRepresentation), nextCursor });
+    sendPage(req, res, rows, limit, incidentRepresentation, (i) => ({ openedAt: i.openedAt.toISOString(), id: i.id }));
   };
 
 async function existing(deps: ApiDeps, id: string) {

@@ -18,7 +18,7 @@ import { trimmedText } from '../../domain/text';
 import { isId } from '../../ids';
 import type { ApiDeps } from '../deps';
 import type { Operation } from '../operations';
-import { pageQueryFields, pageSchema, sendPage } from '../pagination';
+import { idCursor, pageQueryFields, pageSchema, sendPage } from '../pagination';
 import { Problem, validated } from '../problems';
 import { publicStatusPagePath } from '../public/status-pages';
 
@@ -124,7 +124,7 @@ const list =
   async (req, res) => {
     const query = validated(ListStatusPagesQuery, req.query, 'query');
     const rows = await listStatusPages(deps.pool, { before: query.cursor, limit: query.limit + 1 });
-    sendPage(req, res, rows, query.limit, represent);
+    sendPage(req, res, rows, query.limit, represent, idCursor);
   };
 
 const get =

@@ -2,7 +2,8 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { listFlips as readFlips } from '../../db/flips';
 import type { ApiDeps } from '../deps';
-import { historyWindow, sendHistoryPage } from './history';
+import { sendPage } from '../pagination';
+import { historyWindow, timeCursor } from './history';
 import { SHOWN_STATES } from './representation';
 
 export const FlipSchema = z.object({
@@ -18,13 +19,13 @@ export function listFlips(deps: ApiDeps): RequestHandler<{ id: string }> {
     const { from, before, limit } = await historyWindow(deps, req);
     // One more row than the page: it tells whether there is a next page.
     const rows = await readFlips(deps.pool, req.params.id, { from, before, limit: limit + 1 });
-    sendHistoryPage(
+    sendPage(
       req,
       res,
       rows,
       limit,
-      (r) => r.at,
       (r) => ({ at: r.at, from: r.from_state, to: r.to_state, reason: r.reason }),
+      timeCursor((r) => r.at),
     );
   };
 }

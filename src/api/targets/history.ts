@@ -1,14 +1,14 @@
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { z } from 'zod';
 import type { TimePage } from '../../db/time-pages';
 import { targetExists } from '../../db/targets';
 import { isId } from '../../ids';
 import type { ApiDeps } from '../deps';
-import { CURSOR_RULE, MAX_PAGE_SIZE } from '../pagination';
+import { cursorField, pageQueryFields } from '../pagination';
 import { Problem, validated } from '../problems';
 
 /**
- * A target's history (results, flips), newest first, a page at a time. The same page shape as every list
+ * A target's history (results, flips), newest first, a page at a time. The same pages as every list
  * (`{ data, nextCursor }` and a `Link: rel="next"` header, see ../pagination.ts), but keyed by time instead of id: a page
  * is "the `limit` rows before the cursor's instant", one range scan of the (target, time) primary key however deep the
  * client pages. Rows recorded while a client pages are newer than its cursor, so it never sees one twice or skips one.
@@ -16,32 +16,13 @@ import { Problem, validated } from '../problems';
 
 const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 
-const cursor = z
-  .string()
-  .max(200)
-  .transform((value, ctx) => {
-    try {
-      const { before } = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as { before?: unknown };
-      if (typeof before === 'number' && Number.isSafeInteger(before)) return new Date(before);
-    } catch {
-      // falls through to the issue below
-    }
-    ctx.addIssue({ code: 'custom', message: 'not a cursor this API gave out: use nextCursor from the previous page' });
-    return z.NEVER;
-  });
-
 export const HistoryQuery = z
   .strictObject({
     from: instant.optional().meta({ description: 'Only rows at or after this instant (RFC 3339).' }),
     to: instant.optional().meta({ description: 'Only rows before this instant (RFC 3339).', 'x-vigil-rule': 'after from' }),
-    limit: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_PAGE_SIZE)
-      .default(50)
-      .meta({ description: `Rows per page, at most ${MAX_PAGE_SIZE}.` }),
-    cursor: cursor.optional().meta({ description: 'The `nextCursor` of the previous page; leave out for the first page.', 'x-vigil-rule': CURSOR_RULE }),
+    limit: pageQueryFields.limit,
+    // Keyed by time: the instant of the last row of the previous page.
+    cursor: cursorField(({ before }) => (typeof before === 'number' && Number.isSafeInteger(before) ? new Date(before) : undefined)),
   })
   .refine((q) => !q.from || !q.to || q.from < q.to, { path: ['to'], message: 'must be after from' });
 
@@ -63,15 +44,7 @@ export async function requireTarget(deps: ApiDeps, id: string): Promise<void> {
   if (!exists) throw new Problem('not-found', `no target ${id}`);
 }
 
-/** Answers a page from up to `limit + 1` rows, newest first (the extra row tells whether there is a next page). */
-export function sendHistoryPage<Row>(req: Request, res: Response, rows: Row[], limit: number, at: (row: Row) => Date, represent: (row: Row) => unknown): void {
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  const nextCursor = rows.length > limit && last ? Buffer.from(JSON.stringify({ before: at(last).getTime() })).toString('base64url') : null;
-  if (nextCursor) {
-    const next = new URL(req.originalUrl, 'http://vigil.invalid');
-    next.searchParams.set('cursor', nextCursor);
-    res.set('Link', `<${next.pathname}${next.search}>; rel="next"`);
-  }
-  res.json({ data: page.map(represent), nextCursor });
-}
+/** The cursor of a history page: the instant of its last row. */
+export const timeCursor =
+  <Row>(at: (row: Row) => Date) =>
+  (row: Row) => ({ before: at(row).getTime() });

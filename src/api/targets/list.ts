@@ -4,7 +4,7 @@ import { listTargets } from '../../db/target-reads';
 import { ProbeSchema } from '../../domain/probe';
 import { TagSchema } from '../../domain/target';
 import type { ApiDeps } from '../deps';
-import { pageQueryFields, sendPage } from '../pagination';
+import { idCursor, pageQueryFields, sendPage } from '../pagination';
 import { validated } from '../problems';
 import { SHOWN_STATES, targetRepresentation } from './representation';
 
@@ -28,6 +28,6 @@ export function listTargetsHandler(deps: ApiDeps): RequestHandler {
   return async (req, res) => {
     const { state, kind, tag, limit, cursor } = validated(ListTargetsQuery, req.query, 'query');
     const rows = await listTargets(deps.pool, { state, kind, tags: tag, before: cursor, limit: limit + 1 });
-    sendPage(req, res, rows, limit, targetRepresentation);
+    sendPage(req, res, rows, limit, targetRepresentation, idCursor);
   };
 }

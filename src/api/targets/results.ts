@@ -2,7 +2,8 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { listResults as readResults } from '../../db/check-results';
 import type { ApiDeps } from '../deps';
-import { historyWindow, sendHistoryPage } from './history';
+import { sendPage } from '../pagination';
+import { historyWindow, timeCursor } from './history';
 
 const timestamp = z.iso.datetime({ offset: true });
 
@@ -23,12 +24,11 @@ export function listResults(deps: ApiDeps): RequestHandler<{ id: string }> {
     const { from, before, limit } = await historyWindow(deps, req);
     // One more row than the page: it tells whether there is a next page.
     const rows = await readResults(deps.pool, req.params.id, { from, before, limit: limit + 1 });
-    sendHistoryPage(
+    sendPage(
       req,
       res,
       rows,
       limit,
-      (r) => r.scheduled_at,
       (r) => ({
         scheduledAt: r.scheduled_at,
         startedAt: r.started_at,
@@ -39,6 +39,7 @@ export function listResults(deps: ApiDeps): RequestHandler<{ id: string }> {
         manual: r.manual,
         maintenance: r.maintenance,
       }),
+      timeCursor((r) => r.scheduled_at),
     );
   };
 }
