@@ -91,6 +91,17 @@ export async function slotReport(pool: Pool, targets: BenchTarget[], from: numbe
   };
 }
 
+/** Schedule lag of the slots probed from `from` to `to` (the targets running while others were imported, for one). */
+export async function lagBetween(pool: Pool, targets: BenchTarget[], from: number, to: number): Promise<Quantiles> {
+  const { rows } = await pool.query<{ lag: number }>(
+    `SELECT extract(epoch FROM started_at - scheduled_at) * 1000 AS lag
+     FROM check_results
+     WHERE scheduled_at >= $1 AND scheduled_at < $2 AND NOT manual AND outcome <> 'missed' AND target_id = ANY($3)`,
+    [new Date(from), new Date(to), targets.map((t) => t.id)],
+  );
+  return quantiles(rows.map((r) => Number(r.lag)));
+}
+
 /**
  * Slot time to the status projection: polls target_status for rows updated since the last poll, and notes how long
  * after its slot each one was written (`updated_at - last_scheduled_at`).

@@ -21,6 +21,8 @@ export interface StepReport {
     steadySeconds?: number | null;
     firstProbeSeconds: Quantiles;
     lateFirstProbes: number;
+    /** Schedule lag of every slot probed while the targets were created (the running ones must stay on time). */
+    lagWhileCreatingMs?: Quantiles;
     /** While the targets were created: each component's CPU, and the Temporal frontend's requests by operation. */
     usage: Usage;
     temporalFrontendPerSecond?: Record<string, number>;

@@ -8,6 +8,7 @@ import {
   pgCounters,
   pgRates,
   historyBetween,
+  lagBetween,
   markHistories,
   ProjectionLagSampler,
   quantiles,
@@ -69,8 +70,9 @@ export async function runStep(ctx: StepContext, goal: number, targets: BenchTarg
   const probing = await allProbed(pool, targets, Math.min(deadline - (opts.warmupSeconds + opts.durationSeconds + 120) * 1000, Date.now() + 180_000));
   const allProbingSeconds = round((probing - created.startedAt) / 1000, 1);
   const first = await firstProbes(pool, created.targets);
+  const lagWhileCreating = await lagBetween(pool, targets, c0.at, c1.at);
   opts.log(
-    `step ${goal}: created ${created.report.created} in ${created.report.seconds} s (${created.report.perSecond}/s, ${created.report.deferred} deferred ${JSON.stringify(created.report.deferredBy)}, ${created.report.apiErrors} API errors; CPU % of a core ${JSON.stringify(Object.fromEntries(Object.entries(creationUsage.trees).map(([n, t]) => [n, t.cpuPercent])))}), first probe ${first.seconds.p50} / ${first.seconds.max} s after the 201 (p50 / max; ${first.late} later than two intervals), all probed after ${allProbingSeconds} s; warming up ${opts.warmupSeconds} s`,
+    `step ${goal}: created ${created.report.created} in ${created.report.seconds} s (${created.report.perSecond}/s, ${created.report.deferred} deferred ${JSON.stringify(created.report.deferredBy)}, ${created.report.apiErrors} API errors; CPU % of a core ${JSON.stringify(Object.fromEntries(Object.entries(creationUsage.trees).map(([n, t]) => [n, t.cpuPercent])))}), first probe ${first.seconds.p50} / ${first.seconds.max} s after the 201 (p50 / max; ${first.late} later than two intervals), p99 schedule lag meanwhile ${lagWhileCreating.p99} ms, all probed after ${allProbingSeconds} s; warming up ${opts.warmupSeconds} s`,
   );
   await sleep(opts.warmupSeconds * 1000);
   const steady =
@@ -127,6 +129,7 @@ export async function runStep(ctx: StepContext, goal: number, targets: BenchTarg
       allProbingSeconds,
       firstProbeSeconds: first.seconds,
       lateFirstProbes: first.late,
+      lagWhileCreatingMs: lagWhileCreating,
       ...(steadySeconds !== undefined ? { steadySeconds } : {}),
       usage: creationUsage,
       ...(creationFrontend ? { temporalFrontendPerSecond: creationFrontend } : {}),
