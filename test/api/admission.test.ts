@@ -1,10 +1,9 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { TASK_QUEUE } from '../../src/ids';
 import { startApi, type RunningApi } from '../support/api';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
 import { startFakeTarget, type FakeTarget } from '../support/fake-target';
-import { startLocalTemporal } from '../support/temporal';
+import { startLocalTemporal, untilBacklogAged } from '../support/temporal';
 import { startWorker, type RunningWorker } from '../support/worker';
 
 /**
@@ -43,14 +42,7 @@ describe('admitting a new target', () => {
 
     // Nobody polls: the first target's workflow task ages in the backlog past the 1 s allowed, as Temporal reports it
     // (its figures are refreshed every few seconds).
-    await eventually(
-      async () => {
-        const { stats } = await env.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: TASK_QUEUE }, reportStats: true });
-        expect(Number(stats?.approximateBacklogAge?.seconds ?? 0)).toBeGreaterThanOrEqual(2);
-      },
-      30_000,
-      500,
-    );
+    await untilBacklogAged(env, 2);
     const refused = await create('second');
     expect(refused.status).toBe(503);
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);

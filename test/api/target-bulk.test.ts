@@ -1,10 +1,10 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { TASK_QUEUE, targetWorkflowId } from '../../src/ids';
+import { targetWorkflowId } from '../../src/ids';
 import { startApi, type RunningApi } from '../support/api';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
 import { startStack, type TestStack } from '../support/stack';
-import { startLocalTemporal } from '../support/temporal';
+import { startLocalTemporal, untilBacklogAged } from '../support/temporal';
 
 /** POST /v1/targets/bulk: an import in batches, against the real API, Temporal and Postgres. */
 describe('creating targets in bulk', () => {
@@ -177,14 +177,7 @@ describe('admitting a bulk create', () => {
     const target = (name: string) => ({ name, url: 'http://127.0.0.1:9/', intervalSeconds: 3600 });
     expect((await api.request().post('/v1/targets').send(target('first')).expect(201)).body.name).toBe('first');
     // Nobody polls: the first target's workflow task ages in the backlog past the 1 s allowed.
-    await eventually(
-      async () => {
-        const { stats } = await env.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: TASK_QUEUE }, reportStats: true });
-        expect(Number(stats?.approximateBacklogAge?.seconds ?? 0)).toBeGreaterThanOrEqual(2);
-      },
-      30_000,
-      500,
-    );
+    await untilBacklogAged(env, 2);
 
     const refused = await api
       .request()

@@ -5,6 +5,8 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTES, waitForPort } from '../../src/stack/temporal-dev-server';
 import { testDataConverter } from './codec';
 import { readTestEnv } from './env';
+import { eventually } from './eventually';
+import { TASK_QUEUE } from '../../src/ids';
 import { freePort } from '../../src/stack/ports';
 
 const searchAttributes = SEARCH_ATTRIBUTES.map((sa) => {
@@ -71,4 +73,16 @@ export async function startTimeSkippingTemporal(): Promise<TestWorkflowEnvironme
     jvm.kill('SIGKILL');
     throw err;
   }
+}
+
+/** Waits until Temporal reports Vigil's workflow tasks waiting at least `seconds` for a worker (its figures are refreshed every few seconds). */
+export async function untilBacklogAged(env: TestWorkflowEnvironment, seconds: number): Promise<void> {
+  await eventually(
+    async () => {
+      const { stats } = await env.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: TASK_QUEUE }, reportStats: true });
+      expect(Number(stats?.approximateBacklogAge?.seconds ?? 0)).toBeGreaterThanOrEqual(seconds);
+    },
+    30_000,
+    500,
+  );
 }

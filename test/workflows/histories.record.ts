@@ -124,38 +124,15 @@ describe('record workflow histories', () => {
   });
 
   it('incident-escalation: level 1 paged, level 2 after its timeout, acknowledged, a note, resolved, closed after its reopen window', async () => {
-    const env = await startTimeSkippingTemporal();
-    const receiver = await startWebhookReceiver();
-    const worker = await startWorker(env, db.pool);
-    const channel = (name: string) => insertChannel(db.prisma, newId('chn'), { kind: 'webhook', name, url: `${receiver.url}/${name}` });
-    const [l1, l2] = [await channel('l1'), await channel('l2')];
-    const policy = await insertPolicy(db.prisma, newId('esc'), {
-      name: 'recorded',
-      description: '',
-      repeat: 0,
-      levels: [
-        { timeoutSeconds: 300, channelIds: [l1.id] },
-        { timeoutSeconds: 300, channelIds: [l2.id] },
-      ],
+    await recordIncident('incident-escalation', { repeat: 0, autoResolve: true }, async ({ env, handle, receiver, by }) => {
+      await eventually(() => expect(receiver.accepted('/l1')).toHaveLength(1), 60_000);
+      await env.sleep('6m');
+      await eventually(() => expect(receiver.accepted('/l2')).toHaveLength(1), 60_000);
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ actionId: 'ack', by }] });
+      await handle.executeUpdate(addNoteUpdate, { args: [{ actionId: 'note', by, text: 'recorded note' }] });
+      await handle.executeUpdate(resolveUpdate, { args: [{ actionId: 'resolve', by }] });
+      await env.sleep('20m');
     });
-    const targetId = 'tgt_INCIDENTESCALATION0000000';
-    const { reportTargetDown } = createIncidentActivities({ pool: db.pool, temporal: env.client });
-    const report = { targetId, targetName: 'recorded', sequence: 0, at: await env.currentTimeMs(), reason: '2 consecutive failed probes', flapping: false };
-    await new MockActivityEnvironment().run(() => reportTargetDown({ ...report, escalationPolicyId: policy.id, autoResolve: true, reopenWindowSeconds: 900 }));
-    const handle = env.client.workflow.getHandle(incidentWorkflowId(incidentId(targetId, 1)));
-    await eventually(() => expect(receiver.accepted('/l1')).toHaveLength(1), 60_000);
-    await env.sleep('6m');
-    await eventually(() => expect(receiver.accepted('/l2')).toHaveLength(1), 60_000);
-    const by = { id: 'key_recorder', name: 'recorder' };
-    await handle.executeUpdate(acknowledgeUpdate, { args: [{ actionId: 'ack', by }] });
-    await handle.executeUpdate(addNoteUpdate, { args: [{ actionId: 'note', by, text: 'recorded note' }] });
-    await handle.executeUpdate(resolveUpdate, { args: [{ actionId: 'resolve', by }] });
-    await env.sleep('20m');
-    await handle.result();
-    await worker.stop();
-    fs.writeFileSync(path.join(FIXTURES, 'incident-escalation.json'), historyToJSON(await handle.fetchHistory()));
-    await receiver.close();
-    await env.teardown();
   });
 
   it('incident-responders: snoozed and re-notified, escalated, reassigned, down again, recovered, reopened, deleted', async () => {
