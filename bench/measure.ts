@@ -91,15 +91,22 @@ export async function slotReport(pool: Pool, targets: BenchTarget[], from: numbe
   };
 }
 
-/** Schedule lag of the slots probed from `from` to `to` (the targets running while others were imported, for one). */
-export async function lagBetween(pool: Pool, targets: BenchTarget[], from: number, to: number): Promise<Quantiles> {
-  const { rows } = await pool.query<{ lag: number }>(
-    `SELECT extract(epoch FROM started_at - scheduled_at) * 1000 AS lag
-     FROM check_results
-     WHERE scheduled_at >= $1 AND scheduled_at < $2 AND NOT manual AND outcome <> 'missed' AND target_id = ANY($3)`,
+/**
+ * Schedule lag of the slots probed from `from` to `to` (the targets running while others were imported, for one), and
+ * apart from them the lag of the new targets' first probes.
+ */
+export async function lagBetween(pool: Pool, targets: BenchTarget[], from: number, to: number): Promise<{ slots: Quantiles; firstProbes: Quantiles }> {
+  // A target's first result is its probe at once, inside the task that started it: off its grid, "scheduled" at that
+  // task's start, so its lag is how long the task took to get to it, not a slot of a running target kept late.
+  const { rows } = await pool.query<{ lag: number; first: boolean }>(
+    `SELECT extract(epoch FROM c.started_at - c.scheduled_at) * 1000 AS lag,
+            c.scheduled_at = (SELECT min(f.scheduled_at) FROM check_results f WHERE f.target_id = c.target_id) AS first
+     FROM check_results c
+     WHERE c.scheduled_at >= $1 AND c.scheduled_at < $2 AND NOT c.manual AND c.outcome <> 'missed' AND c.target_id = ANY($3)`,
     [new Date(from), new Date(to), targets.map((t) => t.id)],
   );
-  return quantiles(rows.map((r) => Number(r.lag)));
+  const lags = (first: boolean) => quantiles(rows.filter((r) => r.first === first).map((r) => Number(r.lag)));
+  return { slots: lags(false), firstProbes: lags(true) };
 }
 
 /**

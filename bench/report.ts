@@ -21,11 +21,21 @@ export interface StepReport {
     steadySeconds?: number | null;
     firstProbeSeconds: Quantiles;
     lateFirstProbes: number;
-    /** Schedule lag of every slot probed while the targets were created (the running ones must stay on time). */
+    /**
+     * Schedule lag of the slots probed on the targets' grids while the targets were created (the running ones must
+     * stay on time). Before 2026-12-06 it also counted `firstProbeLagMs`.
+     */
     lagWhileCreatingMs?: Quantiles;
-    /** While the targets were created: each component's CPU, and the Temporal frontend's requests by operation. */
+    /** How long after its creating task started each new target's probe at once began (off the grid: not a slot). */
+    firstProbeLagMs?: Quantiles;
+    /**
+     * While the targets were created: each component's CPU, the Temporal frontend's requests and its persistence
+     * requests by operation, and the statements that took most of PostgreSQL's time.
+     */
     usage: Usage;
     temporalFrontendPerSecond?: Record<string, number>;
+    temporalPersistencePerSecond?: Record<string, number>;
+    statements?: StatementCost[];
   };
   window: { from: string; to: string; seconds: number };
   slots: SlotReport;

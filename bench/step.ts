@@ -55,14 +55,21 @@ export async function runStep(ctx: StepContext, goal: number, targets: BenchTarg
     return { name: `bench-${n}`, url: farm.urlOf(n), intervalSeconds: opts.intervalSeconds };
   });
   opts.log(`step ${goal}: creating ${bodies.length} targets`);
-  const [c0, cf0] = [sample(roots()), await frontendRequests()];
+  const persistence = () => scrapeByLabel(stack.temporalMetricsUrl, ['persistence_requests'], 'operation');
+  const creationStatements = await resetStatementStats(pool);
+  const [c0, cf0, cp0] = [sample(roots()), await frontendRequests(), await persistence()];
   const created = await createTargets(
     { apiUrl: stack.apiUrl, adminKey, concurrency: opts.createConcurrency, deadline, ratePerSecond: opts.createRate, batch: opts.createBatch },
     bodies,
   );
-  const [c1, cf1] = [sample(roots()), await frontendRequests()];
+  const [c1, cf1, cp1] = [sample(roots()), await frontendRequests(), await persistence()];
+  const creationStatementCosts = creationStatements ? await statementCosts(pool, 15) : undefined;
   const creationUsage = usageBetween(c0, c1);
-  const creationFrontend = stack.temporalMetricsUrl ? counterRates(cf0, cf1, (c1.at - c0.at) / 1000) : undefined;
+  const creationSeconds = (c1.at - c0.at) / 1000;
+  const creationFrontend = stack.temporalMetricsUrl ? counterRates(cf0, cf1, creationSeconds) : undefined;
+  const creationPersistence = stack.temporalMetricsUrl
+    ? counterRates(cp0.persistence_requests ?? {}, cp1.persistence_requests ?? {}, creationSeconds)
+    : undefined;
   targets.push(...created.targets.map(({ id, intervalSeconds, url }) => ({ id, intervalSeconds, url })));
   // The API answers once a workflow is started; its worker takes the first workflow task later. Measuring starts
   // once every target has been probed, plus the warm-up, so the tail of creation does not count as steady state.
@@ -72,7 +79,7 @@ export async function runStep(ctx: StepContext, goal: number, targets: BenchTarg
   const first = await firstProbes(pool, created.targets);
   const lagWhileCreating = await lagBetween(pool, targets, c0.at, c1.at);
   opts.log(
-    `step ${goal}: created ${created.report.created} in ${created.report.seconds} s (${created.report.perSecond}/s, ${created.report.deferred} deferred ${JSON.stringify(created.report.deferredBy)}, ${created.report.apiErrors} API errors; CPU % of a core ${JSON.stringify(Object.fromEntries(Object.entries(creationUsage.trees).map(([n, t]) => [n, t.cpuPercent])))}), first probe ${first.seconds.p50} / ${first.seconds.max} s after the 201 (p50 / max; ${first.late} later than two intervals), p99 schedule lag meanwhile ${lagWhileCreating.p99} ms, all probed after ${allProbingSeconds} s; warming up ${opts.warmupSeconds} s`,
+    `step ${goal}: created ${created.report.created} in ${created.report.seconds} s (${created.report.perSecond}/s, ${created.report.deferred} deferred ${JSON.stringify(created.report.deferredBy)}, ${created.report.apiErrors} API errors; CPU % of a core ${JSON.stringify(Object.fromEntries(Object.entries(creationUsage.trees).map(([n, t]) => [n, t.cpuPercent])))}), first probe ${first.seconds.p50} / ${first.seconds.max} s after the 201 (p50 / max; ${first.late} later than two intervals), p99 schedule lag meanwhile ${lagWhileCreating.slots.p99} ms (first probes ${lagWhileCreating.firstProbes.p99} ms), all probed after ${allProbingSeconds} s; warming up ${opts.warmupSeconds} s`,
   );
   await sleep(opts.warmupSeconds * 1000);
   const steady =
@@ -129,10 +136,13 @@ export async function runStep(ctx: StepContext, goal: number, targets: BenchTarg
       allProbingSeconds,
       firstProbeSeconds: first.seconds,
       lateFirstProbes: first.late,
-      lagWhileCreatingMs: lagWhileCreating,
+      lagWhileCreatingMs: lagWhileCreating.slots,
+      firstProbeLagMs: lagWhileCreating.firstProbes,
       ...(steadySeconds !== undefined ? { steadySeconds } : {}),
       usage: creationUsage,
       ...(creationFrontend ? { temporalFrontendPerSecond: creationFrontend } : {}),
+      ...(creationPersistence ? { temporalPersistencePerSecond: creationPersistence } : {}),
+      ...(creationStatementCosts ? { statements: creationStatementCosts } : {}),
     },
     window: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), seconds: round(seconds, 1) },
     slots,
