@@ -4,8 +4,7 @@ import { targetWorkflowId } from '../../src/ids';
 import { statusQuery } from '../../src/contracts/target';
 import { createApiFixtures } from '../support/api-fixtures';
 import { eventually } from '../support/eventually';
-import { startStack, type TestStack } from '../support/stack';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { useStack } from '../support/stack';
 
 /**
  * Bad input, generated from the API's own OpenAPI document (`GET /v1/openapi.json`), against every operation it
@@ -245,8 +244,7 @@ const headerValue = (maxLength = 300) =>
   });
 
 describe('bad input on every operation of the OpenAPI document', () => {
-  let stack: TestStack;
-  let receiver: WebhookReceiver;
+  const stack = useStack({ temporal: 'local', worker: true, api: true, site: true, webhooks: true });
   let base: URL;
   let operations: Operation[];
   let viewer: string;
@@ -293,7 +291,6 @@ describe('bad input on every operation of the OpenAPI document', () => {
   }
 
   beforeAll(async () => {
-    [stack, receiver] = await Promise.all([startStack(), startWebhookReceiver()]);
     base = new URL(stack.api.url);
     viewer = await stack.api.createKey('viewer');
     const api = stack.api.request();
@@ -308,7 +305,7 @@ describe('bad input on every operation of the OpenAPI document', () => {
       })),
     );
 
-    const made = await createApiFixtures(stack, `${receiver.url}/fuzz`, 'fuzz');
+    const made = await createApiFixtures(stack, 'fuzz');
     Object.assign(fixtures, {
       '/v1/targets/{id}': made.target,
       '/v1/incidents/{id}': made.incident,
@@ -330,11 +327,6 @@ describe('bad input on every operation of the OpenAPI document', () => {
     );
     before = await snapshot();
   }, 300_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-    await receiver?.close();
-  });
   // Each test reports its own faults, not those of a test before it.
   beforeEach(() => void faults.splice(0));
 

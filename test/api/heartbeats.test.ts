@@ -1,14 +1,10 @@
 import { targetWorkflowId } from '../../src/ids';
 import { eventually } from '../support/eventually';
-import { startStack, type TestStack } from '../support/stack';
+import { useStack } from '../support/stack';
 
 /** A cron job's heartbeat target, end to end: pings through the API, judged by the target's workflow. */
 describe('heartbeat targets', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(() => stack?.stop());
+  const stack = useStack({ temporal: 'local', worker: true, api: true, site: true });
 
   const api = () => stack.api.request();
   const state = async (id: string) => (await api().get(`/v1/targets/${id}`).expect(200)).body.status;

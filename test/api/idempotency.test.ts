@@ -1,18 +1,12 @@
 import { createPool } from '../../src/db/pool';
 import { deleteExpiredIdempotencyKeys } from '../../src/db/idempotency-keys';
-import { startApi, type RunningApi } from '../support/api';
+import { startApi } from '../support/api';
 import { eventually } from '../support/eventually';
-import { startStack, type TestStack } from '../support/stack';
+import { useStack } from '../support/stack';
 
 /** Idempotency-Key on POSTs, against the real API, Temporal and Postgres. */
 describe('Idempotency-Key', () => {
-  let stack: TestStack;
-  let api: RunningApi;
-  beforeAll(async () => {
-    stack = await startStack();
-    api = stack.api;
-  });
-  afterAll(() => stack?.stop());
+  const stack = useStack({ temporal: 'local', worker: true, api: true, site: true });
 
   const target = (name: string, extra: Record<string, unknown> = {}) => ({ name, url: `${stack.site.url}/health`, intervalSeconds: 3600, ...extra });
   const targetsNamed = async (name: string) =>
@@ -21,8 +15,8 @@ describe('Idempotency-Key', () => {
 
   it('replays the first answer, same status and body, and creates one target', async () => {
     const before = await workflows();
-    const first = await api.request().post('/v1/targets').set('Idempotency-Key', 'create-once').send(target('once')).expect(201);
-    const again = await api.request().post('/v1/targets').set('Idempotency-Key', 'create-once').send(target('once')).expect(201);
+    const first = await stack.api.request().post('/v1/targets').set('Idempotency-Key', 'create-once').send(target('once')).expect(201);
+    const again = await stack.api.request().post('/v1/targets').set('Idempotency-Key', 'create-once').send(target('once')).expect(201);
     expect(again.text).toBe(first.text);
     expect(again.headers.location).toBe(first.headers.location);
     expect(again.headers['idempotent-replayed']).toBe('true');
@@ -32,13 +26,13 @@ describe('Idempotency-Key', () => {
   });
 
   it('takes the same JSON written in another order for the same request', async () => {
-    const first = await api
+    const first = await stack.api
       .request()
       .post('/v1/targets')
       .set('Idempotency-Key', 'order')
       .send({ intervalSeconds: 3600, name: 'order', url: stack.site.url })
       .expect(201);
-    const again = await api
+    const again = await stack.api
       .request()
       .post('/v1/targets')
       .set('Idempotency-Key', 'order')
@@ -48,40 +42,40 @@ describe('Idempotency-Key', () => {
   });
 
   it('refuses the same key with a different request (422), and changes nothing', async () => {
-    await api.request().post('/v1/targets').set('Idempotency-Key', 'reused').send(target('reused')).expect(201);
-    const res = await api.request().post('/v1/targets').set('Idempotency-Key', 'reused').send(target('reused-differently')).expect(422);
+    await stack.api.request().post('/v1/targets').set('Idempotency-Key', 'reused').send(target('reused')).expect(201);
+    const res = await stack.api.request().post('/v1/targets').set('Idempotency-Key', 'reused').send(target('reused-differently')).expect(422);
     expect(res.body.type).toBe('https://vigil.dev/problems/idempotency-key-reused');
     expect(await targetsNamed('reused-differently')).toEqual([]);
   });
 
   it('scopes keys to the API key that sent them', async () => {
-    const other = await api.createKey('admin');
-    const mine = await api.request().post('/v1/targets').set('Idempotency-Key', 'shared-name').send(target('scoped')).expect(201);
-    const theirs = await api.request(other).post('/v1/targets').set('Idempotency-Key', 'shared-name').send(target('scoped')).expect(201);
+    const other = await stack.api.createKey('admin');
+    const mine = await stack.api.request().post('/v1/targets').set('Idempotency-Key', 'shared-name').send(target('scoped')).expect(201);
+    const theirs = await stack.api.request(other).post('/v1/targets').set('Idempotency-Key', 'shared-name').send(target('scoped')).expect(201);
     expect(theirs.body.id).not.toBe(mine.body.id);
   });
 
   it('forgets a key whose request was refused, so the corrected request can use it', async () => {
-    await api
+    await stack.api
       .request()
       .post('/v1/targets')
       .set('Idempotency-Key', 'fix-me')
       .send(target('fixed', { intervalSeconds: 0 }))
       .expect(400);
-    const res = await api.request().post('/v1/targets').set('Idempotency-Key', 'fix-me').send(target('fixed')).expect(201);
+    const res = await stack.api.request().post('/v1/targets').set('Idempotency-Key', 'fix-me').send(target('fixed')).expect(201);
     expect(res.headers['idempotent-replayed']).toBeUndefined();
   });
 
   it('refuses a malformed key, naming the header', async () => {
-    const res = await api.request().post('/v1/targets').set('Idempotency-Key', 'x'.repeat(256)).send(target('long')).expect(400);
+    const res = await stack.api.request().post('/v1/targets').set('Idempotency-Key', 'x'.repeat(256)).send(target('long')).expect(400);
     expect(res.body.errors[0].field).toBe('Idempotency-Key');
   });
 
   it('runs one of two concurrent duplicates; the other is told to retry (409, Retry-After), then gets the same answer', async () => {
-    const created = await api.request().post('/v1/targets').send(target('slow')).expect(201);
+    const created = await stack.api.request().post('/v1/targets').send(target('slow')).expect(201);
     stack.site.behave({ delayMs: 1_500 });
     try {
-      const check = () => api.request().post(`/v1/targets/${created.body.id}/check`).set('Idempotency-Key', 'check-once');
+      const check = () => stack.api.request().post(`/v1/targets/${created.body.id}/check`).set('Idempotency-Key', 'check-once');
       const answers = await Promise.all([check(), new Promise((r) => setTimeout(r, 300)).then(check)]);
       expect(answers.map((r) => r.status)).toEqual([200, 409]);
       expect(answers[1]!.body.type).toBe('https://vigil.dev/problems/idempotency-key-in-use');
@@ -120,12 +114,12 @@ describe('Idempotency-Key', () => {
 
       // Another instance still holds the key (it died mid-request): a retry waits for its lease to run out.
       await apiPool.query(`UPDATE idempotency_keys SET locked_until = now() + interval '1 minute' WHERE key = 'crash'`);
-      const busy = await api.request(crashing.adminKey).post('/v1/targets').set('Idempotency-Key', 'crash').send(body).expect(409);
+      const busy = await stack.api.request(crashing.adminKey).post('/v1/targets').set('Idempotency-Key', 'crash').send(body).expect(409);
       expect(Number(busy.headers['retry-after'])).toBeGreaterThan(50);
       await apiPool.query(`UPDATE idempotency_keys SET locked_until = now() - interval '1 second' WHERE key = 'crash'`);
 
       await stack.db.pool.query('DROP TRIGGER crash_api_insert ON targets');
-      const retried = await api.request(crashing.adminKey).post('/v1/targets').set('Idempotency-Key', 'crash').send(body).expect(201);
+      const retried = await stack.api.request(crashing.adminKey).post('/v1/targets').set('Idempotency-Key', 'crash').send(body).expect(201);
       expect(retried.body).toMatchObject({ id: started, name: 'crash-safe', tags: ['eu', 'shop'] });
       expect(await targetsNamed('crash-safe')).toEqual([started]);
       expect(await workflows()).toBe(before + 1);
@@ -136,11 +130,11 @@ describe('Idempotency-Key', () => {
   });
 
   it('expires keys after 24 hours: deleteExpiredIdempotencyKeys removes them, and an expired key is new again', async () => {
-    const first = await api.request().post('/v1/targets').set('Idempotency-Key', 'old').send(target('old')).expect(201);
-    await api.request().post('/v1/targets').set('Idempotency-Key', 'recent').send(target('recent')).expect(201);
+    const first = await stack.api.request().post('/v1/targets').set('Idempotency-Key', 'old').send(target('old')).expect(201);
+    await stack.api.request().post('/v1/targets').set('Idempotency-Key', 'recent').send(target('recent')).expect(201);
     await stack.db.pool.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'old'`);
     // Not yet deleted: still expired, so the key is new (no replay, no 422).
-    const again = await api.request().post('/v1/targets').set('Idempotency-Key', 'old').send(target('old-again')).expect(201);
+    const again = await stack.api.request().post('/v1/targets').set('Idempotency-Key', 'old').send(target('old-again')).expect(201);
     expect(again.body.id).not.toBe(first.body.id);
 
     await stack.db.pool.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'old'`);

@@ -1,30 +1,27 @@
 import request from 'supertest';
 import { eventually } from '../support/eventually';
-import { startStack, type TestStack } from '../support/stack';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { useStack } from '../support/stack';
 
 /** Incidents through the API: opened by a real target going down, read by viewers, acted on by responders. */
 describe('incidents through the API', () => {
-  let stack: TestStack;
-  let receiver: WebhookReceiver;
+  const stack = useStack({ temporal: 'local', worker: true, api: true, site: true, webhooks: true });
   let viewer: string;
   let responder: string;
   let policyId: string;
 
   beforeAll(async () => {
-    [stack, receiver] = await Promise.all([startStack(), startWebhookReceiver()]);
     [viewer, responder] = await Promise.all([stack.api.createKey('viewer'), stack.api.createKey('responder')]);
     const api = stack.api.request();
     const l1 = (
       await api
         .post('/v1/channels')
-        .send({ kind: 'webhook', name: 'level 1', url: `${receiver.url}/l1` })
+        .send({ kind: 'webhook', name: 'level 1', url: `${stack.webhooks.url}/l1` })
         .expect(201)
     ).body;
     const l2 = (
       await api
         .post('/v1/channels')
-        .send({ kind: 'slack', name: 'level 2', url: `${receiver.url}/l2` })
+        .send({ kind: 'slack', name: 'level 2', url: `${stack.webhooks.url}/l2` })
         .expect(201)
     ).body;
     const policy = await api
@@ -38,10 +35,6 @@ describe('incidents through the API', () => {
       })
       .expect(201);
     policyId = policy.body.id;
-  });
-  afterAll(async () => {
-    await stack?.stop();
-    await receiver?.close();
   });
 
   const as = (key?: string) => stack.api.request(key);
@@ -103,7 +96,7 @@ describe('incidents through the API', () => {
     });
     expect(shown.timeline.map((e: { kind: string }) => e.kind)).toEqual(['opened', 'notified']);
     expect(shown.timeline[1]).toMatchObject({ actor: { id: 'vigil', name: 'Vigil' }, message: 'notified level 1 of shop on-call: level 1' });
-    expect(receiver.accepted('/l1').map((n) => n.key)).toEqual([shown.deliveries[0].id]);
+    expect(stack.webhooks.accepted('/l1').map((n) => n.key)).toEqual([shown.deliveries[0].id]);
     await as().delete(`/v1/targets/${targetId}`).expect(204);
   });
 
@@ -125,7 +118,7 @@ describe('incidents through the API', () => {
 
     const escalated = await as(responder).post(`/v1/incidents/${incident.id}/escalate`).expect(200);
     expect(escalated.body).toMatchObject({ state: 'triggered', acknowledged: null, escalation: { level: 2 } });
-    await eventually(() => expect(receiver.accepted('/l2').some((n) => (n.body.text as string).includes(incident.id))).toBe(true));
+    await eventually(() => expect(stack.webhooks.accepted('/l2').some((n) => (n.body.text as string).includes(incident.id))).toBe(true));
 
     const resolved = await as(responder).post(`/v1/incidents/${incident.id}/resolve`).send({ note: 'failed over to the replica' }).expect(200);
     expect(resolved.body).toMatchObject({ state: 'resolved', resolved: { by: { name: 'test responder' } } });

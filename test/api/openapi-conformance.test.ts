@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import type request from 'supertest';
 import { createApiFixtures, type ApiFixtures } from '../support/api-fixtures';
-import { startStack, type TestStack } from '../support/stack';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { useStack } from '../support/stack';
 
 /**
  * Valid requests, generated from the API's own OpenAPI document, on every operation it lists: the server must not
@@ -147,15 +146,13 @@ interface Operation {
 }
 
 describe('valid requests, generated from the OpenAPI document, on every operation', () => {
-  let stack: TestStack;
-  let receiver: WebhookReceiver;
+  const stack = useStack({ temporal: 'local', worker: true, api: true, site: true, webhooks: true });
   let fixtures: ApiFixtures;
   let operations: Operation[];
   let ctx: Context & { resolver: string };
 
   beforeAll(async () => {
-    [stack, receiver] = await Promise.all([startStack(), startWebhookReceiver()]);
-    fixtures = await createApiFixtures(stack, `${receiver.url}/conformance`, 'conformance');
+    fixtures = await createApiFixtures(stack, 'conformance');
     const doc = (await stack.api.request().get('/v1/openapi.json').expect(200)).body as { paths: Record<string, Record<string, Schema>> };
     operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
       Object.entries(methods).map(([method, op]) => ({
@@ -170,10 +167,6 @@ describe('valid requests, generated from the OpenAPI document, on every operatio
     // The discard port: a DNS query there goes unanswered, on loopback.
     ctx = { ids: Object.values(ids), loopbackUrl: stack.site.url, resolver: '127.0.0.1:9' };
   }, 300_000);
-  afterAll(async () => {
-    await stack?.stop();
-    await receiver?.close();
-  });
 
   /** The path with the fixtures' ids; DELETEs go last, so that what they remove is not missed by the rest. */
   const concrete = (op: Operation) =>

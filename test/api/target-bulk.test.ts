@@ -1,18 +1,11 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { targetWorkflowId } from '../../src/ids';
-import { startApi, type RunningApi } from '../support/api';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
-import { startStack, type TestStack } from '../support/stack';
-import { startLocalTemporal, untilBacklogAged } from '../support/temporal';
+import { useStack } from '../support/stack';
+import { untilBacklogAged } from '../support/temporal';
 
 /** POST /v1/targets/bulk: an import in batches, against the real API, Temporal and Postgres. */
 describe('creating targets in bulk', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(() => stack?.stop());
+  const stack = useStack({ temporal: 'local', worker: true, api: true, site: true });
 
   const api = () => stack.api.request();
   const http = (name: string, extra: Record<string, unknown> = {}) => ({ name, url: `${stack.site.url}/${name}`, intervalSeconds: 3600, ...extra });
@@ -159,27 +152,15 @@ describe('creating targets in bulk', () => {
 
 /** Admission control decides for the whole batch, before anything is started. Here the backlog is real: no worker runs. */
 describe('admitting a bulk create', () => {
-  let env: TestWorkflowEnvironment;
-  let db: TestDatabase;
-  let api: RunningApi;
-
-  beforeAll(async () => {
-    [env, db] = await Promise.all([startLocalTemporal(), createTestDatabase()]);
-    api = await startApi(db, env.client, { admissionMaxBacklogSeconds: 1 });
-  });
-  afterAll(async () => {
-    await api?.close();
-    await env?.teardown();
-    await db?.drop();
-  });
+  const stack = useStack({ temporal: 'local', api: { admissionMaxBacklogSeconds: 1 } });
 
   it('is refused whole with 503 and Retry-After while tasks wait for a worker, and nothing of it is created', async () => {
     const target = (name: string) => ({ name, url: 'http://127.0.0.1:9/', intervalSeconds: 3600 });
-    expect((await api.request().post('/v1/targets').send(target('first')).expect(201)).body.name).toBe('first');
+    expect((await stack.api.request().post('/v1/targets').send(target('first')).expect(201)).body.name).toBe('first');
     // Nobody polls: the first target's workflow task ages in the backlog past the 1 s allowed.
-    await untilBacklogAged(env, 2);
+    await untilBacklogAged(stack.temporal, 2);
 
-    const refused = await api
+    const refused = await stack.api
       .request()
       .post('/v1/targets/bulk')
       .send({ targets: [target('second'), target('third')] });
@@ -187,7 +168,7 @@ describe('admitting a bulk create', () => {
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(refused.body).toMatchObject({ type: 'https://vigil.dev/problems/temporal-busy', status: 503 });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(2);
-    expect((await db.pool.query<{ name: string }>('SELECT name FROM targets')).rows).toEqual([{ name: 'first' }]);
-    expect((await env.client.workflow.count('WorkflowType = "targetWorkflow"')).count).toBe(1);
+    expect((await stack.db.pool.query<{ name: string }>('SELECT name FROM targets')).rows).toEqual([{ name: 'first' }]);
+    expect((await stack.temporal.client.workflow.count('WorkflowType = "targetWorkflow"')).count).toBe(1);
   });
 });

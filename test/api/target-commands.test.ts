@@ -1,13 +1,9 @@
 import { eventually } from '../support/eventually';
-import { startStack, type TestStack } from '../support/stack';
+import { useStack } from '../support/stack';
 
 /** Operator commands on a running target, through the API to its workflow and back. */
 describe('changing a target through the API', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(() => stack?.stop());
+  const stack = useStack({ temporal: 'local', worker: true, api: true, site: true });
 
   const api = () => stack.api.request();
 

@@ -1,12 +1,8 @@
-import { startStack, type TestStack } from '../support/stack';
+import { useStack } from '../support/stack';
 
 /** A target's escalation policy must exist: otherwise its incidents would page nobody. */
 describe('a target naming an escalation policy', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(() => stack?.stop());
+  const stack = useStack({ temporal: 'local', worker: true, api: true, site: true });
 
   const api = () => stack.api.request();
   const target = { name: 'shop', url: 'https://example.com', intervalSeconds: 60 };

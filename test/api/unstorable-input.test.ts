@@ -1,6 +1,6 @@
 import { targetWorkflowId } from '../../src/ids';
 import { eventually } from '../support/eventually';
-import { startStack, type TestStack } from '../support/stack';
+import { useStack } from '../support/stack';
 
 /**
  * Input that Postgres, or a later step, would refuse is refused at the boundary: a 400 problem naming the field, and
@@ -8,13 +8,8 @@ import { startStack, type TestStack } from '../support/stack';
  * writes a workflow would make with it would fail on every retry.
  */
 describe('input that cannot be stored', () => {
-  let stack: TestStack;
+  const stack = useStack({ temporal: 'local', worker: true, api: true, site: true });
   const api = () => stack.api.request();
-
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(() => stack?.stop());
 
   const NUL = 'nul\u0000name';
   const expectRefusal = (res: { status: number; headers: Record<string, string>; body: { errors?: { field: string; message: string }[] } }, field: string) => {

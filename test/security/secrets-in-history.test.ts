@@ -10,8 +10,7 @@ import { testDataConverter } from '../support/codec';
 import { readTestEnv } from '../support/env';
 import { eventually } from '../support/eventually';
 import { freePort } from '../../src/stack/ports';
-import { startStack, type TestStack } from '../support/stack';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { useStack } from '../support/stack';
 
 const run = promisify(execFile);
 
@@ -54,22 +53,20 @@ function payloadTexts(json: string): string {
 }
 
 describe('secrets never appear in clear in Temporal', () => {
-  let stack: TestStack;
-  let receiver: WebhookReceiver;
+  const stack = useStack({ temporal: 'local', worker: true, api: true, site: true, webhooks: true });
   let targetId: string;
   /** A target with the same secrets and a short history, for the CLI, which decodes each event with a request. */
   let quietId: string;
 
   beforeAll(async () => {
-    [stack, receiver] = await Promise.all([startStack(), startWebhookReceiver()]);
     const api = stack.api.request();
     const hook = await api
       .post('/v1/channels')
-      .send({ kind: 'webhook', name: 'hook', url: `${receiver.url}/hook`, signingSecret: SECRETS.signing })
+      .send({ kind: 'webhook', name: 'hook', url: `${stack.webhooks.url}/hook`, signingSecret: SECRETS.signing })
       .expect(201);
     const slack = await api
       .post('/v1/channels')
-      .send({ kind: 'slack', name: 'chat', url: `${receiver.url}/services/T0/B0/${SECRETS.slackPath}` })
+      .send({ kind: 'slack', name: 'chat', url: `${stack.webhooks.url}/services/T0/B0/${SECRETS.slackPath}` })
       .expect(201);
     const policy = await api
       .post('/v1/escalation-policies')
@@ -111,14 +108,10 @@ describe('secrets never appear in clear in Temporal', () => {
     }
     await stack.api.request().post(`/v1/targets/${targetId}/check`).expect(200);
     await eventually(() => {
-      expect(receiver.accepted('/hook')).toHaveLength(1);
-      expect(receiver.accepted(`/services/T0/B0/${SECRETS.slackPath}`)).toHaveLength(1);
+      expect(stack.webhooks.accepted('/hook')).toHaveLength(1);
+      expect(stack.webhooks.accepted(`/services/T0/B0/${SECRETS.slackPath}`)).toHaveLength(1);
     }, 60_000);
     expect(stack.site.hits.length).toBeGreaterThan(0);
-  });
-  afterAll(async () => {
-    await stack?.stop();
-    await receiver?.close();
   });
 
   /** Every history in the namespace, as the bytes Temporal stores and serves. */

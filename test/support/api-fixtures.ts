@@ -1,5 +1,5 @@
 import { eventually } from './eventually';
-import type { TestStack } from './stack';
+import type { Stack } from './stack';
 
 /** One of each thing the API manages, real, so that requests to it reach validation and not only "not found". */
 export interface ApiFixtures {
@@ -15,14 +15,14 @@ export interface ApiFixtures {
 }
 
 /**
- * Makes the fixtures through the API itself: a webhook channel to `hookUrl`, a policy paging it, a target of the fake
- * site that fails at once and so opens an incident, and a status page showing it.
+ * Makes the fixtures through the API itself: a webhook channel to the receiver's `/<slug>`, a policy paging it, a
+ * target of the fake site that fails at once and so opens an incident, and a status page showing it.
  */
-export async function createApiFixtures(stack: TestStack, hookUrl: string, slug: string): Promise<ApiFixtures> {
+export async function createApiFixtures(stack: Stack<{ api: true; site: true; webhooks: true }>, slug: string): Promise<ApiFixtures> {
   const api = stack.api.request();
   const hook = await api
     .post('/v1/channels')
-    .send({ kind: 'webhook', name: `${slug} hook`, url: hookUrl })
+    .send({ kind: 'webhook', name: `${slug} hook`, url: `${stack.webhooks.url}/${slug}` })
     .expect(201);
   const policy = await api
     .post('/v1/escalation-policies')

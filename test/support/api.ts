@@ -20,12 +20,14 @@ export interface RunningApi extends RunningServer {
   createKey(role: Role): Promise<string>;
 }
 
+export interface ApiOptions {
+  minIntervalSeconds?: number;
+  publicRateLimitPerMinute?: number;
+  admissionMaxBacklogSeconds?: number;
+}
+
 /** The real API app on an ephemeral port, against a suite's database and Temporal, with an admin key to call it with. */
-export async function startApi(
-  db: TestDatabase,
-  temporal: Client,
-  opts: { minIntervalSeconds?: number; publicRateLimitPerMinute?: number; admissionMaxBacklogSeconds?: number } = {},
-): Promise<RunningApi> {
+export async function startApi(db: TestDatabase, temporal: Client, opts: ApiOptions = {}): Promise<RunningApi> {
   const app = createApp({
     pool: db.pool,
     prisma: db.prisma,

@@ -12,12 +12,14 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+export interface WorkerOptions {
+  taskQueue?: string;
+  smtpUrl?: string;
+  lease?: WorkerLeaseOptions;
+}
+
 /** Vigil's real worker (every workflow and activity) against a test Temporal and a test database, probing loopback. */
-export async function startWorker(
-  env: TestWorkflowEnvironment,
-  pool: Pool,
-  opts: { taskQueue?: string; smtpUrl?: string; lease?: WorkerLeaseOptions } = {},
-): Promise<RunningWorker> {
+export async function startWorker(env: TestWorkflowEnvironment, pool: Pool, opts: WorkerOptions = {}): Promise<RunningWorker> {
   const vigil = await createVigilWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
