@@ -8,7 +8,8 @@ import { createPool } from '../../src/db/pool';
 import { initialJudgement } from '../../src/domain/judge';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { unreachableTemporal } from '../support/api';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import type { TestDatabase } from '../support/db';
+import { useStack } from '../support/stack';
 
 const activitiesOn = (pool: TestDatabase['pool']): Activities =>
   createActivities({
@@ -42,14 +43,12 @@ const spec = TargetSpecSchema.parse({ name: 'shop', intervalSeconds: 60, probe: 
 
 /** Every activity family, fed a write Postgres refuses whatever the retry (NUL in text: SQLSTATE 22021), fails at once. */
 describe('an activity whose write Postgres refuses for good fails non-retryably', () => {
-  let db: TestDatabase;
+  const stack = useStack({ db: true });
   let activities: Activities;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    activities = activitiesOn(db.pool);
+    activities = activitiesOn(stack.db.pool);
   });
-  afterAll(() => db?.drop());
 
   it('probe writes: a slot result (runChecks) and a heartbeat check (checkHeartbeat)', async () => {
     const intervalMs = 60_000;
@@ -88,7 +87,7 @@ describe('an activity whose write Postgres refuses for good fails non-retryably'
 
   it('projections: a target (saveTarget) and a flip (recordFlip)', async () => {
     expectNonRetryable(await failureOf(() => activities.saveTarget({ targetId: 'tgt_UNSTORABLE1', spec: { ...spec, name: NUL }, version: 1, paused: false })));
-    expect((await db.pool.query('SELECT count(*)::int AS n FROM targets')).rows[0].n).toBe(0);
+    expect((await stack.db.pool.query('SELECT count(*)::int AS n FROM targets')).rows[0].n).toBe(0);
     expectNonRetryable(
       await failureOf(() => activities.recordFlip({ targetId: 'tgt_UNSTORABLE1', flip: { from: 'unknown', to: 'down', at: Date.now(), reason: NUL } })),
     );

@@ -1,44 +1,36 @@
 import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema } from '../../src/domain/target';
-import { startApi, unreachableTemporal, type RunningApi } from '../support/api';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import { useStack } from '../support/stack';
 
 /** Notification channels and escalation policies through the API: admins manage them, bad input changes nothing. */
 describe('channels and escalation policies', () => {
-  let db: TestDatabase;
-  let api: RunningApi;
+  // Channels and policies live in Postgres alone: no Temporal needed.
+  const stack = useStack({ api: true });
   let viewer: string;
   let responder: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    // Channels and policies live in Postgres alone: no Temporal needed.
-    api = await startApi(db, unreachableTemporal());
-    [viewer, responder] = await Promise.all([api.createKey('viewer'), api.createKey('responder')]);
-  });
-  afterAll(async () => {
-    await api?.close();
-    await db?.drop();
+    [viewer, responder] = await Promise.all([stack.api.createKey('viewer'), stack.api.createKey('responder')]);
   });
 
   const fields = (res: { body: { errors?: { field: string }[] } }) => (res.body.errors ?? []).map((e) => e.field);
-  const count = async (table: string) => Number((await db.pool.query(`SELECT count(*) FROM ${table}`)).rows[0].count);
+  const count = async (table: string) => Number((await stack.db.pool.query(`SELECT count(*) FROM ${table}`)).rows[0].count);
   const webhook = async (name = 'ops webhook') =>
-    (await api.request().post('/v1/channels').send({ kind: 'webhook', name, url: 'https://hooks.example.com/vigil' }).expect(201)).body;
+    (await stack.api.request().post('/v1/channels').send({ kind: 'webhook', name, url: 'https://hooks.example.com/vigil' }).expect(201)).body;
 
   describe('channels', () => {
     it('creates a webhook with a signing secret shown once, then only hinted at', async () => {
       const created = await webhook();
       expect(created).toMatchObject({ id: expect.stringMatching(/^chn_/), kind: 'webhook', url: 'https://hooks.example.com/vigil' });
       expect(created.signingSecret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-      const read = await api.request().get(`/v1/channels/${created.id}`).expect(200);
+      const read = await stack.api.request().get(`/v1/channels/${created.id}`).expect(200);
       expect(read.body).not.toHaveProperty('signingSecret');
       expect(read.body.signingSecretHint).toBe(`…${created.signingSecret.slice(-4)}`);
     });
 
     it('creates Slack and e-mail channels, and replaces one, a webhook keeping its secret unless given a new one', async () => {
-      await api.request().post('/v1/channels').send({ kind: 'slack', name: 'chat', url: 'https://hooks.slack.com/services/T/B/X' }).expect(201);
-      const email = await api
+      await stack.api.request().post('/v1/channels').send({ kind: 'slack', name: 'chat', url: 'https://hooks.slack.com/services/T/B/X' }).expect(201);
+      const email = await stack.api
         .request()
         .post('/v1/channels')
         .send({ kind: 'email', name: 'on-call', addresses: ['oncall@example.com'] })
@@ -46,7 +38,7 @@ describe('channels and escalation policies', () => {
       expect(email.body).toMatchObject({ kind: 'email', addresses: ['oncall@example.com'] });
 
       const hook = await webhook('to change');
-      const kept = await api
+      const kept = await stack.api
         .request()
         .put(`/v1/channels/${hook.id}`)
         .send({ kind: 'webhook', name: 'changed', url: 'https://hooks.example.com/v2' })
@@ -54,7 +46,7 @@ describe('channels and escalation policies', () => {
       expect(kept.body).toMatchObject({ name: 'changed', url: 'https://hooks.example.com/v2', signingSecretHint: `…${hook.signingSecret.slice(-4)}` });
       expect(kept.body).not.toHaveProperty('signingSecret');
       const secret = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
-      const rotated = await api
+      const rotated = await stack.api
         .request()
         .put(`/v1/channels/${hook.id}`)
         .send({ kind: 'webhook', name: 'changed', url: 'https://hooks.example.com/v2', signingSecret: secret })
@@ -72,27 +64,27 @@ describe('channels and escalation policies', () => {
         [{ kind: 'pager', name: 'x' }, ['kind']],
         [{ kind: 'slack', name: 'x', url: 'https://example.com', colour: 'red' }, ['colour']],
       ] as const) {
-        const res = await api.request().post('/v1/channels').send(body).expect(400);
+        const res = await stack.api.request().post('/v1/channels').send(body).expect(400);
         expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
         expect(fields(res)).toEqual(expect.arrayContaining([...expected]));
       }
       expect(await count('channels')).toBe(before);
-      await api.request().get('/v1/channels/chn_01M8B7Z5CFY505SXTDD14RPC6R').expect(404);
-      await api.request().put('/v1/channels/nonsense').send({ kind: 'slack', name: 'x', url: 'https://example.com' }).expect(404);
+      await stack.api.request().get('/v1/channels/chn_01M8B7Z5CFY505SXTDD14RPC6R').expect(404);
+      await stack.api.request().put('/v1/channels/nonsense').send({ kind: 'slack', name: 'x', url: 'https://example.com' }).expect(404);
     });
 
     it('pages newest first', async () => {
       const ids = [];
       for (let i = 0; i < 3; i++) ids.push((await webhook(`page ${i}`)).id);
-      const first = await api.request().get('/v1/channels?limit=2').expect(200);
+      const first = await stack.api.request().get('/v1/channels?limit=2').expect(200);
       expect(first.body.data.map((c: { id: string }) => c.id)).toEqual([ids[2], ids[1]]);
-      const second = await api.request().get(`/v1/channels?limit=2&cursor=${first.body.nextCursor}`).expect(200);
+      const second = await stack.api.request().get(`/v1/channels?limit=2&cursor=${first.body.nextCursor}`).expect(200);
       expect(second.body.data[0].id).toBe(ids[0]);
     });
 
     it('is for admins alone: it holds URLs and secrets', async () => {
-      await api.request(viewer).get('/v1/channels').expect(403);
-      await api.request(responder).post('/v1/channels').send({ kind: 'slack', name: 'x', url: 'https://example.com' }).expect(403);
+      await stack.api.request(viewer).get('/v1/channels').expect(403);
+      await stack.api.request(responder).post('/v1/channels').send({ kind: 'slack', name: 'x', url: 'https://example.com' }).expect(403);
     });
   });
 
@@ -105,7 +97,7 @@ describe('channels and escalation policies', () => {
 
     it('creates a policy with ordered levels of channels, readable by viewers, and replaces it as a new version', async () => {
       const [a, b] = [await webhook('primary'), await webhook('secondary')];
-      const created = await api
+      const created = await stack.api
         .request()
         .post('/v1/escalation-policies')
         .send(policyBody([[a.id], [b.id, a.id]], { repeat: 2 }))
@@ -127,16 +119,16 @@ describe('channels and escalation policies', () => {
           },
         ],
       });
-      const read = await api.request(viewer).get(`/v1/escalation-policies/${created.body.id}`).expect(200);
+      const read = await stack.api.request(viewer).get(`/v1/escalation-policies/${created.body.id}`).expect(200);
       expect(read.body).toEqual(created.body);
-      const replaced = await api
+      const replaced = await stack.api
         .request()
         .put(`/v1/escalation-policies/${created.body.id}`)
         .send(policyBody([[b.id]]))
         .expect(200);
       expect(replaced.body).toMatchObject({ version: 2, repeat: 0, levels: [{ channels: [{ id: b.id }] }] });
       expect(replaced.body.levels).toHaveLength(1);
-      await api
+      await stack.api
         .request(responder)
         .put(`/v1/escalation-policies/${created.body.id}`)
         .send(policyBody([[a.id]]))
@@ -154,10 +146,10 @@ describe('channels and escalation policies', () => {
         [policyBody([[a.id]], { repeat: 100 }), ['repeat']],
         [{ levels: [{ timeoutSeconds: 300, channelIds: [a.id] }] }, ['name']],
       ] as const) {
-        const res = await api.request().post('/v1/escalation-policies').send(body).expect(400);
+        const res = await stack.api.request().post('/v1/escalation-policies').send(body).expect(400);
         expect(fields(res)).toEqual(expect.arrayContaining([...expected]));
       }
-      const unknown = await api
+      const unknown = await stack.api
         .request()
         .post('/v1/escalation-policies')
         .send(policyBody([[a.id], [a.id, 'chn_01M8B7Z5CFY505SXTDD14RPC6R']]))
@@ -169,13 +161,13 @@ describe('channels and escalation policies', () => {
     it('refuses to delete a channel a policy uses, or a policy a target names; deletes them once unused', async () => {
       const a = await webhook('in use');
       const policy = (
-        await api
+        await stack.api
           .request()
           .post('/v1/escalation-policies')
           .send(policyBody([[a.id]]))
           .expect(201)
       ).body;
-      const inUse = await api.request().delete(`/v1/channels/${a.id}`).expect(409);
+      const inUse = await stack.api.request().delete(`/v1/channels/${a.id}`).expect(409);
       expect(inUse.body.detail).toContain(policy.id);
 
       const spec = TargetSpecSchema.parse({
@@ -184,15 +176,15 @@ describe('channels and escalation policies', () => {
         probe: { kind: 'http', url: 'https://example.com' },
         escalationPolicyId: policy.id,
       });
-      await upsertTarget(db.pool, { targetId: 'tgt_01M8B7Z5CFY505SXTDD14RPC6R', spec, version: 1, paused: false });
-      const named = await api.request().delete(`/v1/escalation-policies/${policy.id}`).expect(409);
+      await upsertTarget(stack.db.pool, { targetId: 'tgt_01M8B7Z5CFY505SXTDD14RPC6R', spec, version: 1, paused: false });
+      const named = await stack.api.request().delete(`/v1/escalation-policies/${policy.id}`).expect(409);
       expect(named.body.detail).toContain('tgt_01M8B7Z5CFY505SXTDD14RPC6R');
 
-      await upsertTarget(db.pool, { targetId: 'tgt_01M8B7Z5CFY505SXTDD14RPC6R', spec: { ...spec, escalationPolicyId: null }, version: 2, paused: false });
-      await api.request().delete(`/v1/escalation-policies/${policy.id}`).expect(204);
-      await api.request().get(`/v1/escalation-policies/${policy.id}`).expect(404);
-      await api.request().delete(`/v1/channels/${a.id}`).expect(204);
-      await api.request().delete(`/v1/channels/${a.id}`).expect(404);
+      await upsertTarget(stack.db.pool, { targetId: 'tgt_01M8B7Z5CFY505SXTDD14RPC6R', spec: { ...spec, escalationPolicyId: null }, version: 2, paused: false });
+      await stack.api.request().delete(`/v1/escalation-policies/${policy.id}`).expect(204);
+      await stack.api.request().get(`/v1/escalation-policies/${policy.id}`).expect(404);
+      await stack.api.request().delete(`/v1/channels/${a.id}`).expect(204);
+      await stack.api.request().delete(`/v1/channels/${a.id}`).expect(404);
     });
   });
 });

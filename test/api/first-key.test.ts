@@ -1,21 +1,17 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import request from 'supertest';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import { useStack } from '../support/stack';
 import { startVigilProcess } from '../support/process';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
 /** How the first admin key comes to exist: the command line, or VIGIL_BOOTSTRAP_ADMIN_KEY for automated set-ups. */
 describe('the first admin key', () => {
-  let db: TestDatabase;
-  beforeEach(async () => {
-    db = await createTestDatabase();
-  });
-  afterEach(() => db.drop());
+  const stack = useStack({ db: true }, { perTest: true });
 
   const startApiProcess = async (env: Record<string, string> = {}) => {
-    const api = startVigilProcess('api', { DATABASE_URL: db.url, TEMPORAL_ADDRESS: '127.0.0.1:1', API_PORT: '0', LOG_LEVEL: 'info', ...env });
+    const api = startVigilProcess('api', { DATABASE_URL: stack.db.url, TEMPORAL_ADDRESS: '127.0.0.1:1', API_PORT: '0', LOG_LEVEL: 'info', ...env });
     await api.waitFor(/api listening/);
     return { api, url: /"url":"([^"]+)"/.exec(api.output())![1]! };
   };
@@ -25,7 +21,7 @@ describe('the first admin key', () => {
       execFile(
         'npm',
         ['run', '--silent', 'create-api-key', '--', ...args],
-        { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url } },
+        { cwd: ROOT, env: { ...process.env, DATABASE_URL: stack.db.url } },
         (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, output: stdout + stderr }),
       );
     });
@@ -67,7 +63,7 @@ describe('the first admin key', () => {
   });
 
   it('refuses to start with a bootstrap key too short to be safe', async () => {
-    const api = startVigilProcess('api', { DATABASE_URL: db.url, TEMPORAL_ADDRESS: '127.0.0.1:1', API_PORT: '0', VIGIL_BOOTSTRAP_ADMIN_KEY: 'admin' });
+    const api = startVigilProcess('api', { DATABASE_URL: stack.db.url, TEMPORAL_ADDRESS: '127.0.0.1:1', API_PORT: '0', VIGIL_BOOTSTRAP_ADMIN_KEY: 'admin' });
     const { code } = await new Promise<{ code: number | null }>((resolve) => api.child.on('exit', (c) => resolve({ code: c })));
     expect(code).toBe(1);
     expect(api.output()).toMatch(/VIGIL_BOOTSTRAP_ADMIN_KEY: at least 32 characters/);

@@ -1,28 +1,20 @@
 import request from 'supertest';
-import { startApi, unreachableTemporal, type RunningApi } from '../support/api';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import { useStack } from '../support/stack';
 
 // biome-ignore lint/suspicious/noExplicitAny: a JSON Schema walked generically
 type Schema = Record<string, any>;
 
 /** Where the OpenAPI document and the server used to disagree, each pinned from both sides. */
 describe('the OpenAPI document says what the server does', () => {
-  let db: TestDatabase;
-  let api: RunningApi;
+  // Nothing here reaches Temporal: every request is answered before a workflow would be.
+  const stack = useStack({ api: true });
   let paths: Record<string, Record<string, Schema>>;
   const body = (path: string, method: string): Schema => paths[path]![method]!.requestBody;
   const bodySchema = (path: string, method: string): Schema => body(path, method).content['application/json'].schema;
   const param = (path: string, method: string, name: string): Schema => paths[path]![method]!.parameters.find((p: Schema) => p.name === name);
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    // Nothing here reaches Temporal: every request is answered before a workflow would be.
-    api = await startApi(db, unreachableTemporal());
-    paths = (await request(api.url).get('/v1/openapi.json').expect(200)).body.paths;
-  });
-  afterAll(async () => {
-    await api?.close();
-    await db?.drop();
+    paths = (await request(stack.api.url).get('/v1/openapi.json').expect(200)).body.paths;
   });
 
   it('kind may be left out of an http target, and the document shows http as its default', () => {
@@ -37,9 +29,9 @@ describe('the OpenAPI document says what the server does', () => {
     expect(body('/v1/status-pages/{id}/targets/{targetId}', 'put').required).toBe(false);
     expect(body('/v1/incidents/{id}/acknowledge', 'post').required).toBe(false);
     expect(body('/v1/targets', 'post').required).toBe(true);
-    const page = await api.request().post('/v1/status-pages').send({ slug: 'no-body', title: 'No body' }).expect(201);
+    const page = await stack.api.request().post('/v1/status-pages').send({ slug: 'no-body', title: 'No body' }).expect(201);
     // Without a body the request is valid: what refuses it is the target that does not exist.
-    const res = await api.request().put(`/v1/status-pages/${page.body.id}/targets/tgt_01M8B7Z5CFY505SXTDD14RPC6R`);
+    const res = await stack.api.request().put(`/v1/status-pages/${page.body.id}/targets/tgt_01M8B7Z5CFY505SXTDD14RPC6R`);
     expect([res.status, res.body.errors]).toEqual([422, [{ field: 'targetId', message: 'no target tgt_01M8B7Z5CFY505SXTDD14RPC6R' }]]);
   });
 
@@ -54,7 +46,7 @@ describe('the OpenAPI document says what the server does', () => {
       expect(Object.values(variant.properties).filter((p) => 'default' in (p as Schema))).toEqual([]);
     }
     expect(patch.anyOf.map((v: Schema) => v.dependentRequired)).toEqual([{ kind: ['url'] }, { kind: ['host', 'port'] }, { kind: ['query'] }, { kind: [] }]);
-    const res = await api.request().patch('/v1/targets/tgt_01M8B7Z5CFY505SXTDD14RPC6R').send({ name: 'x', bogus: 1 }).expect(400);
+    const res = await stack.api.request().patch('/v1/targets/tgt_01M8B7Z5CFY505SXTDD14RPC6R').send({ name: 'x', bogus: 1 }).expect(400);
     expect(res.body.errors).toEqual([{ field: 'bogus', message: 'unknown field' }]);
   });
 
@@ -63,7 +55,7 @@ describe('the OpenAPI document says what the server does', () => {
     const re = new RegExp(pattern);
     expect(['a', 'x'.repeat(255), '550e8400-e29b-41d4-a716-446655440000'].every((k) => re.test(k))).toBe(true);
     expect(['', 'x'.repeat(256), 'with space', 'é'].some((k) => re.test(k))).toBe(false);
-    await api.request().post('/v1/channels').set('Idempotency-Key', 'with space').send({}).expect(400);
+    await stack.api.request().post('/v1/channels').set('Idempotency-Key', 'with space').send({}).expect(400);
   });
 
   it('a reassignment needs an assignee or a policy, and the document says so', () => {
@@ -85,13 +77,13 @@ describe('the OpenAPI document says what the server does', () => {
     const re = new RegExp(name.pattern);
     expect([`  ${'x'.repeat(100)}  `, 'a', ' a b ']).toEqual(expect.arrayContaining([expect.stringMatching(re)]));
     expect(['', '   ', 'x'.repeat(101)].filter((n) => re.test(n))).toEqual([]);
-    const created = await api
+    const created = await stack.api
       .request()
       .post('/v1/api-keys')
       .send({ name: `  ${'x'.repeat(100)}  `, role: 'viewer' })
       .expect(201);
     expect(created.body.name).toBe('x'.repeat(100));
-    const blank = await api.request().post('/v1/api-keys').send({ name: '   ', role: 'viewer' }).expect(400);
+    const blank = await stack.api.request().post('/v1/api-keys').send({ name: '   ', role: 'viewer' }).expect(400);
     expect(blank.body.errors.map((e: { field: string }) => e.field)).toEqual(['name']);
   });
 
@@ -105,13 +97,13 @@ describe('the OpenAPI document says what the server does', () => {
     const address = `${'a'.repeat(70)}@example.com`;
     const { pattern } = bodySchema('/v1/channels', 'post').oneOf.find((v: Schema) => v.properties.kind.const === 'email').properties.addresses.items;
     expect(new RegExp(pattern).test(address)).toBe(false);
-    const res = await api
+    const res = await stack.api
       .request()
       .post('/v1/channels')
       .send({ kind: 'email', name: 'ops', addresses: ['ok@example.com', address] })
       .expect(400);
     expect(res.body.errors).toEqual([{ field: 'addresses.1', message: 'an e-mail address, with at most 64 characters before the @ (RFC 5321)' }]);
-    await api
+    await stack.api
       .request()
       .post('/v1/channels')
       .send({ kind: 'email', name: 'ops', addresses: [`${'a'.repeat(64)}@example.com`] })

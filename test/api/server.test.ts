@@ -1,7 +1,7 @@
 import express from 'express';
 import http from 'node:http';
 import { startWebServer } from '../../src/api/server';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import { useStack } from '../support/stack';
 import { startVigilProcess } from '../support/process';
 
 const get = (url: string) =>
@@ -33,15 +33,11 @@ describe('stopping the API', () => {
   });
 
   describe('the API process', () => {
-    let db: TestDatabase;
-    beforeAll(async () => {
-      db = await createTestDatabase();
-    });
-    afterAll(() => db.drop());
+    const stack = useStack({ db: true });
 
     it('serves, and exits cleanly on SIGTERM', async () => {
       const api = startVigilProcess('api', {
-        DATABASE_URL: db.url,
+        DATABASE_URL: stack.db.url,
         // Nothing listens here: the API starts and serves reads without Temporal.
         TEMPORAL_ADDRESS: '127.0.0.1:1',
         API_PORT: '0',

@@ -2,28 +2,20 @@ import request from 'supertest';
 import { createFlipActivities } from '../../src/activities/flips';
 import { CheckResultWriter } from '../../src/db/check-results';
 import { deleteTargetProjection } from '../../src/db/targets';
-import { startApi, unreachableTemporal, type RunningApi } from '../support/api';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { resultRow, seedTarget } from '../support/seed';
+import { useStack } from '../support/stack';
 
 const DAY = 86_400_000;
 
 describe('status pages', () => {
-  let db: TestDatabase;
-  let api: RunningApi;
+  const stack = useStack({ api: true });
   let writer: CheckResultWriter;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    api = await startApi(db, unreachableTemporal());
-    writer = new CheckResultWriter(db.pool);
-  });
-  afterAll(async () => {
-    await api?.close();
-    await db?.drop();
+    writer = new CheckResultWriter(stack.db.pool);
   });
 
-  const addTarget = (name: string) => seedTarget(db.pool, { name });
+  const addTarget = (name: string) => seedTarget(stack.db.pool, { name });
 
   describe('managed with an admin key', () => {
     let shop: string;
@@ -34,7 +26,7 @@ describe('status pages', () => {
     });
 
     it('creates, reads, changes and deletes a page and the targets it shows', async () => {
-      const created = await api
+      const created = await stack.api
         .request()
         .post('/v1/status-pages')
         .send({ slug: 'acme', title: 'Acme', targets: [{ targetId: shop, displayName: 'Shop' }, { targetId: blog }] })
@@ -51,10 +43,10 @@ describe('status pages', () => {
           { targetId: blog, name: 'blog', displayName: null },
         ],
       });
-      expect((await api.request().get(`/v1/status-pages/${id}`).expect(200)).body).toEqual(created.body);
-      expect((await api.request().get('/v1/status-pages').expect(200)).body.data.map((p: { id: string }) => p.id)).toContain(id);
+      expect((await stack.api.request().get(`/v1/status-pages/${id}`).expect(200)).body).toEqual(created.body);
+      expect((await stack.api.request().get('/v1/status-pages').expect(200)).body.data.map((p: { id: string }) => p.id)).toContain(id);
 
-      const changed = await api
+      const changed = await stack.api
         .request()
         .patch(`/v1/status-pages/${id}`)
         .send({ title: 'Acme Inc.', targets: [{ targetId: blog }] })
@@ -62,30 +54,32 @@ describe('status pages', () => {
       expect(changed.body).toMatchObject({ slug: 'acme', title: 'Acme Inc.', targets: [{ targetId: blog }] });
       expect(changed.body.targets).toHaveLength(1);
 
-      const added = await api.request().put(`/v1/status-pages/${id}/targets/${shop}`).send({ displayName: 'Web shop' }).expect(200);
+      const added = await stack.api.request().put(`/v1/status-pages/${id}/targets/${shop}`).send({ displayName: 'Web shop' }).expect(200);
       expect(added.body.targets.map((t: { displayName: string | null }) => t.displayName)).toEqual([null, 'Web shop']);
       // Again: renamed, not added twice.
-      const renamed = await api.request().put(`/v1/status-pages/${id}/targets/${shop}`).send({ displayName: 'Store' }).expect(200);
+      const renamed = await stack.api.request().put(`/v1/status-pages/${id}/targets/${shop}`).send({ displayName: 'Store' }).expect(200);
       expect(renamed.body.targets.map((t: { displayName: string | null }) => t.displayName)).toEqual([null, 'Store']);
 
-      await api.request().delete(`/v1/status-pages/${id}/targets/${blog}`).expect(204);
-      await api.request().delete(`/v1/status-pages/${id}/targets/${blog}`).expect(404);
-      expect((await api.request().get(`/v1/status-pages/${id}`).expect(200)).body.targets.map((t: { targetId: string }) => t.targetId)).toEqual([shop]);
+      await stack.api.request().delete(`/v1/status-pages/${id}/targets/${blog}`).expect(204);
+      await stack.api.request().delete(`/v1/status-pages/${id}/targets/${blog}`).expect(404);
+      expect((await stack.api.request().get(`/v1/status-pages/${id}`).expect(200)).body.targets.map((t: { targetId: string }) => t.targetId)).toEqual([shop]);
 
-      await api.request().delete(`/v1/status-pages/${id}`).expect(204);
-      await api.request().get(`/v1/status-pages/${id}`).expect(404);
-      await request(api.url).get('/v1/public/status-pages/acme').expect(404);
+      await stack.api.request().delete(`/v1/status-pages/${id}`).expect(204);
+      await stack.api.request().get(`/v1/status-pages/${id}`).expect(404);
+      await request(stack.api.url).get('/v1/public/status-pages/acme').expect(404);
     });
 
     it('takes a deleted target off every page', async () => {
       const gone = await addTarget('gone');
-      const { body } = await api
+      const { body } = await stack.api
         .request()
         .post('/v1/status-pages')
         .send({ slug: 'deleting', title: 'D', targets: [{ targetId: gone }, { targetId: shop }] })
         .expect(201);
-      await deleteTargetProjection(db.pool, gone);
-      expect((await api.request().get(`/v1/status-pages/${body.id}`).expect(200)).body.targets.map((t: { targetId: string }) => t.targetId)).toEqual([shop]);
+      await deleteTargetProjection(stack.db.pool, gone);
+      expect((await stack.api.request().get(`/v1/status-pages/${body.id}`).expect(200)).body.targets.map((t: { targetId: string }) => t.targetId)).toEqual([
+        shop,
+      ]);
     });
 
     it.each([
@@ -100,22 +94,22 @@ describe('status pages', () => {
       ['an unknown field', { slug: 'unknown', title: 'T', theme: 'dark' }, 400, 'theme'],
       ['a target that does not exist', { slug: 'missing', title: 'T', targets: [{ targetId: 'tgt_00000000000000000000000000' }] }, 422, 'targets.0.targetId'],
     ])('refuses %s, naming the field, and creates nothing', async (_case, body, status, field) => {
-      const res = await api.request().post('/v1/status-pages').send(body).expect(status);
+      const res = await stack.api.request().post('/v1/status-pages').send(body).expect(status);
       expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual([field]);
-      const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM status_pages WHERE slug = $1', [(body as { slug: string }).slug]);
+      const { rows } = await stack.db.pool.query('SELECT count(*)::int AS n FROM status_pages WHERE slug = $1', [(body as { slug: string }).slug]);
       expect(rows[0].n).toBe(0);
     });
 
     it('refuses a slug another page has with 409', async () => {
-      await api.request().post('/v1/status-pages').send({ slug: 'taken', title: 'First' }).expect(201);
-      const res = await api.request().post('/v1/status-pages').send({ slug: 'taken', title: 'Second' }).expect(409);
+      await stack.api.request().post('/v1/status-pages').send({ slug: 'taken', title: 'First' }).expect(201);
+      const res = await stack.api.request().post('/v1/status-pages').send({ slug: 'taken', title: 'Second' }).expect(409);
       expect(res.body.detail).toBe('another status page has this slug');
     });
 
     it('lets a viewer read pages but not change them', async () => {
-      const viewer = await api.createKey('viewer');
-      await api.request(viewer).get('/v1/status-pages').expect(200);
-      await api.request(viewer).post('/v1/status-pages').send({ slug: 'viewer', title: 'V' }).expect(403);
+      const viewer = await stack.api.createKey('viewer');
+      await stack.api.request(viewer).get('/v1/status-pages').expect(200);
+      await stack.api.request(viewer).post('/v1/status-pages').send({ slug: 'viewer', title: 'V' }).expect(403);
     });
   });
 
@@ -128,7 +122,7 @@ describe('status pages', () => {
     beforeAll(async () => {
       api_ = await addTarget('api');
       db_ = await addTarget('database');
-      await api
+      await stack.api
         .request()
         .post('/v1/status-pages')
         .send({ slug, title: 'Acme status', description: 'Our services', targets: [{ targetId: api_, displayName: 'API' }, { targetId: db_ }] })
@@ -142,10 +136,10 @@ describe('status pages', () => {
           resultRow(db_, today + 2000, 'missed'),
         ].map((r) => writer.write(r)),
       );
-      const { recordFlip } = createFlipActivities({ pool: db.pool });
+      const { recordFlip } = createFlipActivities({ pool: stack.db.pool });
       await recordFlip({ targetId: api_, flip: { from: 'unknown', to: 'up', at: today - DAY, reason: 'first probe' } });
       await recordFlip({ targetId: db_, flip: { from: 'unknown', to: 'down', at: today + 1000, reason: 'status 503' } });
-      await db.pool.query(
+      await stack.db.pool.query(
         `INSERT INTO incidents (id, target_id, sequence, target_name, state, reason, opened_at, version)
          VALUES ($1, $2, 1, 'database', 'triggered', 'status 503', $3, 1), ($4, $5, 1, 'api', 'resolved', 'timeout', $6, 3)`,
         [`inc_${db_.slice(4)}_1`, db_, new Date(today + 1000), `inc_${api_.slice(4)}_1`, api_, new Date(today - DAY)],
@@ -153,7 +147,7 @@ describe('status pages', () => {
     });
 
     it("shows each target's state, 90 daily uptime bars and the open incidents, without a key", async () => {
-      const res = await request(api.url).get(`/v1/public/status-pages/${slug}`).expect(200);
+      const res = await request(stack.api.url).get(`/v1/public/status-pages/${slug}`).expect(200);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       const { body } = res;
       expect(body).toMatchObject({ slug, title: 'Acme status', description: 'Our services', status: 'outage' });
@@ -173,28 +167,28 @@ describe('status pages', () => {
     });
 
     it('is served with a strong ETag and cache headers, and answers If-None-Match with 304 until something changes', async () => {
-      const first = await request(api.url).get(`/v1/public/status-pages/${slug}`).expect(200);
+      const first = await request(stack.api.url).get(`/v1/public/status-pages/${slug}`).expect(200);
       const etag = first.headers.etag as string;
       expect(etag).toMatch(/^"[A-Za-z0-9_-]{43}"$/);
       expect(first.headers['cache-control']).toBe('public, max-age=30, stale-while-revalidate=60, stale-if-error=86400');
       expect(first.headers['access-control-allow-origin']).toBe('*');
 
-      const cached = await request(api.url).get(`/v1/public/status-pages/${slug}`).set('If-None-Match', etag).expect(304);
+      const cached = await request(stack.api.url).get(`/v1/public/status-pages/${slug}`).set('If-None-Match', etag).expect(304);
       expect(cached.text).toBe('');
       expect(cached.headers.etag).toBe(etag);
-      await request(api.url).get(`/v1/public/status-pages/${slug}`).set('If-None-Match', `"other", W/${etag}`).expect(304);
+      await request(stack.api.url).get(`/v1/public/status-pages/${slug}`).set('If-None-Match', `"other", W/${etag}`).expect(304);
 
       // A failed probe changes today's bar, so the page.
       await writer.write(resultRow(api_, today + 6000, 'down'));
-      const changed = await request(api.url).get(`/v1/public/status-pages/${slug}`).set('If-None-Match', etag).expect(200);
+      const changed = await request(stack.api.url).get(`/v1/public/status-pages/${slug}`).set('If-None-Match', etag).expect(200);
       expect(changed.headers.etag).not.toBe(etag);
       expect(changed.body.targets[0].days[89]).toMatchObject({ down: 1 });
     });
 
     it('reads a few indexed projections per request, never the raw results, however many there are', async () => {
-      const query = jest.spyOn(db.pool, 'query');
+      const query = jest.spyOn(stack.db.pool, 'query');
       try {
-        await request(api.url).get(`/v1/public/status-pages/${slug}`).expect(200);
+        await request(stack.api.url).get(`/v1/public/status-pages/${slug}`).expect(200);
         const statements = query.mock.calls.map(([sql]) => String(typeof sql === 'string' ? sql : (sql as { text: string }).text));
         expect(statements).toHaveLength(3);
         expect(statements.filter((sql) => /check_results\b/.test(sql))).toEqual([]);
@@ -204,7 +198,7 @@ describe('status pages', () => {
     });
 
     it('answers 404 for a slug no page has', async () => {
-      const res = await request(api.url).get('/v1/public/status-pages/nobody').expect(404);
+      const res = await request(stack.api.url).get('/v1/public/status-pages/nobody').expect(404);
       expect(res.body.type).toBe('https://vigil.dev/problems/not-found');
     });
   });

@@ -2,27 +2,19 @@ import type request from 'supertest';
 import { createFlipActivities } from '../../src/activities/flips';
 import { CheckResultWriter, type CheckResultRow } from '../../src/db/check-results';
 import { newId } from '../../src/ids';
-import { startApi, unreachableTemporal, type RunningApi } from '../support/api';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { resultRow, seedTarget } from '../support/seed';
+import { useStack } from '../support/stack';
 
 /** A target's results, flips and stats through the API, over what the real writer and activities recorded. */
 describe("a target's history", () => {
-  let db: TestDatabase;
-  let api: RunningApi;
+  const stack = useStack({ api: true });
   let writer: CheckResultWriter;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    api = await startApi(db, unreachableTemporal());
-    writer = new CheckResultWriter(db.pool);
-  });
-  afterAll(async () => {
-    await api?.close();
-    await db?.drop();
+    writer = new CheckResultWriter(stack.db.pool);
   });
 
-  const addTarget = () => seedTarget(db.pool, { intervalSeconds: 10 });
+  const addTarget = () => seedTarget(stack.db.pool, { intervalSeconds: 10 });
   /** Probed 3 ms after its slot, answering 200 (or failing with a message), after one success. */
   const result = (targetId: string, scheduledAt: number, outcome: CheckResultRow['outcome'] = 'up', latencyMs: number | null = 100): CheckResultRow =>
     resultRow(targetId, scheduledAt, outcome, {
@@ -41,7 +33,7 @@ describe("a target's history", () => {
     const seen: number[] = [];
     let next: string | null = path;
     while (next) {
-      const res: request.Response = await api.request().get(next).expect(200);
+      const res: request.Response = await stack.api.request().get(next).expect(200);
       seen.push(...times(res.body));
       expect(res.body.data.length).toBeLessThanOrEqual(25);
       if (res.body.nextCursor) expect(res.headers.link).toBe(`<${path.split('?')[0]}?limit=25&cursor=${res.body.nextCursor}>; rel="next"`);
@@ -56,7 +48,7 @@ describe("a target's history", () => {
       const id = await addTarget();
       const t = Date.parse('2026-03-01T12:00:00Z');
       await record([result(id, t, 'up', 42), result(id, t + 10_000, 'down', 7), result(id, t + 20_000, 'missed'), result(id, t + 30_000)]);
-      const all = await api.request().get(`/v1/targets/${id}/results`).expect(200);
+      const all = await stack.api.request().get(`/v1/targets/${id}/results`).expect(200);
       expect(all.body.nextCursor).toBeNull();
       expect(all.body.data[0]).toEqual({
         scheduledAt: '2026-03-01T12:00:30.000Z',
@@ -69,7 +61,7 @@ describe("a target's history", () => {
         maintenance: false,
       });
       expect(all.body.data.map((r: { outcome: string }) => r.outcome)).toEqual(['up', 'missed', 'down', 'up']);
-      const ranged = await api.request().get(`/v1/targets/${id}/results?from=2026-03-01T12:00:10Z&to=2026-03-01T12:00:30Z`).expect(200);
+      const ranged = await stack.api.request().get(`/v1/targets/${id}/results?from=2026-03-01T12:00:10Z&to=2026-03-01T12:00:30Z`).expect(200);
       expect(times(ranged.body)).toEqual([t + 20_000, t + 10_000]);
     });
 
@@ -111,24 +103,24 @@ describe("a target's history", () => {
     });
 
     it('answers 404 for a target that does not exist, or no longer does', async () => {
-      await api
+      await stack.api
         .request()
         .get(`/v1/targets/${newId('tgt')}/results`)
         .expect(404);
-      await api.request().get('/v1/targets/not-an-id/results').expect(404);
+      await stack.api.request().get('/v1/targets/not-an-id/results').expect(404);
     });
   });
 
   describe('flips', () => {
     it('lists state changes newest first, paginated', async () => {
       const id = await addTarget();
-      const { recordFlip } = createFlipActivities({ pool: db.pool });
+      const { recordFlip } = createFlipActivities({ pool: stack.db.pool });
       const t = Date.parse('2026-03-03T00:00:00Z');
       for (let i = 0; i < 60; i++) {
         const [from, to] = i % 2 === 0 ? (['up', 'down'] as const) : (['down', 'up'] as const);
         await recordFlip({ targetId: id, flip: { from, to, at: t + i * 60_000, reason: `change ${i}` } });
       }
-      const first = await api.request().get(`/v1/targets/${id}/flips?limit=2`).expect(200);
+      const first = await stack.api.request().get(`/v1/targets/${id}/flips?limit=2`).expect(200);
       expect(first.body.data).toEqual([
         { at: new Date(t + 59 * 60_000).toISOString(), from: 'down', to: 'up', reason: 'change 59' },
         { at: new Date(t + 58 * 60_000).toISOString(), from: 'up', to: 'down', reason: 'change 58' },
@@ -157,7 +149,7 @@ describe("a target's history", () => {
     });
 
     it('answers uptime and latency over the last 24 hours by default, from the rollups', async () => {
-      const { body } = await api.request().get(`/v1/targets/${id}/stats`).expect(200);
+      const { body } = await stack.api.request().get(`/v1/targets/${id}/stats`).expect(200);
       expect(body).toMatchObject({ from: new Date(thisHour + HOUR - DAY).toISOString(), probes: 10, down: 1, degraded: 0, missed: 1 });
       // 8 up of 9 judged: the missed slot counts neither way.
       expect(body.uptimePercent).toBe(88.888);
@@ -176,14 +168,14 @@ describe("a target's history", () => {
       ['range=30d', 15, 2],
       ['range=90d', 18, 2],
     ])('counts %s of hours and whole days alike', async (query, probes, down) => {
-      const { body } = await api.request().get(`/v1/targets/${id}/stats?${query}`).expect(200);
+      const { body } = await stack.api.request().get(`/v1/targets/${id}/stats?${query}`).expect(200);
       expect(body).toMatchObject({ probes, down, degraded: 4 });
     });
 
     it('counts a custom range by the whole UTC hours it overlaps', async () => {
       const from = new Date(thisHour - 3 * DAY + 30 * 60_000).toISOString();
       const to = new Date(thisHour - 3 * DAY + 40 * 60_000).toISOString();
-      const { body } = await api.request().get(`/v1/targets/${id}/stats?from=${from}&to=${to}`).expect(200);
+      const { body } = await stack.api.request().get(`/v1/targets/${id}/stats?from=${from}&to=${to}`).expect(200);
       expect(body).toMatchObject({
         from: new Date(thisHour - 3 * DAY).toISOString(),
         to: new Date(thisHour - 3 * DAY + HOUR).toISOString(),
@@ -194,7 +186,7 @@ describe("a target's history", () => {
     });
 
     it('has no uptime for a range without results, rather than 0 or 100 %', async () => {
-      const { body } = await api.request().get(`/v1/targets/${id}/stats?from=2025-01-01T00:00:00Z&to=2025-01-02T00:00:00Z`).expect(200);
+      const { body } = await stack.api.request().get(`/v1/targets/${id}/stats?from=2025-01-01T00:00:00Z&to=2025-01-02T00:00:00Z`).expect(200);
       expect(body).toMatchObject({ probes: 0, uptimePercent: null, latency: { count: 0, p50Ms: null, meanMs: null } });
     });
   });
@@ -221,7 +213,7 @@ describe("a target's history", () => {
       ['stats', 'from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z', 'to'],
       ['stats', 'from=2020-01-01T00:00:00Z&to=2026-03-01T00:00:00Z', 'from'],
     ])('%s?%s', async (resource, query, field) => {
-      const res = await api.request().get(`/v1/targets/${id}/${resource}?${query}`).expect(400);
+      const res = await stack.api.request().get(`/v1/targets/${id}/${resource}?${query}`).expect(400);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual([field]);
       expect(res.body.detail).toBe(`invalid query: ${field}`);

@@ -3,23 +3,12 @@ import { listTargetsQuery, type TargetFilter } from '../../src/db/target-reads';
 import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { newId } from '../../src/ids';
-import { startApi, unreachableTemporal, type RunningApi } from '../support/api';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import { useStack } from '../support/stack';
 
 /** GET /v1/targets: filters and cursor pagination over the projections; no Temporal involved. */
 describe('listing targets', () => {
-  let db: TestDatabase;
-  let api: RunningApi;
+  const stack = useStack({ api: true });
   let clock = Date.UTC(2026, 0, 1);
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    api = await startApi(db, unreachableTemporal());
-  });
-  afterAll(async () => {
-    await api?.close();
-    await db?.drop();
-  });
 
   /** A target as its workflow would project it, showing `state`. Ids are ULIDs: each one newer than the last. */
   async function addTarget(name: string, opts: { state?: string; kind?: 'http' | 'tcp'; tags?: string[] } = {}): Promise<string> {
@@ -27,8 +16,8 @@ describe('listing targets', () => {
     const id = newId('tgt', clock);
     const probe = opts.kind === 'tcp' ? { kind: 'tcp', host: 'db.example.com', port: 5432 } : { kind: 'http', url: 'https://example.com' };
     const spec = TargetSpecSchema.parse({ name, intervalSeconds: 60, probe, tags: opts.tags ?? [] });
-    await upsertTarget(db.pool, { targetId: id, spec, version: 1, paused: false });
-    if (opts.state) await db.pool.query('UPDATE target_status SET state = $2 WHERE target_id = $1', [id, opts.state]);
+    await upsertTarget(stack.db.pool, { targetId: id, spec, version: 1, paused: false });
+    if (opts.state) await stack.db.pool.query('UPDATE target_status SET state = $2 WHERE target_id = $1', [id, opts.state]);
     return id;
   }
 
@@ -51,15 +40,15 @@ describe('listing targets', () => {
       ['state, kind and tag together', 'state=down&kind=http&tag=shop', ['shop-us']],
       ['a tag nobody has', 'tag=asia', []],
     ])('by %s', async (_what, query, expected) => {
-      const res = await api.request().get(`/v1/targets?${query}`).expect(200);
+      const res = await stack.api.request().get(`/v1/targets?${query}`).expect(200);
       expect(names(res)).toEqual(expected);
       expect(res.body.nextCursor).toBeNull();
     });
 
     it('shows each target as GET /v1/targets/:id does, tags included', async () => {
-      const [listed] = (await api.request().get('/v1/targets?tag=us').expect(200)).body.data;
+      const [listed] = (await stack.api.request().get('/v1/targets?tag=us').expect(200)).body.data;
       expect(listed).toMatchObject({ name: 'shop-us', tags: ['us', 'shop'], kind: 'http', status: { state: 'down' } });
-      const single = await api.request().get(`/v1/targets/${listed.id}`).expect(200);
+      const single = await stack.api.request().get(`/v1/targets/${listed.id}`).expect(200);
       expect(single.body).toEqual(listed);
     });
 
@@ -72,7 +61,7 @@ describe('listing targets', () => {
       ['a cursor it never gave out', 'cursor=abc', 'cursor'],
       ['an unknown parameter', 'stat=down', 'stat'],
     ])('refuses %s, naming the parameter', async (_what, query, field) => {
-      const res = await api.request().get(`/v1/targets?${query}`).expect(400);
+      const res = await stack.api.request().get(`/v1/targets?${query}`).expect(400);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
     });
@@ -86,7 +75,7 @@ describe('listing targets', () => {
     let next: string | undefined = `/v1/targets?tag=${tag}&limit=3`;
     let pages = 0;
     while (next) {
-      const res: request.Response = await api.request().get(next).expect(200);
+      const res: request.Response = await stack.api.request().get(next).expect(200);
       seen.push(...res.body.data.map((t: { id: string }) => t.id));
       expect(res.body.data.length).toBeLessThanOrEqual(3);
       // A new target arrives between pages: it is newer than every page still to come.
@@ -106,7 +95,7 @@ describe('listing targets', () => {
 
   it('answers every filter with one indexed query, never a scan of the table', async () => {
     for (let i = 0; i < 50; i++) await addTarget(`bulk-${i}`, { state: i % 2 ? 'up' : 'down', kind: i % 3 ? 'http' : 'tcp', tags: [`t${i % 5}`] });
-    await db.pool.query('ANALYZE targets; ANALYZE target_status');
+    await stack.db.pool.query('ANALYZE targets; ANALYZE target_status');
     const filters: TargetFilter[] = [
       { limit: 51 },
       { state: 'down', limit: 51 },
@@ -114,7 +103,7 @@ describe('listing targets', () => {
       { tags: ['t1'], limit: 51 },
       { state: 'up', kind: 'http', tags: ['t2'], before: newId('tgt', clock), limit: 51 },
     ];
-    const client = await db.pool.connect();
+    const client = await stack.db.pool.connect();
     try {
       // With sequential scans priced out, a plan still without one proves an index serves the query.
       await client.query('SET enable_seqscan = off');

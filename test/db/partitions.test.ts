@@ -1,16 +1,12 @@
 import { ensureCheckResultPartitions } from '../../src/db/partitions';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import { useStack } from '../support/stack';
 
 describe('check_results day partitions', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(() => db.drop());
+  const stack = useStack({ db: true });
 
   const partitionOf = async (at: Date) =>
     (
-      await db.pool.query(
+      await stack.db.pool.query(
         `INSERT INTO check_results (target_id, scheduled_at, started_at, outcome) VALUES ('tgt_P', $1, $1, 'up')
          RETURNING tableoid::regclass::text AS part`,
         [at],
@@ -24,13 +20,13 @@ describe('check_results day partitions', () => {
   it('keeps results that arrive before their day has a partition, and moves them in when it is created', async () => {
     const farFuture = new Date(Date.now() + 30 * 86_400_000);
     expect(await partitionOf(farFuture)).toBe('check_results_default');
-    const created = await ensureCheckResultPartitions(db.pool, 1, farFuture);
+    const created = await ensureCheckResultPartitions(stack.db.pool, 1, farFuture);
     expect(created).toContain(`check_results_${farFuture.toISOString().slice(0, 10).replaceAll('-', '')}`);
-    const { rows } = await db.pool.query('SELECT tableoid::regclass::text AS part FROM check_results WHERE target_id = $1 AND scheduled_at = $2', [
+    const { rows } = await stack.db.pool.query('SELECT tableoid::regclass::text AS part FROM check_results WHERE target_id = $1 AND scheduled_at = $2', [
       'tgt_P',
       farFuture,
     ]);
     expect(rows).toEqual([{ part: created.find((p) => p.endsWith(farFuture.toISOString().slice(0, 10).replaceAll('-', ''))) }]);
-    expect(await ensureCheckResultPartitions(db.pool, 1, farFuture)).toEqual([]);
+    expect(await ensureCheckResultPartitions(stack.db.pool, 1, farFuture)).toEqual([]);
   });
 });

@@ -1,26 +1,24 @@
 import { PingRecorder } from '../../src/db/pings';
 import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema } from '../../src/domain/target';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import { useStack } from '../support/stack';
 
 describe('the group-commit ping recorder', () => {
-  let db: TestDatabase;
+  const stack = useStack({ db: true });
   const token = (n: number) => `recorder-token-${String(n).padStart(10, '0')}`;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     for (const n of [1, 2]) {
       const spec = TargetSpecSchema.parse({ name: `cron-${n}`, intervalSeconds: 60, probe: { kind: 'heartbeat', token: token(n) } });
-      await upsertTarget(db.pool, { targetId: `tgt_PINGS${n}`, spec, version: 1, paused: n === 2 });
+      await upsertTarget(stack.db.pool, { targetId: `tgt_PINGS${n}`, spec, version: 1, paused: n === 2 });
     }
-    await db.pool.query("UPDATE target_status SET state = 'down' WHERE target_id = 'tgt_PINGS1'");
+    await stack.db.pool.query("UPDATE target_status SET state = 'down' WHERE target_id = 'tgt_PINGS1'");
   });
-  afterAll(() => db.drop());
 
   it('records concurrent pings in one batch, each answered with its own target, and an unknown token with nothing', async () => {
-    const recorder = new PingRecorder(db.pool, { maxBatch: 500, maxInFlight: 1 });
+    const recorder = new PingRecorder(stack.db.pool, { maxBatch: 500, maxInFlight: 1 });
     // Watched, not replaced: every statement still reaches the database.
-    const statements = jest.spyOn(db.pool, 'query');
+    const statements = jest.spyOn(stack.db.pool, 'query');
     try {
       // The first goes out alone; the four that arrive while it is in flight go together in the second statement.
       const answers = await Promise.all([
@@ -42,7 +40,7 @@ describe('the group-commit ping recorder', () => {
       statements.mockRestore();
     }
     // Stamped as inserted: within a batch, each target's pings keep the order they came in.
-    const { rows } = await db.pool.query('SELECT target_id, kind, source FROM pings ORDER BY received_at, id');
+    const { rows } = await stack.db.pool.query('SELECT target_id, kind, source FROM pings ORDER BY received_at, id');
     expect(rows).toEqual([
       { target_id: 'tgt_PINGS1', kind: 'start', source: '10.0.0.1' },
       { target_id: 'tgt_PINGS1', kind: 'success', source: '10.0.0.1' },

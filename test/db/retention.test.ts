@@ -1,37 +1,35 @@
 import { Client } from 'pg';
 import { createMaintenanceActivities } from '../../src/activities/maintenance';
 import { ensureCheckResultPartitions } from '../../src/db/partitions';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import { useStack } from '../support/stack';
 
 const DAY = 86_400_000;
 const today = () => Math.floor(Date.now() / DAY) * DAY;
 const partitionOf = (day: number) => `check_results_${new Date(day).toISOString().slice(0, 10).replaceAll('-', '')}`;
 
 describe('retention', () => {
-  let db: TestDatabase;
+  const stack = useStack({ db: true });
   const retention = { resultDays: 30, hourlyRollupDays: 90, dailyRollupDays: 730 };
   let activities: ReturnType<typeof createMaintenanceActivities>;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    activities = createMaintenanceActivities({ pool: db.pool, retention });
+    activities = createMaintenanceActivities({ pool: stack.db.pool, retention });
   });
-  afterAll(() => db.drop());
 
   const partitions = async () =>
     (
-      await db.pool.query<{ name: string }>(
+      await stack.db.pool.query<{ name: string }>(
         `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
          WHERE i.inhparent = 'check_results'::regclass ORDER BY 1`,
       )
     ).rows.map((r) => r.name);
   const insertResult = (at: number) =>
-    db.pool.query(`INSERT INTO check_results (target_id, scheduled_at, started_at, outcome) VALUES ('tgt_RETAIN', $1, $1, 'up')`, [new Date(at)]);
-  const resultCount = async () => Number((await db.pool.query(`SELECT count(*) FROM check_results WHERE target_id = 'tgt_RETAIN'`)).rows[0].count);
+    stack.db.pool.query(`INSERT INTO check_results (target_id, scheduled_at, started_at, outcome) VALUES ('tgt_RETAIN', $1, $1, 'up')`, [new Date(at)]);
+  const resultCount = async () => Number((await stack.db.pool.query(`SELECT count(*) FROM check_results WHERE target_id = 'tgt_RETAIN'`)).rows[0].count);
 
   it('drops the day partitions of results older than the retention, keeps the newer ones with their rows, and does it once', async () => {
     // Partitions from 41 to 25 days ago, one result in each; and a result in the default partition, long expired.
-    await ensureCheckResultPartitions(db.pool, 15, new Date(today() - 40 * DAY));
+    await ensureCheckResultPartitions(stack.db.pool, 15, new Date(today() - 40 * DAY));
     for (let d = 41; d >= 25; d--) await insertResult(today() - d * DAY + 3_600_000);
     await insertResult(today() - 400 * DAY);
     expect(await partitions()).toContain('check_results_default');
@@ -50,8 +48,8 @@ describe('retention', () => {
   });
 
   it('gives up quickly, rather than queue every writer behind it, while a long transaction holds check_results', async () => {
-    await ensureCheckResultPartitions(db.pool, 0, new Date(today() - 50 * DAY));
-    const reader = new Client({ connectionString: db.url });
+    await ensureCheckResultPartitions(stack.db.pool, 0, new Date(today() - 50 * DAY));
+    const reader = new Client({ connectionString: stack.db.url });
     await reader.connect();
     try {
       await reader.query('BEGIN');
@@ -69,12 +67,14 @@ describe('retention', () => {
   it('deletes hourly rollups after 90 days and daily ones after two years, and nothing newer', async () => {
     const hours = [91, 90, 89].map((d) => today() - d * DAY + 5 * 3_600_000);
     const days = [731, 730, 729, 100].map((d) => today() - d * DAY);
-    for (const at of hours) await db.pool.query(`INSERT INTO check_rollups_hourly (target_id, starts_at, probes) VALUES ('tgt_RETAIN', $1, 1)`, [new Date(at)]);
-    for (const at of days) await db.pool.query(`INSERT INTO check_rollups_daily (target_id, starts_at, probes) VALUES ('tgt_RETAIN', $1, 1)`, [new Date(at)]);
+    for (const at of hours)
+      await stack.db.pool.query(`INSERT INTO check_rollups_hourly (target_id, starts_at, probes) VALUES ('tgt_RETAIN', $1, 1)`, [new Date(at)]);
+    for (const at of days)
+      await stack.db.pool.query(`INSERT INTO check_rollups_daily (target_id, starts_at, probes) VALUES ('tgt_RETAIN', $1, 1)`, [new Date(at)]);
 
     expect(await activities.deleteExpiredRollups()).toEqual({ hourly: 1, daily: 1 });
     const kept = async (table: string) =>
-      (await db.pool.query<{ starts_at: Date }>(`SELECT starts_at FROM ${table} WHERE target_id = 'tgt_RETAIN' ORDER BY 1`, [])).rows.map((r) =>
+      (await stack.db.pool.query<{ starts_at: Date }>(`SELECT starts_at FROM ${table} WHERE target_id = 'tgt_RETAIN' ORDER BY 1`, [])).rows.map((r) =>
         r.starts_at.getTime(),
       );
     expect(await kept('check_rollups_hourly')).toEqual(hours.slice(1));
@@ -83,15 +83,15 @@ describe('retention', () => {
   });
 
   it("deletes pings older than the results' retention but keeps each target's latest of each kind, and every ping of a deleted target", async () => {
-    await db.pool.query(`INSERT INTO targets (id, name, kind, interval_seconds, spec) VALUES ('tgt_PINGS', 'nightly backup', 'heartbeat', 86400, '{}')`);
+    await stack.db.pool.query(`INSERT INTO targets (id, name, kind, interval_seconds, spec) VALUES ('tgt_PINGS', 'nightly backup', 'heartbeat', 86400, '{}')`);
     const ping = (target: string, kind: string, daysAgo: number) =>
-      db.pool.query('INSERT INTO pings (target_id, kind, received_at) VALUES ($1, $2, $3)', [target, kind, new Date(Date.now() - daysAgo * DAY)]);
+      stack.db.pool.query('INSERT INTO pings (target_id, kind, received_at) VALUES ($1, $2, $3)', [target, kind, new Date(Date.now() - daysAgo * DAY)]);
     for (const d of [45, 40, 35, 2]) await ping('tgt_PINGS', 'success', d);
     for (const d of [45, 40]) await ping('tgt_PINGS', 'fail', d);
     for (const d of [45, 40]) await ping('tgt_GONE', 'success', d);
     const left = async () =>
       (
-        await db.pool.query<{ target_id: string; kind: string; days: number }>(
+        await stack.db.pool.query<{ target_id: string; kind: string; days: number }>(
           `SELECT target_id, kind, round(extract(epoch FROM now() - received_at) / 86400)::int AS days FROM pings ORDER BY 1, 2, 3`,
         )
       ).rows.map((r) => `${r.target_id} ${r.kind} ${r.days}`);

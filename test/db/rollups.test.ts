@@ -3,7 +3,7 @@ import { histogramDigitSql, latencyStats, planRange, readRangeTotals, uptimePerc
 import { upsertTarget } from '../../src/db/targets';
 import { decodeHistogram, HISTOGRAM_DIGIT, LATENCY_BUCKETS, latencyBucket, PERCENTILE_RELATIVE_ERROR } from '../../src/domain/latency-histogram';
 import { TargetSpecSchema } from '../../src/domain/target';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import { useStack } from '../support/stack';
 import { responseTime, seeded } from '../support/random';
 import { resultRow } from '../support/seed';
 
@@ -20,14 +20,10 @@ const histogramOf = (latencies: number[]) => {
 };
 
 describe('rollups kept by the result writer', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(() => db.drop());
+  const stack = useStack({ db: true });
 
   const addTarget = (targetId: string, opts: { version?: number; paused?: boolean } = {}) =>
-    upsertTarget(db.pool, {
+    upsertTarget(stack.db.pool, {
       targetId,
       spec: TargetSpecSchema.parse({ name: targetId, intervalSeconds: 30, probe: { kind: 'http', url: 'https://example.com' } }),
       version: opts.version ?? 1,
@@ -35,7 +31,7 @@ describe('rollups kept by the result writer', () => {
     });
 
   const rollup = async (table: 'hourly' | 'daily', targetId: string, startsAt: string) => {
-    const { rows } = await db.pool.query(
+    const { rows } = await stack.db.pool.query(
       `SELECT probes, down, degraded, missed, maintenance, latency_count, latency_sum_ms::int AS latency_sum_ms, latency_min_ms,
               latency_max_ms, latency_histogram
        FROM check_rollups_${table} WHERE target_id = $1 AND starts_at = $2`,
@@ -52,7 +48,7 @@ describe('rollups kept by the result writer', () => {
     await addTarget('tgt_ROLLC', { version: 2 });
     await addTarget('tgt_ROLLD', { paused: true });
     const t = at('2026-01-10T10:00:00Z');
-    await insertCheckResults(db.pool, [
+    await insertCheckResults(stack.db.pool, [
       row('tgt_ROLLA', t, 'up', 100),
       row('tgt_ROLLA', t + 30_000, 'down', 5000),
       row('tgt_ROLLA', t + 60_000, 'degraded', 300),
@@ -64,7 +60,7 @@ describe('rollups kept by the result writer', () => {
       row('tgt_ROLLD', t, 'up', 20), // paused
     ]);
     // A retried window repeats a slot already recorded, next to a new one.
-    await insertCheckResults(db.pool, [row('tgt_ROLLA', t, 'down', 9), row('tgt_ROLLA', t + 120_000, 'up', 200)]);
+    await insertCheckResults(stack.db.pool, [row('tgt_ROLLA', t, 'down', 9), row('tgt_ROLLA', t + 120_000, 'up', 200)]);
 
     expect(await rollup('hourly', 'tgt_ROLLA', '2026-01-10T10:00:00Z')).toEqual({
       probes: 5,
@@ -99,21 +95,21 @@ describe('rollups kept by the result writer', () => {
   it('counts the slots of a maintenance window apart, whatever their outcome: neither up nor down', async () => {
     await addTarget('tgt_ROLLM');
     const t = at('2026-01-12T10:00:00Z');
-    await insertCheckResults(db.pool, [
+    await insertCheckResults(stack.db.pool, [
       row('tgt_ROLLM', t, 'up', 10),
       row('tgt_ROLLM', t + 30_000, 'down', 10, 1, true),
       row('tgt_ROLLM', t + 60_000, 'missed', null, 1, true),
       row('tgt_ROLLM', t + 90_000, 'down', 10),
     ]);
     expect(await rollup('hourly', 'tgt_ROLLM', '2026-01-12T10:00:00Z')).toMatchObject({ probes: 4, down: 1, missed: 0, maintenance: 2 });
-    const { totals } = await readRangeTotals(db.pool, 'tgt_ROLLM', new Date(t), new Date(t + 3_600_000));
+    const { totals } = await readRangeTotals(stack.db.pool, 'tgt_ROLLM', new Date(t), new Date(t + 3_600_000));
     expect(uptimePercent(totals)).toBe(50);
   });
 
   it('leaves the histogram empty for an hour of failures and missed slots only', async () => {
     await addTarget('tgt_ROLLE');
     const t = at('2026-01-11T05:00:00Z');
-    await insertCheckResults(db.pool, [row('tgt_ROLLE', t, 'down', 12), row('tgt_ROLLE', t + 30_000, 'missed', null)]);
+    await insertCheckResults(stack.db.pool, [row('tgt_ROLLE', t, 'down', 12), row('tgt_ROLLE', t + 30_000, 'missed', null)]);
     expect(await rollup('hourly', 'tgt_ROLLE', '2026-01-11T05:00:00Z')).toMatchObject({
       probes: 2,
       down: 1,
@@ -146,8 +142,8 @@ describe('rollups kept by the result writer', () => {
           .map(([, r]) => r);
       // Small batches, so that the two writers' statements interleave and often hold several rows of one target.
       const writers = [
-        new CheckResultWriter(db.pool, { maxBatch: 37, maxInFlight: 3, lingerMs: 0 }),
-        new CheckResultWriter(db.pool, { maxBatch: 53, maxInFlight: 3, lingerMs: 0 }),
+        new CheckResultWriter(stack.db.pool, { maxBatch: 37, maxInFlight: 3, lingerMs: 0 }),
+        new CheckResultWriter(stack.db.pool, { maxBatch: 53, maxInFlight: 3, lingerMs: 0 }),
       ];
       const inputs = writers.flatMap((w) => shuffled([...rows, ...rows.slice(0, 300)]).map((r) => [w, r] as const));
       const results = await Promise.all(inputs.map(([w, r]) => w.write(r)));
@@ -160,7 +156,7 @@ describe('rollups kept by the result writer', () => {
         ['check_rollups_hourly', 'hour'],
         ['check_rollups_daily', 'day'],
       ] as const) {
-        const { rows: mismatched } = await db.pool.query(
+        const { rows: mismatched } = await stack.db.pool.query(
           `WITH truth AS (
              SELECT target_id, date_trunc('${unit}', scheduled_at, 'UTC') AS starts_at, count(*)::int AS probes,
                     count(*) FILTER (WHERE outcome = 'down')::int AS down, count(*) FILTER (WHERE outcome = 'degraded')::int AS degraded,
@@ -177,7 +173,7 @@ describe('rollups kept by the result writer', () => {
         );
         expect(mismatched).toEqual([]);
       }
-      const { rows: stored } = await db.pool.query<{ target_id: string; scheduled_at: Date; outcome: string; latency_ms: number }>(
+      const { rows: stored } = await stack.db.pool.query<{ target_id: string; scheduled_at: Date; outcome: string; latency_ms: number }>(
         `SELECT target_id, scheduled_at, outcome, latency_ms FROM check_results WHERE target_id LIKE 'tgt_ROLLCONC%'`,
       );
       expect(stored).toHaveLength(rows.length);
@@ -186,7 +182,7 @@ describe('rollups kept by the result writer', () => {
         const key = `${r.target_id}@${Math.floor(r.scheduled_at.getTime() / HOUR) * HOUR}`;
         expected.set(key, [...(expected.get(key) ?? []), r.latency_ms]);
       }
-      const { rows: hourly } = await db.pool.query<{ target_id: string; starts_at: Date; latency_histogram: string }>(
+      const { rows: hourly } = await stack.db.pool.query<{ target_id: string; starts_at: Date; latency_histogram: string }>(
         `SELECT target_id, starts_at, latency_histogram FROM check_rollups_hourly WHERE target_id LIKE 'tgt_ROLLCONC%'`,
       );
       expect(new Map(hourly.map((h) => [`${h.target_id}@${h.starts_at.getTime()}`, decodeHistogram(h.latency_histogram)]))).toEqual(
@@ -198,7 +194,7 @@ describe('rollups kept by the result writer', () => {
       const targetId = targets[0]!;
       const mine = rows.filter((r) => r.targetId === targetId);
       // 22:30 on the 1st to 00:30 on the 3rd: edge hours from hourly rows, the 2nd from its daily row.
-      const { plan, totals } = await readRangeTotals(db.pool, targetId, new Date(start), new Date(start + 26 * HOUR));
+      const { plan, totals } = await readRangeTotals(stack.db.pool, targetId, new Date(start), new Date(start + 26 * HOUR));
       expect(plan.days).toEqual([new Date('2026-02-02T00:00:00Z'), new Date('2026-02-03T00:00:00Z')]);
       expect(totals.probes).toBe(mine.length);
       const count = (o: string) => mine.filter((r) => r.outcome === o).length;
@@ -224,7 +220,7 @@ describe('rollups kept by the result writer', () => {
   });
 
   it('computes the stored form of every bucket exactly, so sums never bleed into a neighbouring bucket', async () => {
-    const { rows } = await db.pool.query<{ b: number; digit: string }>(
+    const { rows } = await stack.db.pool.query<{ b: number; digit: string }>(
       `SELECT b, ${histogramDigitSql('b')}::text AS digit FROM generate_series(0, ${LATENCY_BUCKETS - 1}) b ORDER BY b`,
     );
     expect(rows.map((r) => r.digit)).toEqual(rows.map((r) => (BigInt(HISTOGRAM_DIGIT) ** BigInt(r.b)).toString()));

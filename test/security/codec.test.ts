@@ -4,8 +4,8 @@ import request from 'supertest';
 import { EncryptionCodec, KEY_ID_METADATA, PayloadDecryptionError } from '../../src/codec/encryption';
 import { CodecKeyError, generateCodecKeyEntry, parseCodecKeys } from '../../src/codec/keys';
 import { loadConfig } from '../../src/config';
-import { startApi, TEST_UI_ORIGIN, unreachableTemporal, type RunningApi } from '../support/api';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import { TEST_UI_ORIGIN } from '../support/api';
+import { useStack } from '../support/stack';
 
 const { Payload: PayloadMessage } = temporal.api.common.v1;
 const key = (byte: number) => Buffer.alloc(32, byte).toString('base64');
@@ -84,42 +84,35 @@ describe('payload encryption (AES-256-GCM, rotating keys)', () => {
 });
 
 describe('the codec endpoint (/v1/codec, the Temporal remote codec protocol)', () => {
-  let db: TestDatabase;
-  let api: RunningApi;
+  const stack = useStack({ api: true });
   let viewer: string;
   const json = (p: Payload) => PayloadMessage.toObject(PayloadMessage.create(p), { bytes: String });
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    api = await startApi(db, unreachableTemporal());
-    viewer = await api.createKey('viewer');
-  });
-  afterAll(async () => {
-    await api?.close();
-    await db?.drop();
+    viewer = await stack.api.createKey('viewer');
   });
 
   it('encodes and decodes for an admin key, in the protocol`s JSON, order kept', async () => {
     const payloads = [json(defaultPayloadConverter.toPayload(secretValue)), json(defaultPayloadConverter.toPayload('second'))];
-    const encoded = await api.request().post('/v1/codec/encode').set('X-Namespace', 'default').send({ payloads }).expect(200);
+    const encoded = await stack.api.request().post('/v1/codec/encode').set('X-Namespace', 'default').send({ payloads }).expect(200);
     expect(JSON.stringify(encoded.body)).not.toContain(Buffer.from('probe-secret').toString('base64').slice(0, 8));
     expect(encoded.body.payloads[0].metadata.encoding).toBe(Buffer.from('binary/encrypted').toString('base64'));
     expect(encoded.headers['cache-control']).toBe('no-store');
-    const decoded = await api.request().post('/v1/codec/decode').send(encoded.body).expect(200);
+    const decoded = await stack.api.request().post('/v1/codec/decode').send(encoded.body).expect(200);
     expect(decoded.body).toEqual({ payloads });
   });
 
   it('lets nobody else decode: no key 401, a viewer 403, a bad key 401', async () => {
     const body = { payloads: [] };
-    expect((await request(api.url).post('/v1/codec/decode').send(body)).status).toBe(401);
-    expect((await api.request(viewer).post('/v1/codec/decode').send(body)).status).toBe(403);
-    expect((await request(api.url).post('/v1/codec/decode').set('Authorization', 'Bearer vigil_nope').send(body)).status).toBe(401);
+    expect((await request(stack.api.url).post('/v1/codec/decode').send(body)).status).toBe(401);
+    expect((await stack.api.request(viewer).post('/v1/codec/decode').send(body)).status).toBe(403);
+    expect((await request(stack.api.url).post('/v1/codec/decode').set('Authorization', 'Bearer vigil_nope').send(body)).status).toBe(401);
   });
 
   it('names a payload it cannot decrypt (altered, or under an unknown key) with a 422, and passes plain ones through', async () => {
     const plain = json(defaultPayloadConverter.toPayload('plain'));
     const foreign = json((await new EncryptionCodec(parseCodecKeys(`elsewhere:${key(9)}`)).encode([defaultPayloadConverter.toPayload('x')]))[0]!);
-    const res = await api
+    const res = await stack.api
       .request()
       .post('/v1/codec/decode')
       .send({ payloads: [plain, foreign] })
@@ -127,7 +120,7 @@ describe('the codec endpoint (/v1/codec, the Temporal remote codec protocol)', (
     expect(res.body.errors).toEqual([{ field: 'payloads.1', message: expect.stringContaining('key "elsewhere"') }]);
     expect(
       (
-        await api
+        await stack.api
           .request()
           .post('/v1/codec/decode')
           .send({ payloads: [plain] })
@@ -138,11 +131,11 @@ describe('the codec endpoint (/v1/codec, the Temporal remote codec protocol)', (
 
   it('refuses malformed bodies as problems, and bodies over 4 MB', async () => {
     for (const body of [{}, { payloads: 'x' }, { payloads: [{ data: '***' }] }, { payloads: [{ metadata: { encoding: 5 } }] }]) {
-      const res = await api.request().post('/v1/codec/decode').send(body);
+      const res = await stack.api.request().post('/v1/codec/decode').send(body);
       expect(`${res.status} ${res.headers['content-type']}`).toMatch(/^400 application\/problem\+json/);
     }
     const big = { payloads: [{ data: Buffer.alloc(3_200_000).toString('base64') }] };
-    expect((await api.request().post('/v1/codec/decode').send(big)).status).toBe(413);
+    expect((await stack.api.request().post('/v1/codec/decode').send(big)).status).toBe(413);
   });
 
   it('refuses base64 that is not whole (protobufjs would throw), naming the field, on both endpoints', async () => {
@@ -153,7 +146,7 @@ describe('the codec endpoint (/v1/codec, the Temporal remote codec protocol)', (
       ['/v1/codec/encode', { payloads: [{ data: 'A===' }] }, 'payloads.0.data'],
     ];
     for (const [path, body, field] of cases) {
-      const res = await api.request().post(path).send(body);
+      const res = await stack.api.request().post(path).send(body);
       expect(`${res.status} ${res.headers['content-type']}`).toMatch(/^400 application\/problem\+json/);
       expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual([field]);
     }
@@ -162,7 +155,7 @@ describe('the codec endpoint (/v1/codec, the Temporal remote codec protocol)', (
   it('reads base64 as protobuf JSON allows it: standard or URL-safe, padded or not', async () => {
     const bytes = Buffer.from([0xfb, 0xff, 0xfe, 0x41]);
     for (const data of [bytes.toString('base64'), bytes.toString('base64url'), bytes.toString('base64').replace(/=+$/, '')]) {
-      const res = await api
+      const res = await stack.api
         .request()
         .post('/v1/codec/decode')
         .send({ payloads: [{ data }] })
@@ -172,7 +165,7 @@ describe('the codec endpoint (/v1/codec, the Temporal remote codec protocol)', (
   });
 
   it('answers the Web UI`s CORS preflight without a key, for its origin only', async () => {
-    const preflight = await request(api.url)
+    const preflight = await request(stack.api.url)
       .options('/v1/codec/decode')
       .set('Origin', TEST_UI_ORIGIN)
       .set('Access-Control-Request-Method', 'POST')
@@ -184,20 +177,23 @@ describe('the codec endpoint (/v1/codec, the Temporal remote codec protocol)', (
       'access-control-allow-methods': 'POST',
       'access-control-allow-headers': expect.stringMatching(/Authorization.*Content-Type.*X-Namespace/i),
     });
-    const call = await api.request().post('/v1/codec/decode').set('Origin', TEST_UI_ORIGIN).send({ payloads: [] }).expect(200);
+    const call = await stack.api.request().post('/v1/codec/decode').set('Origin', TEST_UI_ORIGIN).send({ payloads: [] }).expect(200);
     expect(call.headers['access-control-allow-origin']).toBe(TEST_UI_ORIGIN);
 
-    const stranger = await request(api.url).options('/v1/codec/decode').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+    const stranger = await request(stack.api.url)
+      .options('/v1/codec/decode')
+      .set('Origin', 'https://evil.example')
+      .set('Access-Control-Request-Method', 'POST');
     expect(stranger.headers['access-control-allow-origin']).toBeUndefined();
-    const strangerCall = await api.request().post('/v1/codec/decode').set('Origin', 'https://evil.example').send({ payloads: [] });
+    const strangerCall = await stack.api.request().post('/v1/codec/decode').set('Origin', 'https://evil.example').send({ payloads: [] });
     expect(strangerCall.headers['access-control-allow-origin']).toBeUndefined();
     // CORS is the codec's alone: no other route answers a browser on another origin.
-    const elsewhere = await api.request().get('/v1/targets').set('Origin', TEST_UI_ORIGIN).expect(200);
+    const elsewhere = await stack.api.request().get('/v1/targets').set('Origin', TEST_UI_ORIGIN).expect(200);
     expect(elsewhere.headers['access-control-allow-origin']).toBeUndefined();
   });
 
   it('refuses an Idempotency-Key: its answer holds secrets that must never be stored', async () => {
-    await api.request().post('/v1/codec/decode').set('Idempotency-Key', 'k1').send({ payloads: [] }).expect(400);
-    expect((await db.pool.query('SELECT count(*)::int AS n FROM idempotency_keys')).rows[0].n).toBe(0);
+    await stack.api.request().post('/v1/codec/decode').set('Idempotency-Key', 'k1').send({ payloads: [] }).expect(400);
+    expect((await stack.db.pool.query('SELECT count(*)::int AS n FROM idempotency_keys')).rows[0].n).toBe(0);
   });
 });
