@@ -9,12 +9,11 @@ import { upsertTarget } from '../../src/db/targets';
 import { DEFAULT_THRESHOLDS, initialJudgement } from '../../src/domain/judge';
 import type { ActiveProbe } from '../../src/domain/probe';
 import { TargetSpecSchema } from '../../src/domain/target';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { startFakeTarget, type FakeTarget } from '../support/fake-target';
+import { startFakeTarget } from '../support/fake-target';
+import { useStack } from '../support/stack';
 
 describe('runChecks (the probe activity) and the slot prober it shares with probe windows', () => {
-  let db: TestDatabase;
-  let target: FakeTarget;
+  const stack = useStack({ db: true, site: true });
   let runChecks: ReturnType<typeof createCheckActivities>['runChecks'];
   let probeSlots: ReturnType<typeof createSlotProber>;
   /** The windows handed over to the worker's runner (src/worker/leases.ts runs them; its own tests are there). */
@@ -23,23 +22,17 @@ describe('runChecks (the probe activity) and the slot prober it shares with prob
   let n = 0;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    target = await startFakeTarget();
-    const deps = { writer: new CheckResultWriter(db.pool), guard: new AddressGuard(['127.0.0.0/8']) };
+    const deps = { writer: new CheckResultWriter(stack.db.pool), guard: new AddressGuard(['127.0.0.0/8']) };
     ({ runChecks } = createCheckActivities({ ...deps, windows }));
     probeSlots = createSlotProber(deps);
   });
-  afterAll(async () => {
-    await target.close();
-    await db.drop();
-  });
-  beforeEach(() => target.behave({ status: 200, body: 'ok', delayMs: 0 }));
+  beforeEach(() => stack.site.behave({ status: 200, body: 'ok', delayMs: 0 }));
 
   /** A target row of its own per test, and the input for one slot that is due now. */
   async function input(probe: Record<string, unknown> = {}, slots = [Date.now()]): Promise<RunChecksInput> {
     const targetId = `tgt_TEST${String(++n).padStart(22, '0')}`;
-    const spec = TargetSpecSchema.parse({ name: targetId, intervalSeconds: 60, probe: { kind: 'http', url: target.url, ...probe } });
-    await upsertTarget(db.pool, { targetId: targetId, spec, version: 1, paused: false });
+    const spec = TargetSpecSchema.parse({ name: targetId, intervalSeconds: 60, probe: { kind: 'http', url: stack.site.url, ...probe } });
+    await upsertTarget(stack.db.pool, { targetId: targetId, spec, version: 1, paused: false });
     return {
       targetId,
       version: 1,
@@ -59,19 +52,19 @@ describe('runChecks (the probe activity) and the slot prober it shares with prob
     new MockActivityEnvironment({ taskToken }).run(activities.runChecks, i) as Promise<RunChecksResult>;
 
   const rows = async (targetId: string) =>
-    (await db.pool.query('SELECT outcome, status_code, error FROM check_results WHERE target_id = $1 ORDER BY scheduled_at', [targetId])).rows;
+    (await stack.db.pool.query('SELECT outcome, status_code, error FROM check_results WHERE target_id = $1 ORDER BY scheduled_at', [targetId])).rows;
 
   it('records up when the target answers 200', async () => {
     const i = await input();
     const { checked } = await check(i);
     expect(checked).toEqual([expect.objectContaining({ scheduledAt: i.slots[0], outcome: 'up' })]);
     expect(await rows(i.targetId)).toEqual([{ outcome: 'up', status_code: 200, error: null }]);
-    const status = await db.pool.query('SELECT last_outcome, consecutive_successes FROM target_status WHERE target_id = $1', [i.targetId]);
+    const status = await stack.db.pool.query('SELECT last_outcome, consecutive_successes FROM target_status WHERE target_id = $1', [i.targetId]);
     expect(status.rows[0]).toEqual({ last_outcome: 'up', consecutive_successes: 1 });
   });
 
   it('records down with the status code when the target answers 500', async () => {
-    target.behave({ status: 500 });
+    stack.site.behave({ status: 500 });
     const i = await input();
     const { checked } = await check(i);
     expect(checked[0]?.outcome).toBe('down');
@@ -79,7 +72,7 @@ describe('runChecks (the probe activity) and the slot prober it shares with prob
   });
 
   it('records down when the target answers slower than the timeout', async () => {
-    target.behave({ delayMs: 1_000 });
+    stack.site.behave({ delayMs: 1_000 });
     const i = await input({ timeoutMs: 200 });
     const { checked } = await check(i);
     expect(checked[0]).toMatchObject({ outcome: 'down', error: 'timed out after 200 ms' });
@@ -97,12 +90,12 @@ describe('runChecks (the probe activity) and the slot prober it shares with prob
   });
 
   it('refuses a loopback target unless loopback is allow-listed', async () => {
-    const strict = createCheckActivities({ writer: new CheckResultWriter(db.pool), guard: new AddressGuard([]), windows });
-    const before = target.hits.length;
+    const strict = createCheckActivities({ writer: new CheckResultWriter(stack.db.pool), guard: new AddressGuard([]), windows });
+    const before = stack.site.hits.length;
     const i = await input();
     const { checked } = await check(i, strict);
     expect(checked[0]).toMatchObject({ outcome: 'down', error: expect.stringContaining('refused to probe 127.0.0.1: loopback') });
-    expect(target.hits.length).toBe(before);
+    expect(stack.site.hits.length).toBe(before);
   });
 
   it('writes one row per slot however often the activity runs for it', async () => {
@@ -115,7 +108,7 @@ describe('runChecks (the probe activity) and the slot prober it shares with prob
   it('reports the result already stored for a slot, not its own, when another run got there first', async () => {
     const i = await input();
     await check(i);
-    target.behave({ status: 500 });
+    stack.site.behave({ status: 500 });
     const { checked } = await check(i);
     expect(checked[0]).toMatchObject({ outcome: 'up' });
     expect(await rows(i.targetId)).toEqual([{ outcome: 'up', status_code: 200, error: null }]);
@@ -128,10 +121,10 @@ describe('runChecks (the probe activity) and the slot prober it shares with prob
     const now = Date.now();
     const i = await input({}, [now + 60_000, now + 120_000]);
     const taskToken = randomBytes(16);
-    const before = target.hits.length;
+    const before = stack.site.hits.length;
     await expect(check(i, { runChecks }, taskToken)).rejects.toBeInstanceOf(CompleteAsyncError);
     expect(handedOver.at(-1)).toEqual({ taskToken, input: i });
-    expect(target.hits.length).toBe(before);
+    expect(stack.site.hits.length).toBe(before);
   });
 
   it('writes nothing once the target has a newer configuration (or is paused or deleted), and stops', async () => {
@@ -139,7 +132,7 @@ describe('runChecks (the probe activity) and the slot prober it shares with prob
     const i = await input({}, [now, now + 200]);
     i.judgement = { state: 'up', since: 0, consecutiveFailures: 0, consecutiveSuccesses: 5 };
     const spec = TargetSpecSchema.parse({ name: i.targetId, intervalSeconds: 60, probe: i.probe });
-    await upsertTarget(db.pool, { targetId: i.targetId, spec, version: 2, paused: false });
+    await upsertTarget(stack.db.pool, { targetId: i.targetId, spec, version: 2, paused: false });
     const result = await probe(i);
     expect(result).toEqual({ checked: [], fenced: true });
     expect(await rows(i.targetId)).toEqual([]);
@@ -148,10 +141,10 @@ describe('runChecks (the probe activity) and the slot prober it shares with prob
   it('records a slot whose successor is already due as missed instead of probing it late', async () => {
     const now = Date.now();
     const i = await input({}, [now - 120_000, now - 60_000 + 1_000]);
-    const before = target.hits.length;
+    const before = stack.site.hits.length;
     const { checked } = await probe(i);
     expect(checked.map((c) => c.outcome)).toEqual(['missed', 'up']);
-    expect(target.hits.length).toBe(before + 1);
+    expect(stack.site.hits.length).toBe(before + 1);
     expect((await rows(i.targetId)).map((r) => r.outcome)).toEqual(['missed', 'up']);
   });
 
@@ -168,10 +161,10 @@ describe('runChecks (the probe activity) and the slot prober it shares with prob
     const now = Date.now();
     const i = await input({}, [now, now + 300, now + 600]);
     i.judgement = { state: 'up', since: 0, consecutiveFailures: 0, consecutiveSuccesses: 5 };
-    const start = target.hits.length;
+    const start = stack.site.hits.length;
     const { checked } = await probe(i);
     expect(checked.map((c) => c.outcome)).toEqual(['up', 'up', 'up']);
-    const times = target.hits.slice(start).map((h) => h.at);
+    const times = stack.site.hits.slice(start).map((h) => h.at);
     expect(times[1]! - now).toBeGreaterThanOrEqual(290);
     expect(times[2]! - now).toBeGreaterThanOrEqual(590);
   });
@@ -195,19 +188,19 @@ describe('runChecks (the probe activity) and the slot prober it shares with prob
     const i = await input({}, [now - 1_000, now + 100]);
     i.judgement = { state: 'up', since: 0, consecutiveFailures: 0, consecutiveSuccesses: 5 };
     const recorded = new Map([[i.slots[0]!, { outcome: 'up' as const, latencyMs: 7, error: null }]]);
-    const before = target.hits.length;
+    const before = stack.site.hits.length;
     const { checked } = await probe(i, { recorded });
     expect(checked).toEqual([{ scheduledAt: i.slots[0], outcome: 'up', latencyMs: 7 }, expect.objectContaining({ scheduledAt: i.slots[1], outcome: 'up' })]);
-    expect(target.hits.length).toBe(before + 1);
+    expect(stack.site.hits.length).toBe(before + 1);
   });
 
   it('hands a window scheduled with a heartbeat timeout (before worker leases) back at once, unprobed', async () => {
     const now = Date.now();
     const i = await input({}, [now, now + 300]);
-    const start = target.hits.length;
+    const start = stack.site.hits.length;
     const result = await new MockActivityEnvironment({ taskToken: randomBytes(16), heartbeatTimeoutMs: 120_000 }).run(runChecks, i);
     expect(result).toEqual({ checked: [], fenced: false });
-    expect(target.hits.length).toBe(start);
+    expect(stack.site.hits.length).toBe(start);
     expect(await rows(i.targetId)).toEqual([]);
   });
 });

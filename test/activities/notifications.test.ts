@@ -10,38 +10,27 @@ import { recordIncidentChange } from '../../src/db/incidents';
 import type { ChannelInput } from '../../src/domain/escalation';
 import { NOTIFICATION_RETRY, retryDelayMs, VIGIL, type Notification } from '../../src/domain/incident';
 import { newId } from '../../src/ids';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { startSmtp, type LocalSmtp } from '../support/smtp';
-import { startWebhookReceiver, verifyWebhook, type WebhookReceiver } from '../support/webhook-receiver';
+import { verifyWebhook } from '../support/webhook-receiver';
+import { useStack } from '../support/stack';
 
 /** One delivery attempt per activity attempt, against a local receiver and SMTP server, recorded in Postgres. */
 describe('deliverNotification', () => {
-  let db: TestDatabase;
-  let receiver: WebhookReceiver;
-  let smtp: LocalSmtp;
+  const stack = useStack({ db: true, webhooks: true, smtp: true });
   const loopback = new AddressGuard(['127.0.0.0/8']);
   const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
   let n = 0;
 
-  beforeAll(async () => {
-    [db, receiver, smtp] = await Promise.all([createTestDatabase(), startWebhookReceiver(), startSmtp()]);
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await smtp?.close();
-    await db?.drop();
-  });
-
   const from = 'Vigil <vigil@test.invalid>';
-  const activities = (guard = loopback, mailer = new Mailer({ smtpUrl: smtp.url, from })) => createNotificationActivities({ pool: db.pool, guard, mailer });
+  const activities = (guard = loopback, mailer = new Mailer({ smtpUrl: stack.smtp.url, from })) =>
+    createNotificationActivities({ pool: stack.db.pool, guard, mailer });
 
   /** A channel, an incident for the delivery to belong to, and a notification to that channel. */
   async function arrange(input: ChannelInput) {
-    const channel = await insertChannel(db.prisma, newId('chn'), input);
+    const channel = await insertChannel(stack.db.prisma, newId('chn'), input);
     const targetId = `tgt_ACT${String(++n).padStart(23, '0')}`;
     const incidentId = `inc_${targetId.slice(4)}_1`;
     await recordIncidentChange(
-      db.pool,
+      stack.db.pool,
       {
         id: incidentId,
         targetId,
@@ -82,12 +71,12 @@ describe('deliverNotification', () => {
     new MockActivityEnvironment({ attempt: number, retryPolicy: { maximumAttempts: NOTIFICATION_RETRY.attempts } }).run(run);
 
   const delivery = async (id: string) =>
-    (await db.pool.query('SELECT status, attempts, last_error, delivered_at FROM notification_deliveries WHERE id = $1', [id])).rows[0];
+    (await stack.db.pool.query('SELECT status, attempts, last_error, delivered_at FROM notification_deliveries WHERE id = $1', [id])).rows[0];
 
   it('posts a signed webhook: Standard Webhooks signature over id, timestamp and body, and an Idempotency-Key', async () => {
-    const { input } = await arrange({ kind: 'webhook', name: 'ops', url: `${receiver.url}/signed`, signingSecret: SECRET });
+    const { input } = await arrange({ kind: 'webhook', name: 'ops', url: `${stack.webhooks.url}/signed`, signingSecret: SECRET });
     await attempt(1, () => activities().deliverNotification(input));
-    const [request] = receiver.requests.filter((r) => r.path === '/signed');
+    const [request] = stack.webhooks.requests.filter((r) => r.path === '/signed');
     expect(request!.headers['idempotency-key']).toBe(input.notification.deliveryId);
     expect(request!.headers['webhook-id']).toBe(input.notification.deliveryId);
     expect(verifyWebhook(request!, SECRET)).toBe(true);
@@ -102,8 +91,8 @@ describe('deliverNotification', () => {
   });
 
   it('when the receiver fails, throws a retryable failure with a jittered delay, records it, and the retry delivers under the same key', async () => {
-    receiver.behave('/flaky', 'fail-first');
-    const { input } = await arrange({ kind: 'webhook', name: 'flaky', url: `${receiver.url}/flaky`, signingSecret: SECRET });
+    stack.webhooks.behave('/flaky', 'fail-first');
+    const { input } = await arrange({ kind: 'webhook', name: 'flaky', url: `${stack.webhooks.url}/flaky`, signingSecret: SECRET });
     const failure = await attempt(1, () => activities().deliverNotification(input)).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'DeliveryFailed', nonRetryable: false });
@@ -113,27 +102,27 @@ describe('deliverNotification', () => {
     expect(await delivery(input.notification.deliveryId)).toMatchObject({ status: 'pending', attempts: 1, last_error: expect.stringMatching(/HTTP 500/) });
 
     await attempt(2, () => activities().deliverNotification(input));
-    const sent = receiver.requests.filter((r) => r.path === '/flaky');
+    const sent = stack.webhooks.requests.filter((r) => r.path === '/flaky');
     expect(sent.map((r) => r.headers['idempotency-key'])).toEqual([input.notification.deliveryId, input.notification.deliveryId]);
-    expect(receiver.accepted('/flaky')).toHaveLength(1);
+    expect(stack.webhooks.accepted('/flaky')).toHaveLength(1);
     expect(await delivery(input.notification.deliveryId)).toMatchObject({ status: 'delivered', attempts: 2 });
   });
 
   it('does not send again once delivered (an attempt whose completion was lost)', async () => {
-    const { input } = await arrange({ kind: 'webhook', name: 'once', url: `${receiver.url}/once`, signingSecret: SECRET });
+    const { input } = await arrange({ kind: 'webhook', name: 'once', url: `${stack.webhooks.url}/once`, signingSecret: SECRET });
     await attempt(1, () => activities().deliverNotification(input));
     await attempt(2, () => activities().deliverNotification(input));
-    expect(receiver.requests.filter((r) => r.path === '/once')).toHaveLength(1);
+    expect(stack.webhooks.requests.filter((r) => r.path === '/once')).toHaveLength(1);
   });
 
   it('gives up at once on a 4xx, and after the last attempt on a 5xx, recording the delivery as failed', async () => {
-    const { input } = await arrange({ kind: 'webhook', name: 'gone', url: `${receiver.url}/gone`, signingSecret: SECRET });
-    receiver.behave('/gone', 'fail');
+    const { input } = await arrange({ kind: 'webhook', name: 'gone', url: `${stack.webhooks.url}/gone`, signingSecret: SECRET });
+    stack.webhooks.behave('/gone', 'fail');
     await expect(attempt(NOTIFICATION_RETRY.attempts, () => activities().deliverNotification(input))).rejects.toMatchObject({ type: 'DeliveryFailed' });
     expect(await delivery(input.notification.deliveryId)).toMatchObject({ status: 'failed', attempts: NOTIFICATION_RETRY.attempts });
 
-    receiver.behave('/no-such-hook', 'reject');
-    const missing = await arrange({ kind: 'slack', name: 'typo', url: `${receiver.url}/no-such-hook` });
+    stack.webhooks.behave('/no-such-hook', 'reject');
+    const missing = await arrange({ kind: 'slack', name: 'typo', url: `${stack.webhooks.url}/no-such-hook` });
     await expect(attempt(1, () => activities().deliverNotification(missing.input))).rejects.toMatchObject({ type: 'DeliveryRefused', nonRetryable: true });
     expect(await delivery(missing.input.notification.deliveryId)).toMatchObject({
       status: 'failed',
@@ -163,9 +152,9 @@ describe('deliverNotification', () => {
   }, 30_000);
 
   it('refuses private addresses, like probes, unless allow-listed', async () => {
-    const { input } = await arrange({ kind: 'webhook', name: 'internal', url: `${receiver.url}/internal`, signingSecret: SECRET });
+    const { input } = await arrange({ kind: 'webhook', name: 'internal', url: `${stack.webhooks.url}/internal`, signingSecret: SECRET });
     await expect(attempt(1, () => activities(new AddressGuard([])).deliverNotification(input))).rejects.toMatchObject({ type: 'DeliveryRefused' });
-    expect(receiver.requests.filter((r) => r.path === '/internal')).toHaveLength(0);
+    expect(stack.webhooks.requests.filter((r) => r.path === '/internal')).toHaveLength(0);
     expect(await delivery(input.notification.deliveryId)).toMatchObject({
       status: 'failed',
       last_error: expect.stringMatching(/refused to notify 127\.0\.0\.1: loopback/),
@@ -173,9 +162,9 @@ describe('deliverNotification', () => {
   });
 
   it('posts a Slack incoming-webhook payload', async () => {
-    const { input } = await arrange({ kind: 'slack', name: 'chat', url: `${receiver.url}/slack` });
+    const { input } = await arrange({ kind: 'slack', name: 'chat', url: `${stack.webhooks.url}/slack` });
     await attempt(1, () => activities().deliverNotification(input));
-    const body = JSON.parse(receiver.requests.find((r) => r.path === '/slack')!.body);
+    const body = JSON.parse(stack.webhooks.requests.find((r) => r.path === '/slack')!.body);
     expect(body.text).toBe(`[Vigil] shop is down (${input.notification.incident.id})`);
     expect(body.blocks[1].text.text).toContain('Reason: 2 consecutive failed probes');
   });
@@ -183,7 +172,7 @@ describe('deliverNotification', () => {
   it('sends e-mail over SMTP with a Message-ID derived from the delivery id', async () => {
     const { input } = await arrange({ kind: 'email', name: 'on-call', addresses: ['oncall@example.com', 'lead@example.com'] });
     await attempt(1, () => activities().deliverNotification(input));
-    const mail = smtp.messages.at(-1)!;
+    const mail = stack.smtp.messages.at(-1)!;
     const headers = mail.raw.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
     expect(mail.to).toEqual(['oncall@example.com', 'lead@example.com']);
     expect(headers).toMatch(/^Subject: \[Vigil\] shop is down \(inc_/m);
@@ -193,7 +182,7 @@ describe('deliverNotification', () => {
 
   it('fails an e-mail at once when the relay refuses it for good, and says so when no relay is configured', async () => {
     const refused = await arrange({ kind: 'email', name: 'refused', addresses: ['nobody@example.com'] });
-    smtp.refuseNext(1);
+    stack.smtp.refuseNext(1);
     await expect(attempt(1, () => activities().deliverNotification(refused.input))).rejects.toMatchObject({ type: 'DeliveryRefused' });
     expect(await delivery(refused.input.notification.deliveryId)).toMatchObject({ status: 'failed', last_error: expect.stringMatching(/550/) });
 

@@ -1,12 +1,9 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import net from 'node:net';
 import { startTargetWorkflow } from '../../src/api/targets/workflow';
 import { TargetSpecSchema } from '../../src/domain/target';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
-import { startFakeTarget, type FakeTarget } from '../support/fake-target';
 import { startVigilProcess } from '../support/process';
-import { startLocalTemporal } from '../support/temporal';
+import { useStack } from '../support/stack';
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -27,23 +24,13 @@ function sample(text: string, name: string, labels = ''): number {
 }
 
 describe('the worker process metrics', () => {
-  let db: TestDatabase;
-  let temporal: TestWorkflowEnvironment;
-  let site: FakeTarget;
-  beforeAll(async () => {
-    [db, temporal, site] = await Promise.all([createTestDatabase(), startLocalTemporal(), startFakeTarget()]);
-  });
-  afterAll(async () => {
-    await temporal?.teardown();
-    await site?.close();
-    await db?.drop();
-  });
+  const stack = useStack({ temporal: 'local', db: true, site: true });
 
   it('serves Prometheus metrics on VIGIL_WORKER_METRICS_PORT: probes, schedule lag, results written, write batch sizes', async () => {
     const port = await freePort();
     const worker = startVigilProcess('worker', {
-      DATABASE_URL: db.url,
-      TEMPORAL_ADDRESS: temporal.address,
+      DATABASE_URL: stack.db.url,
+      TEMPORAL_ADDRESS: stack.temporal.address,
       VIGIL_PROBE_ALLOW_CIDRS: '127.0.0.0/8',
       VIGIL_WORKER_METRICS_PORT: String(port),
       LOG_LEVEL: 'info',
@@ -51,8 +38,8 @@ describe('the worker process metrics', () => {
     try {
       await worker.waitFor(/worker started/);
       expect(worker.output()).toContain(`"metrics":"http://127.0.0.1:${port}/metrics"`);
-      const spec = TargetSpecSchema.parse({ name: 'measured', intervalSeconds: 1, probe: { kind: 'http', url: site.url } });
-      await startTargetWorkflow(temporal.client, 'tgt_METRICS00000000000000000000', spec);
+      const spec = TargetSpecSchema.parse({ name: 'measured', intervalSeconds: 1, probe: { kind: 'http', url: stack.site.url } });
+      await startTargetWorkflow(stack.temporal.client, 'tgt_METRICS00000000000000000000', spec);
       const text = await eventually(async () => {
         const res = await fetch(`http://127.0.0.1:${port}/metrics`);
         expect(res.status).toBe(200);
@@ -70,6 +57,6 @@ describe('the worker process metrics', () => {
     } finally {
       await worker.stop('SIGTERM');
     }
-    await temporal.client.workflow.getHandle('target-tgt_METRICS00000000000000000000').terminate('test done');
+    await stack.temporal.client.workflow.getHandle('target-tgt_METRICS00000000000000000000').terminate('test done');
   });
 });

@@ -1,17 +1,13 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTargetWorkflow } from '../../src/api/targets/workflow';
 import { TargetSpecSchema, type TargetSpec } from '../../src/domain/target';
 import { targetWorkflowId } from '../../src/ids';
 import { checkNowUpdate, deleteTargetUpdate, pauseUpdate, resumeUpdate, updateTargetUpdate } from '../../src/contracts/target';
 import type { targetWorkflow } from '../../src/workflows/target';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { targetIdWithFirstWindowOf } from '../support/target-ids';
 import { eventually } from '../support/eventually';
-import { startFakeTarget, type FakeTarget } from '../support/fake-target';
 import { duplicateViolations, slotGridViolations } from '../support/faults';
-import { startLocalTemporal } from '../support/temporal';
-import { startWorker, type RunningWorker } from '../support/worker';
+import { useStack } from '../support/stack';
 
 const LEASE = { renewEveryMs: 300, ttlMs: 1_000 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,39 +20,25 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * target is probed once per slot, never by both.
  */
 describe('a probe window interrupted by an operator command', () => {
-  let db: TestDatabase;
-  let temporal: TestWorkflowEnvironment;
-  let site: FakeTarget;
-  let worker: RunningWorker;
-
-  beforeAll(async () => {
-    [db, temporal, site] = await Promise.all([createTestDatabase(), startLocalTemporal(), startFakeTarget()]);
-    worker = await startWorker(temporal, db.pool, { lease: LEASE });
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await temporal?.teardown();
-    await site?.close();
-    await db?.drop();
-  });
+  const stack = useStack({ temporal: 'local', worker: { lease: LEASE }, site: true });
 
   /** A target probed every second on a path of its own, up, with a window of at least 40 slots running. */
   async function runningTarget() {
     const targetId = targetIdWithFirstWindowOf(1, 40_000);
-    const spec = TargetSpecSchema.parse({ name: targetId, intervalSeconds: 1, probe: { kind: 'http', url: `${site.url}/${targetId}/v1` } });
-    await startTargetWorkflow(temporal.client, targetId, spec);
+    const spec = TargetSpecSchema.parse({ name: targetId, intervalSeconds: 1, probe: { kind: 'http', url: `${stack.site.url}/${targetId}/v1` } });
+    await startTargetWorkflow(stack.temporal.client, targetId, spec);
     await eventually(async () => {
-      const { rows } = await db.pool.query('SELECT state FROM target_status WHERE target_id = $1', [targetId]);
+      const { rows } = await stack.db.pool.query('SELECT state FROM target_status WHERE target_id = $1', [targetId]);
       expect(rows[0]?.state).toBe('up');
     });
     await sleep(5 * LEASE.renewEveryMs);
-    const windows = await db.pool.query('SELECT 1 FROM probe_windows WHERE target_id = $1', [targetId]);
+    const windows = await stack.db.pool.query('SELECT 1 FROM probe_windows WHERE target_id = $1', [targetId]);
     expect(windows.rows).toHaveLength(1);
-    return { targetId, spec, handle: temporal.client.workflow.getHandle<typeof targetWorkflow>(targetWorkflowId(targetId)) };
+    return { targetId, spec, handle: stack.temporal.client.workflow.getHandle<typeof targetWorkflow>(targetWorkflowId(targetId)) };
   }
 
   /** Probes of the target from `since` on, by path. */
-  const hitsOf = (targetId: string, since: number) => site.hits.filter((h) => h.path.startsWith(`/${targetId}/`) && h.at >= since);
+  const hitsOf = (targetId: string, since: number) => stack.site.hits.filter((h) => h.path.startsWith(`/${targetId}/`) && h.at >= since);
 
   /** Once the orphan had time to stop, each slot of the next three seconds is probed at most once. */
   async function probesPerSlotAfter(targetId: string, commandDone: number) {
@@ -93,11 +75,11 @@ describe('a probe window interrupted by an operator command', () => {
     } else {
       expect(probes).toEqual([]);
     }
-    expect(await slotGridViolations(db.pool, [targetId], 1_000)).toEqual([]);
-    expect(await duplicateViolations(db.pool)).toEqual([]);
+    expect(await slotGridViolations(stack.db.pool, [targetId], 1_000)).toEqual([]);
+    expect(await duplicateViolations(stack.db.pool)).toEqual([]);
     // Nothing is left registered for the target once its window ended.
     await eventually(async () => {
-      const windows = await db.pool.query('SELECT 1 FROM probe_windows WHERE target_id = $1', [targetId]);
+      const windows = await stack.db.pool.query('SELECT 1 FROM probe_windows WHERE target_id = $1', [targetId]);
       expect(windows.rows.length).toBe(probing ? 1 : 0);
     }, 5_000);
   });

@@ -1,13 +1,10 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ensureCheckResultPartitions } from '../../src/db/partitions';
 import { DATABASE_MAINTENANCE_SCHEDULE_ID, TASK_QUEUE } from '../../src/ids';
 import { databaseMaintenanceWorkflow } from '../../src/workflows/maintenance';
 import { ensureMaintenanceSchedule } from '../../src/worker/schedules';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
 import { startVigilProcess } from '../support/process';
-import { startLocalTemporal } from '../support/temporal';
-import { startWorker } from '../support/worker';
+import { useStack } from '../support/stack';
 
 const DAY = 86_400_000;
 const today = () => Math.floor(Date.now() / DAY) * DAY;
@@ -15,25 +12,17 @@ const partitionOf = (day: number) => `check_results_${new Date(day).toISOString(
 
 /** Database maintenance on a real Temporal dev server: the workflow, and the schedule the worker process sets up. */
 describe('database maintenance', () => {
-  let db: TestDatabase;
-  let temporal: TestWorkflowEnvironment;
+  const stack = useStack({ temporal: 'local', db: true });
 
-  beforeAll(async () => {
-    [db, temporal] = await Promise.all([createTestDatabase(), startLocalTemporal()]);
-  });
-  afterAll(async () => {
-    await temporal?.teardown();
-    await db?.drop();
-  });
-
-  const partitionExists = async (name: string) => (await db.pool.query('SELECT to_regclass($1) IS NOT NULL AS e', [name])).rows[0].e as boolean;
+  const partitionExists = async (name: string) => (await stack.db.pool.query('SELECT to_regclass($1) IS NOT NULL AS e', [name])).rows[0].e as boolean;
 
   it('makes the partitions ahead and drops the expired ones, and a second run finds nothing to do', async () => {
     const expired = today() - 45 * DAY;
-    await ensureCheckResultPartitions(db.pool, 0, new Date(expired));
-    const worker = await startWorker(temporal, db.pool);
+    await ensureCheckResultPartitions(stack.db.pool, 0, new Date(expired));
+    const worker = await stack.startWorker();
     try {
-      const run = () => temporal.client.workflow.execute(databaseMaintenanceWorkflow, { taskQueue: TASK_QUEUE, workflowId: `maintenance-test-${Date.now()}` });
+      const run = () =>
+        stack.temporal.client.workflow.execute(databaseMaintenanceWorkflow, { taskQueue: TASK_QUEUE, workflowId: `maintenance-test-${Date.now()}` });
       const first = await run();
       expect(first.partitionsDropped).toEqual([partitionOf(expired - DAY), partitionOf(expired)]);
       expect(await partitionExists(partitionOf(expired))).toBe(false);
@@ -54,22 +43,22 @@ describe('database maintenance', () => {
   });
 
   it('is scheduled hourly by the worker process when it starts, and the scheduled run does the work', async () => {
-    const worker = startVigilProcess('worker', { DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, LOG_LEVEL: 'info' });
+    const worker = startVigilProcess('worker', { DATABASE_URL: stack.db.url, TEMPORAL_ADDRESS: stack.temporal.address, LOG_LEVEL: 'info' });
     try {
       await worker.waitFor(/worker started/, 120_000);
-      const schedule = temporal.client.schedule.getHandle(DATABASE_MAINTENANCE_SCHEDULE_ID);
+      const schedule = stack.temporal.client.schedule.getHandle(DATABASE_MAINTENANCE_SCHEDULE_ID);
       const described = await schedule.describe();
       expect(described.spec.intervals).toEqual([{ every: 3_600_000, offset: 420_000 }]);
       expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'databaseMaintenanceWorkflow', taskQueue: TASK_QUEUE });
 
       // Starting again (another worker, a restart) keeps the one schedule.
-      await ensureMaintenanceSchedule(temporal.client);
+      await ensureMaintenanceSchedule(stack.temporal.client);
       const schedules = [];
-      for await (const s of temporal.client.schedule.list()) schedules.push(s.scheduleId);
+      for await (const s of stack.temporal.client.schedule.list()) schedules.push(s.scheduleId);
       expect(schedules).toEqual([DATABASE_MAINTENANCE_SCHEDULE_ID]);
 
       const expired = today() - 60 * DAY;
-      await ensureCheckResultPartitions(db.pool, 0, new Date(expired));
+      await ensureCheckResultPartitions(stack.db.pool, 0, new Date(expired));
       await schedule.trigger();
       await eventually(async () => expect(await partitionExists(partitionOf(expired))).toBe(false), 60_000, 500);
     } finally {

@@ -1,14 +1,10 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { TASK_QUEUE, targetWorkflowId } from '../../src/ids';
 import { statusQuery } from '../../src/contracts/target';
 import { targetWorkflow } from '../../src/workflows/target';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { targetIdWithFirstWindowOf } from '../support/target-ids';
 import { eventually } from '../support/eventually';
-import { startFakeTarget, type FakeTarget } from '../support/fake-target';
-import { startLocalTemporal } from '../support/temporal';
-import { startWorker, type RunningWorker } from '../support/worker';
+import { useStack } from '../support/stack';
 
 /**
  * What a new target costs Temporal before it is in its steady state (its second probe window running): each
@@ -16,28 +12,14 @@ import { startWorker, type RunningWorker } from '../support/worker';
  * targets are imported at once. Real dev server, real probes of a local site every second.
  */
 describe('a new target', () => {
-  let env: TestWorkflowEnvironment;
-  let db: TestDatabase;
-  let site: FakeTarget;
-  let worker: RunningWorker;
-
-  beforeAll(async () => {
-    [env, db, site] = await Promise.all([startLocalTemporal(), createTestDatabase(), startFakeTarget()]);
-    worker = await startWorker(env, db.pool);
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await env?.teardown();
-    await site?.close();
-    await db?.drop();
-  });
+  const stack = useStack({ temporal: 'local', worker: true, site: true });
 
   it('is probed at once, in its first workflow task, and then runs whole probe windows: one workflow task and one activity task in all', async () => {
-    site.behave({ status: 200 });
+    stack.site.behave({ status: 200 });
     // As in production, the worker is already polling when the target comes (a task that arrives while it starts up
     // is completed in two).
     await eventually(async () => {
-      const { pollers } = await env.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: TASK_QUEUE } });
+      const { pollers } = await stack.temporal.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: TASK_QUEUE } });
       expect(pollers.length).toBeGreaterThan(0);
     });
     // Its first window outlasts the test: a window that ended would be a second activity task.
@@ -45,10 +27,10 @@ describe('a new target', () => {
     const spec = TargetSpecSchema.parse({
       name: 'start cost',
       intervalSeconds: 1,
-      probe: { kind: 'http', url: site.url },
+      probe: { kind: 'http', url: stack.site.url },
       thresholds: { downAfter: 2, upAfter: 1 },
     });
-    const handle = await env.client.workflow.start(targetWorkflow, {
+    const handle = await stack.temporal.client.workflow.start(targetWorkflow, {
       workflowId: targetWorkflowId(targetId),
       taskQueue: TASK_QUEUE,
       args: [{ targetId, spec, version: 1 }],
@@ -56,7 +38,7 @@ describe('a new target', () => {
     await eventually(async () => expect((await handle.query(statusQuery)).shown).toBe('up'), 30_000);
     // Three more slots probed by the first window: it did not hand back at unknown -> up.
     await eventually(async () => {
-      const { rows } = await db.pool.query('SELECT 1 FROM check_results WHERE target_id = $1', [targetId]);
+      const { rows } = await stack.db.pool.query('SELECT 1 FROM check_results WHERE target_id = $1', [targetId]);
       expect(rows.length).toBeGreaterThanOrEqual(4);
     }, 30_000);
     const { events } = await handle.fetchHistory();
@@ -70,9 +52,9 @@ describe('a new target', () => {
     // activities' results and carry on in a second.
     expect(count('workflowTaskCompletedEventAttributes')).toBeLessThanOrEqual(2);
     // The projection writes ran all the same, inside that task.
-    const row = await db.pool.query('SELECT config_version FROM targets WHERE id = $1', [targetId]);
+    const row = await stack.db.pool.query('SELECT config_version FROM targets WHERE id = $1', [targetId]);
     expect(row.rows).toEqual([{ config_version: 1 }]);
-    const flips = await db.pool.query('SELECT from_state, to_state FROM flips WHERE target_id = $1', [targetId]);
+    const flips = await stack.db.pool.query('SELECT from_state, to_state FROM flips WHERE target_id = $1', [targetId]);
     expect(flips.rows).toEqual([{ from_state: 'unknown', to_state: 'up' }]);
   });
 });

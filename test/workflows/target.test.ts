@@ -1,50 +1,33 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client as PgClient } from 'pg';
 import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { TASK_QUEUE, targetWorkflowId } from '../../src/ids';
 import { checkNowUpdate, deleteTargetUpdate, pauseUpdate, resumeUpdate, statusQuery, updateTargetUpdate } from '../../src/contracts/target';
 import { HISTORY_EVENTS_PER_RUN, targetWorkflow } from '../../src/workflows/target';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
-import { startFakeTarget, type FakeTarget } from '../support/fake-target';
-import { startTimeSkippingTemporal } from '../support/temporal';
-import { startWorker, type RunningWorker } from '../support/worker';
+import { useStack } from '../support/stack';
 
 const HOUR = 3_600_000;
 
 /** The target workflow under the time-skipping server: hours of schedule in seconds, probes and writes for real. */
 describe('targetWorkflow', () => {
-  let env: TestWorkflowEnvironment;
-  let db: TestDatabase;
-  let site: FakeTarget;
-  let worker: RunningWorker;
+  const stack = useStack({ temporal: 'time-skipping', worker: true, site: true });
   let n = 0;
 
-  beforeAll(async () => {
-    [env, db, site] = await Promise.all([startTimeSkippingTemporal(), createTestDatabase(), startFakeTarget()]);
-    worker = await startWorker(env, db.pool);
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await env?.teardown();
-    await site?.close();
-    await db?.drop();
-  });
-  beforeEach(() => site.behave({ status: 200, cycle: undefined }));
+  beforeEach(() => stack.site.behave({ status: 200, cycle: undefined }));
   // A test that fails half-way must not leave its target probing the shared site during the next test.
   const running: { terminate(reason: string): Promise<unknown> }[] = [];
   afterEach(async () => {
     for (const handle of running.splice(0)) await handle.terminate('test over').catch(() => undefined);
   });
 
-  /** Starts a target on the fake site, 10-minute interval unless told otherwise, as the API does. */
+  /** Starts a target on the fake stack.site, 10-minute interval unless told otherwise, as the API does. */
   async function start(fields: Record<string, unknown> = {}) {
     const targetId = `tgt_WF${String(++n).padStart(24, '0')}`;
-    const spec = TargetSpecSchema.parse({ name: targetId, intervalSeconds: 600, probe: { kind: 'http', url: site.url }, ...fields });
-    await upsertTarget(db.pool, { targetId, spec, version: 1, paused: false });
-    const handle = await env.client.workflow.start(targetWorkflow, {
+    const spec = TargetSpecSchema.parse({ name: targetId, intervalSeconds: 600, probe: { kind: 'http', url: stack.site.url }, ...fields });
+    await upsertTarget(stack.db.pool, { targetId, spec, version: 1, paused: false });
+    const handle = await stack.temporal.client.workflow.start(targetWorkflow, {
       workflowId: targetWorkflowId(targetId),
       taskQueue: TASK_QUEUE,
       args: [{ targetId, spec, version: 1 }],
@@ -55,12 +38,12 @@ describe('targetWorkflow', () => {
       const { events } = await handle.fetchHistory();
       expect(events!.some((e) => e.timerStartedEventAttributes)).toBe(true);
     }, 30_000);
-    return { targetId, handle, startedAt: await env.currentTimeMs() };
+    return { targetId, handle, startedAt: await stack.temporal.currentTimeMs() };
   }
 
   const results = async (targetId: string) =>
     (
-      await db.pool.query<{ ms: string; outcome: string; manual: boolean; maintenance: boolean }>(
+      await stack.db.pool.query<{ ms: string; outcome: string; manual: boolean; maintenance: boolean }>(
         `SELECT (extract(epoch FROM scheduled_at) * 1000)::bigint AS ms, outcome, manual, maintenance FROM check_results
          WHERE target_id = $1 ORDER BY scheduled_at`,
         [targetId],
@@ -68,18 +51,18 @@ describe('targetWorkflow', () => {
     ).rows.map((r) => ({ at: Number(r.ms), outcome: r.outcome, manual: r.manual, maintenance: r.maintenance }));
 
   const flips = async (targetId: string) =>
-    (await db.pool.query('SELECT from_state, to_state, reason FROM flips WHERE target_id = $1 ORDER BY at', [targetId])).rows.map(
+    (await stack.db.pool.query('SELECT from_state, to_state, reason FROM flips WHERE target_id = $1 ORDER BY at', [targetId])).rows.map(
       (r) => `${r.from_state}->${r.to_state}`,
     );
 
-  const status = async (targetId: string) => (await db.pool.query('SELECT state, flapping FROM target_status WHERE target_id = $1', [targetId])).rows[0];
+  const status = async (targetId: string) => (await stack.db.pool.query('SELECT state, flapping FROM target_status WHERE target_id = $1', [targetId])).rows[0];
 
   const gaps = (slots: { at: number }[]) => slots.slice(1).map((s, i) => s.at - slots[i]!.at);
 
   it('probes a new target at once, then every 10 minutes on its grid for six hours of workflow time, one result row per slot', async () => {
     const { targetId, handle, startedAt } = await start();
-    await env.sleep('6h');
-    const endedAt = await env.currentTimeMs();
+    await stack.temporal.sleep('6h');
+    const endedAt = await stack.temporal.currentTimeMs();
     const view = await handle.query(statusQuery);
     await handle.terminate('test done');
 
@@ -100,14 +83,14 @@ describe('targetWorkflow', () => {
     // new within ~23 probes, so 20 hours span several runs.
     const { targetId, handle } = await start({ intervalSeconds: 360, thresholds: { downAfter: 3, upAfter: 2 } });
     const firstRun = (await handle.describe()).runId;
-    await env.sleep(20 * HOUR);
-    site.behave({ status: 500 });
+    await stack.temporal.sleep(20 * HOUR);
+    stack.site.behave({ status: 500 });
     // Just past the second failing slot: two failures, not yet down.
     const { nextSlot } = await handle.query(statusQuery);
-    await env.sleep(nextSlot + 360_000 + 1_000 - (await env.currentTimeMs()));
+    await stack.temporal.sleep(nextSlot + 360_000 + 1_000 - (await stack.temporal.currentTimeMs()));
     const before = await handle.query(statusQuery);
     expect(before.judgement).toMatchObject({ state: 'up', consecutiveFailures: 2 });
-    await env.sleep(2 * HOUR);
+    await stack.temporal.sleep(2 * HOUR);
     const after = await handle.query(statusQuery);
     await handle.terminate('test done');
 
@@ -122,19 +105,19 @@ describe('targetWorkflow', () => {
 
   it('stops probing while paused, shows paused, and starts afresh on resume', async () => {
     const { targetId, handle } = await start();
-    await env.sleep('1h');
+    await stack.temporal.sleep('1h');
     const paused = await handle.executeUpdate(pauseUpdate);
     expect(paused).toMatchObject({ paused: true, shown: 'paused' });
     expect(await handle.executeUpdate(pauseUpdate)).toMatchObject({ paused: true, version: paused.version });
     const before = (await results(targetId)).length;
-    await env.sleep('3h');
+    await stack.temporal.sleep('3h');
     expect((await results(targetId)).length).toBe(before);
     expect((await status(targetId)).state).toBe('paused');
     await expect(handle.executeUpdate(checkNowUpdate)).rejects.toThrow(WorkflowUpdateFailedError);
 
     const resumed = await handle.executeUpdate(resumeUpdate);
     expect(resumed).toMatchObject({ paused: false, shown: 'unknown', judgement: { state: 'unknown' } });
-    await env.sleep('1h');
+    await stack.temporal.sleep('1h');
     await handle.terminate('test done');
     expect((await results(targetId)).length).toBeGreaterThan(before);
     expect(await flips(targetId)).toEqual(['unknown->up', 'up->paused', 'paused->unknown', 'unknown->up']);
@@ -142,7 +125,7 @@ describe('targetWorkflow', () => {
 
   it('refuses an invalid configuration and keeps the old one; applies a valid one, on its new grid', async () => {
     const { targetId, handle } = await start();
-    await env.sleep('1h');
+    await stack.temporal.sleep('1h');
     const current = await handle.query(statusQuery);
     const invalid = { ...current.spec, intervalSeconds: -5 };
     await expect(handle.executeUpdate(updateTargetUpdate, { args: [{ spec: invalid }] })).rejects.toMatchObject({
@@ -157,13 +140,13 @@ describe('targetWorkflow', () => {
       args: [{ spec: { ...current.spec, intervalSeconds: 900 }, expectedVersion: current.version }],
     });
     expect(updated.version).toBe(current.version + 1);
-    const changedAt = await env.currentTimeMs();
-    await env.sleep('3h');
+    const changedAt = await stack.temporal.currentTimeMs();
+    await stack.temporal.sleep('3h');
     await handle.terminate('test done');
     const after = (await results(targetId)).filter((s) => s.at > changedAt);
     expect(after.length).toBeGreaterThanOrEqual(11);
     expect(gaps(after)).toEqual(new Array(after.length - 1).fill(900_000));
-    const row = await db.pool.query('SELECT config_version, interval_seconds FROM targets WHERE id = $1', [targetId]);
+    const row = await stack.db.pool.query('SELECT config_version, interval_seconds FROM targets WHERE id = $1', [targetId]);
     expect(row.rows[0]).toEqual({ config_version: current.version + 1, interval_seconds: 900 });
   });
 
@@ -171,7 +154,7 @@ describe('targetWorkflow', () => {
     const { handle } = await start();
     // Holds the workflow in the middle of applying a pause (its saveTarget waits on this lock), so the two updates
     // below are both accepted, at the version the pause made, while it is busy.
-    const lock = new PgClient({ connectionString: db.url });
+    const lock = new PgClient({ connectionString: stack.db.url });
     await lock.connect();
     await lock.query('BEGIN');
     await lock.query('LOCK TABLE targets IN SHARE ROW EXCLUSIVE MODE');
@@ -204,10 +187,10 @@ describe('targetWorkflow', () => {
 
   it('checks now on request, off the grid, and the result counts toward the state', async () => {
     const { targetId, handle } = await start({ thresholds: { downAfter: 1, upAfter: 1 } });
-    site.behave({ status: 500 });
-    await env.sleep('30m');
+    stack.site.behave({ status: 500 });
+    await stack.temporal.sleep('30m');
     expect((await handle.query(statusQuery)).shown).toBe('down');
-    site.behave({ status: 200 });
+    stack.site.behave({ status: 200 });
     const checked = await handle.executeUpdate(checkNowUpdate);
     expect(checked).toMatchObject({ outcome: 'up' });
     expect((await handle.query(statusQuery)).shown).toBe('up');
@@ -218,28 +201,28 @@ describe('targetWorkflow', () => {
 
   it('marks a target flapping when it keeps changing, and clears the mark once it settles', async () => {
     const { targetId, handle } = await start({ thresholds: { downAfter: 1, upAfter: 1 }, flapping: { changes: 4, windowSeconds: 3600 } });
-    site.behave({ cycle: [200, 500] });
-    await env.sleep('1h');
+    stack.site.behave({ cycle: [200, 500] });
+    await stack.temporal.sleep('1h');
     expect((await handle.query(statusQuery)).flapping).toBe(true);
     expect((await status(targetId)).flapping).toBe(true);
-    site.behave({ cycle: undefined, status: 200 });
-    await env.sleep('2h');
+    stack.site.behave({ cycle: undefined, status: 200 });
+    await stack.temporal.sleep('2h');
     expect((await handle.query(statusQuery)).flapping).toBe(false);
     expect((await status(targetId)).flapping).toBe(false);
     await handle.terminate('test done');
   });
 
   it('shows maintenance during a window: results are recorded, the state shown is maintenance', async () => {
-    const now = await env.currentTimeMs();
+    const now = await stack.temporal.currentTimeMs();
     const start_ = new Date(now + HOUR).toISOString();
     const end = new Date(now + 3 * HOUR).toISOString();
     const { targetId, handle } = await start({ thresholds: { downAfter: 1, upAfter: 1 }, maintenance: [{ start: start_, end }] });
-    await env.sleep('90m');
+    await stack.temporal.sleep('90m');
     expect((await status(targetId)).state).toBe('maintenance');
-    site.behave({ status: 500 });
-    await env.sleep('1h');
+    stack.site.behave({ status: 500 });
+    await stack.temporal.sleep('1h');
     expect((await status(targetId)).state).toBe('maintenance');
-    await env.sleep('1h');
+    await stack.temporal.sleep('1h');
     await handle.terminate('test done');
     const during = (await results(targetId)).filter((r) => r.at >= Date.parse(start_) && r.at < Date.parse(end));
     expect(during.length).toBeGreaterThanOrEqual(11);
@@ -254,12 +237,12 @@ describe('targetWorkflow', () => {
 
   it('on delete, stops probing, removes the projections and ends', async () => {
     const { targetId, handle } = await start();
-    await env.sleep('1h');
+    await stack.temporal.sleep('1h');
     await handle.executeUpdate(deleteTargetUpdate);
     await handle.result();
     const before = (await results(targetId)).length;
-    await env.sleep('1h');
+    await stack.temporal.sleep('1h');
     expect((await results(targetId)).length).toBe(before);
-    expect((await db.pool.query('SELECT count(*)::int AS n FROM targets WHERE id = $1', [targetId])).rows[0].n).toBe(0);
+    expect((await stack.db.pool.query('SELECT count(*)::int AS n FROM targets WHERE id = $1', [targetId])).rows[0].n).toBe(0);
   });
 });

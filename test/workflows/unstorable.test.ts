@@ -1,5 +1,5 @@
 import { type ApplicationFailure, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createIncidentActivities } from '../../src/activities/incidents';
 import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema, type TargetSpec } from '../../src/domain/target';
@@ -7,10 +7,8 @@ import { incidentId, incidentWorkflowId, TASK_QUEUE, targetWorkflowId } from '..
 import { addNoteUpdate, type IncidentWorkflow } from '../../src/contracts/incident';
 import { statusQuery, updateTargetUpdate } from '../../src/contracts/target';
 import { targetWorkflow } from '../../src/workflows/target';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
-import { startTimeSkippingTemporal } from '../support/temporal';
-import { startWorker, type RunningWorker } from '../support/worker';
+import { useStack } from '../support/stack';
 
 /**
  * What a workflow does when Postgres refuses, for good, what one of its activities writes (the activity fails
@@ -18,36 +16,25 @@ import { startWorker, type RunningWorker } from '../support/worker';
  * value; the API refuses it before it gets this far (test/api/unstorable-input.test.ts).
  */
 describe('workflows whose writes Postgres refuses', () => {
-  let env: TestWorkflowEnvironment;
-  let db: TestDatabase;
-  let worker: RunningWorker;
+  const stack = useStack({ temporal: 'time-skipping', worker: true });
   let n = 0;
-  const running: { terminate(reason: string): Promise<unknown> }[] = [];
-
-  beforeAll(async () => {
-    [env, db] = await Promise.all([startTimeSkippingTemporal(), createTestDatabase()]);
-    worker = await startWorker(env, db.pool);
-  });
-  afterAll(async () => {
-    for (const handle of running.splice(0)) await handle.terminate('test over').catch(() => undefined);
-    await worker?.stop();
-    await env?.teardown();
-    await db?.drop();
-  });
+  /** Ends a workflow before the worker stops, so that the worker need not wait for it. */
+  const terminatedAtTheEnd = (handle: { terminate(reason: string): Promise<unknown> }) =>
+    stack.onStop(() => handle.terminate('test over').catch(() => undefined));
 
   const nextTargetId = () => `tgt_UNS${String(++n).padStart(23, '0')}`;
   const spec = (fields: Record<string, unknown> = {}): TargetSpec =>
     TargetSpecSchema.parse({ name: 'shop', intervalSeconds: 3600, probe: { kind: 'http', url: 'http://127.0.0.1:9/' }, ...fields });
   const startTarget = async (targetId: string, s: TargetSpec) => {
-    const handle = await env.client.workflow.start(targetWorkflow, {
+    const handle = await stack.temporal.client.workflow.start(targetWorkflow, {
       workflowId: targetWorkflowId(targetId),
       taskQueue: TASK_QUEUE,
       args: [{ targetId, spec: s, version: 1 }],
     });
-    running.push(handle);
+    terminatedAtTheEnd(handle);
     return handle;
   };
-  const rows = async (targetId: string) => (await db.pool.query('SELECT name, config_version FROM targets WHERE id = $1', [targetId])).rows;
+  const rows = async (targetId: string) => (await stack.db.pool.query('SELECT name, config_version FROM targets WHERE id = $1', [targetId])).rows;
 
   it('a target whose configuration cannot be stored ends at its first write, failed, with nothing stored', async () => {
     const targetId = nextTargetId();
@@ -66,7 +53,7 @@ describe('workflows whose writes Postgres refuses', () => {
   it('an update whose configuration cannot be stored is refused, and the target keeps the one in force and takes the next', async () => {
     const targetId = nextTargetId();
     const first = spec();
-    await upsertTarget(db.pool, { targetId, spec: first, version: 1, paused: false });
+    await upsertTarget(stack.db.pool, { targetId, spec: first, version: 1, paused: false });
     const handle = await startTarget(targetId, first);
     const refused = await handle.executeUpdate(updateTargetUpdate, { args: [{ spec: spec({ name: 'nul\u0000name' }) }] }).then(
       () => undefined,
@@ -88,10 +75,10 @@ describe('workflows whose writes Postgres refuses', () => {
   it('an update to a ping token another target has is refused the same way, not retried until that target goes', async () => {
     const token = 'K'.repeat(43);
     const owner = nextTargetId();
-    await upsertTarget(db.pool, { targetId: owner, spec: spec({ probe: { kind: 'heartbeat', token } }), version: 1, paused: false });
+    await upsertTarget(stack.db.pool, { targetId: owner, spec: spec({ probe: { kind: 'heartbeat', token } }), version: 1, paused: false });
     const targetId = nextTargetId();
     const own = spec({ probe: { kind: 'heartbeat', token: 'L'.repeat(43) } });
-    await upsertTarget(db.pool, { targetId, spec: own, version: 1, paused: false });
+    await upsertTarget(stack.db.pool, { targetId, spec: own, version: 1, paused: false });
     const handle = await startTarget(targetId, own);
     const refused = await handle.executeUpdate(updateTargetUpdate, { args: [{ spec: spec({ probe: { kind: 'heartbeat', token } }) }] }).then(
       () => undefined,
@@ -106,12 +93,12 @@ describe('workflows whose writes Postgres refuses', () => {
 
   it('a note that cannot be stored is refused, recorded nowhere, and the same action can be made again', async () => {
     const targetId = nextTargetId();
-    const activities = createIncidentActivities({ pool: db.pool, temporal: env.client });
+    const activities = createIncidentActivities({ pool: stack.db.pool, temporal: stack.temporal.client });
     const report = {
       targetId,
       targetName: 'shop',
       sequence: 0,
-      at: await env.currentTimeMs(),
+      at: await stack.temporal.currentTimeMs(),
       reason: 'down',
       flapping: false,
       escalationPolicyId: null,
@@ -120,9 +107,9 @@ describe('workflows whose writes Postgres refuses', () => {
     };
     const { sequence } = (await new MockActivityEnvironment().run(() => activities.reportTargetDown(report))) as { sequence: number };
     const id = incidentId(targetId, sequence);
-    const handle: WorkflowHandle<IncidentWorkflow> = env.client.workflow.getHandle(incidentWorkflowId(id));
-    running.push(handle);
-    const timeline = async () => (await db.pool.query('SELECT kind, message FROM incident_events WHERE incident_id = $1 ORDER BY seq', [id])).rows;
+    const handle: WorkflowHandle<IncidentWorkflow> = stack.temporal.client.workflow.getHandle(incidentWorkflowId(id));
+    terminatedAtTheEnd(handle);
+    const timeline = async () => (await stack.db.pool.query('SELECT kind, message FROM incident_events WHERE incident_id = $1 ORDER BY seq', [id])).rows;
     await eventually(async () => expect(await timeline()).toHaveLength(1));
 
     const action = { actionId: 'act_note1', by: { id: 'key_1', name: 'alice' } };
