@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
-import { recordFlapping, recordFlip } from '../db/flips';
+import { recordFlip } from '../db/flips';
+import { recordFlapping } from '../db/target-status';
 import type { StateChange } from '../domain/shown-state';
 
 export function createFlipActivities({ pool }: { pool: Pool }) {

@@ -1,7 +1,8 @@
 import type { Pool } from 'pg';
 import { latencyBucket } from '../domain/latency-histogram';
 import { GroupCommit } from './group-commit';
-import { histogramDigitSql } from './rollups';
+import { rollupsFrom } from './rollups';
+import { statusFromResults } from './target-status';
 import type { TimePage } from './time-pages';
 
 /** One probe slot's result as written to check_results, with the counters the target_status projection shows. */
@@ -74,37 +75,6 @@ export class CheckResultWriter {
 const slotKey = (targetId: string, scheduledAt: number) => `${targetId}@${scheduledAt}`;
 const keyOf = (row: CheckResultRow) => slotKey(row.targetId, row.scheduledAt);
 
-/**
- * Adds the rows this statement appended (`fresh`) to their (target, UTC hour or day) rollup. Rows of one target and
- * period are aggregated first (an upsert may touch a row once), in key order so concurrent batches lock rows alike.
- * Rows that were duplicates or fenced off never reach `fresh`, so nothing is counted twice.
- */
-const rollupUpsert = (table: string, unit: 'hour' | 'day') => `
-  INSERT INTO ${table} AS r (target_id, starts_at, probes, down, degraded, missed, maintenance, latency_count, latency_sum_ms,
-                             latency_min_ms, latency_max_ms, latency_histogram)
-  SELECT target_id, date_trunc('${unit}', scheduled_at, 'UTC'), count(*),
-         count(*) FILTER (WHERE outcome = 'down' AND NOT maintenance),
-         count(*) FILTER (WHERE outcome = 'degraded' AND NOT maintenance),
-         count(*) FILTER (WHERE outcome = 'missed' AND NOT maintenance), count(*) FILTER (WHERE maintenance),
-         count(latency_bucket),
-         coalesce(sum(latency_ms) FILTER (WHERE latency_bucket IS NOT NULL), 0),
-         min(latency_ms) FILTER (WHERE latency_bucket IS NOT NULL), max(latency_ms) FILTER (WHERE latency_bucket IS NOT NULL),
-         coalesce(sum(${histogramDigitSql('latency_bucket')}), 0)
-  FROM fresh
-  GROUP BY 1, 2
-  ORDER BY 1, 2
-  ON CONFLICT (target_id, starts_at) DO UPDATE SET
-    probes = r.probes + excluded.probes,
-    down = r.down + excluded.down,
-    degraded = r.degraded + excluded.degraded,
-    missed = r.missed + excluded.missed,
-    maintenance = r.maintenance + excluded.maintenance,
-    latency_count = r.latency_count + excluded.latency_count,
-    latency_sum_ms = r.latency_sum_ms + excluded.latency_sum_ms,
-    latency_min_ms = least(r.latency_min_ms, excluded.latency_min_ms),
-    latency_max_ms = greatest(r.latency_max_ms, excluded.latency_max_ms),
-    latency_histogram = r.latency_histogram + excluded.latency_histogram`;
-
 const INSERT_SQL = `
 WITH input AS (
   SELECT DISTINCT ON (target_id, scheduled_at) *
@@ -135,24 +105,9 @@ WITH input AS (
   FROM fresh
   WHERE outcome <> 'missed'
   ORDER BY target_id, scheduled_at DESC
-), status AS (
-  INSERT INTO target_status AS s (target_id, last_scheduled_at, last_checked_at, last_outcome, last_latency_ms,
-                                  last_error, consecutive_failures, consecutive_successes, updated_at)
-  SELECT target_id, scheduled_at, started_at, outcome, latency_ms, error, consecutive_failures,
-         consecutive_successes, now()
-  FROM latest
-  ON CONFLICT (target_id) DO UPDATE SET
-    last_scheduled_at = excluded.last_scheduled_at,
-    last_checked_at = excluded.last_checked_at,
-    last_outcome = excluded.last_outcome,
-    last_latency_ms = excluded.last_latency_ms,
-    last_error = excluded.last_error,
-    consecutive_failures = excluded.consecutive_failures,
-    consecutive_successes = excluded.consecutive_successes,
-    updated_at = excluded.updated_at
-  WHERE (s.last_scheduled_at IS NULL OR s.last_scheduled_at < excluded.last_scheduled_at)
-), hourly AS (${rollupUpsert('check_rollups_hourly', 'hour')}
-), daily AS (${rollupUpsert('check_rollups_daily', 'day')}
+), status AS (${statusFromResults('latest')}
+), hourly AS (${rollupsFrom('fresh', 'check_rollups_hourly', 'hour')}
+), daily AS (${rollupsFrom('fresh', 'check_rollups_daily', 'day')}
 )
 SELECT a.target_id, (extract(epoch FROM a.scheduled_at) * 1000)::bigint AS scheduled_ms,
        i.target_id IS NOT NULL AS inserted, e.outcome, e.latency_ms, e.error

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { StateChange } from '../domain/shown-state';
+import { statusFromFlip } from './target-status';
 import type { TimePage } from './time-pages';
 
 /**
@@ -11,15 +12,9 @@ export async function recordFlip(pool: Pool, targetId: string, flip: StateChange
     `WITH flip AS (
        INSERT INTO flips (target_id, at, from_state, to_state, reason) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT DO NOTHING)
-     UPDATE target_status SET state = $4, state_since = $2, last_flip_at = $2, updated_at = now()
-     WHERE target_id = $1 AND (last_flip_at IS NULL OR last_flip_at < $2)`,
+     ${statusFromFlip({ targetId: '$1', at: '$2', to: '$4' })}`,
     [targetId, new Date(flip.at), flip.from, flip.to, flip.reason],
   );
-}
-
-/** Marks the target flapping, or no longer. */
-export async function recordFlapping(pool: Pool, targetId: string, flapping: boolean): Promise<void> {
-  await pool.query('UPDATE target_status SET flapping = $2, updated_at = now() WHERE target_id = $1', [targetId, flapping]);
 }
 
 export interface FlipRow {

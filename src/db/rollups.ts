@@ -2,8 +2,8 @@ import type { Pool } from 'pg';
 import { decodeHistogram, HISTOGRAM_DIGIT, percentile, type LatencySummary } from '../domain/latency-histogram';
 
 /**
- * Reads of the hourly and daily rollups that the result writer keeps (src/db/check-results.ts). Every answer is a
- * primary-key range scan of at most a few dozen hourly rows plus one row per whole day: never raw results.
+ * The hourly and daily rollups: their writer, which the result writer's statement embeds, and their reads. Every
+ * read is a primary-key range scan of at most a few dozen hourly rows plus one row per whole day: never raw results.
  *
  * Uptime is judged probes that were not down: (probes − missed − maintenance − down) / (probes − missed − maintenance).
  * Degraded counts as up; missed slots (Vigil itself could not probe) and slots in a maintenance window count neither
@@ -15,6 +15,38 @@ import { decodeHistogram, HISTOGRAM_DIGIT, percentile, type LatencySummary } fro
  * the zero decimals power() may carry).
  */
 export const histogramDigitSql = (bucket: string): string => `trunc(power(${HISTOGRAM_DIGIT}::numeric, ${bucket}))`;
+
+/**
+ * The rollups' one writer, embedded in the result writer's statement (src/db/check-results.ts): adds the rows that
+ * statement appended (the CTE `fresh`) to their (target, UTC hour or day) rollup. Rows of one target and period are
+ * aggregated first (an upsert may touch a row once), in key order so concurrent batches lock rows alike. Rows that were
+ * duplicates or fenced off never reach `fresh`, so nothing is counted twice.
+ */
+export const rollupsFrom = (fresh: string, table: 'check_rollups_hourly' | 'check_rollups_daily', unit: 'hour' | 'day') => `
+  INSERT INTO ${table} AS r (target_id, starts_at, probes, down, degraded, missed, maintenance, latency_count, latency_sum_ms,
+                             latency_min_ms, latency_max_ms, latency_histogram)
+  SELECT target_id, date_trunc('${unit}', scheduled_at, 'UTC'), count(*),
+         count(*) FILTER (WHERE outcome = 'down' AND NOT maintenance),
+         count(*) FILTER (WHERE outcome = 'degraded' AND NOT maintenance),
+         count(*) FILTER (WHERE outcome = 'missed' AND NOT maintenance), count(*) FILTER (WHERE maintenance),
+         count(latency_bucket),
+         coalesce(sum(latency_ms) FILTER (WHERE latency_bucket IS NOT NULL), 0),
+         min(latency_ms) FILTER (WHERE latency_bucket IS NOT NULL), max(latency_ms) FILTER (WHERE latency_bucket IS NOT NULL),
+         coalesce(sum(${histogramDigitSql('latency_bucket')}), 0)
+  FROM ${fresh}
+  GROUP BY 1, 2
+  ORDER BY 1, 2
+  ON CONFLICT (target_id, starts_at) DO UPDATE SET
+    probes = r.probes + excluded.probes,
+    down = r.down + excluded.down,
+    degraded = r.degraded + excluded.degraded,
+    missed = r.missed + excluded.missed,
+    maintenance = r.maintenance + excluded.maintenance,
+    latency_count = r.latency_count + excluded.latency_count,
+    latency_sum_ms = r.latency_sum_ms + excluded.latency_sum_ms,
+    latency_min_ms = least(r.latency_min_ms, excluded.latency_min_ms),
+    latency_max_ms = greatest(r.latency_max_ms, excluded.latency_max_ms),
+    latency_histogram = r.latency_histogram + excluded.latency_histogram`;
 
 export interface RollupTotals {
   probes: number;

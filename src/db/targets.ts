@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { TargetSpec } from '../domain/target';
+import { statusRowsFor } from './target-status';
 
 /**
  * Projects a target's accepted configuration into `targets`, with a status row for it. Versioned: a late retry of an
@@ -19,7 +20,7 @@ export async function upsertTarget(pool: Pool, target: { targetId: string; spec:
          ping_token = excluded.ping_token, tags = excluded.tags, updated_at = now()
        WHERE targets.config_version < excluded.config_version
        RETURNING id)
-     INSERT INTO target_status (target_id) SELECT id FROM saved ON CONFLICT DO NOTHING`,
+     ${statusRowsFor('saved')}`,
     [
       targetId,
       spec.name,
