@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../listen';
 
 export interface RunningServer {
   url: string;
@@ -8,7 +8,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function startWebServer(app: Express, host: string, port: number): Promise<RunningServer> {
+export async function startWebServer(app: Express, host: string, port: number): Promise<RunningServer> {
   const server = http.createServer(app);
   // Slow clients cannot hold connections open forever.
   server.headersTimeout = 15_000;
@@ -19,21 +19,15 @@ export function startWebServer(app: Express, host: string, port: number): Promis
     inFlight.add(res);
     res.on('close', () => inFlight.delete(res));
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const { address, port: bound } = server.address() as AddressInfo;
-      const shown = address.includes(':') ? `[${address}]` : address;
-      resolve({
-        url: `http://${shown}:${bound}`,
-        close: () =>
-          new Promise<void>((done) => {
-            for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
-            server.close(() => done());
-            // Keep-alive connections with no request in flight would otherwise hold close() open.
-            server.closeIdleConnections();
-          }),
-      });
-    });
-  });
+  const url = await listen(server, host, port);
+  return {
+    url,
+    close: () =>
+      new Promise<void>((done) => {
+        for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+        server.close(() => done());
+        // Keep-alive connections with no request in flight would otherwise hold close() open.
+        server.closeIdleConnections();
+      }),
+  };
 }

@@ -1,6 +1,5 @@
 import type { Pool } from 'pg';
 import type { IncidentEvent, IncidentRow } from '../contracts/incident';
-import type { PolicySnapshot } from '../domain/escalation';
 import type { EventKind, IncidentState } from '../domain/incident';
 
 /**
@@ -74,19 +73,13 @@ export async function lastClosedSequence(pool: Pool, targetId: string): Promise<
   return rows[0]?.n ?? 0;
 }
 
-/** An incident as the API shows it (its row; times as Dates). */
-export interface IncidentRecord {
-  id: string;
-  targetId: string;
-  sequence: number;
-  targetName: string;
-  state: IncidentState;
-  reason: string;
+/**
+ * An incident's row as read back: the fields its workflow wrote (`IncidentRow`), times as Dates, and who acted as the
+ * columns hold them (an id and a name).
+ */
+export interface IncidentRecord
+  extends Pick<IncidentRow, 'id' | 'targetId' | 'sequence' | 'targetName' | 'state' | 'reason' | 'policy' | 'level' | 'round' | 'assignee'> {
   escalationPolicyId: string | null;
-  policy: PolicySnapshot | null;
-  level: number | null;
-  round: number | null;
-  assignee: string | null;
   acknowledgedById: string | null;
   acknowledgedBy: string | null;
   acknowledgedAt: Date | null;

@@ -1,6 +1,6 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { listen } from '../listen';
 
 /**
  * A worker's Prometheus metrics: what it probed, how late, and how its result writes batch. One registry per process
@@ -42,7 +42,7 @@ export interface MetricsServer {
 }
 
 /** Serves GET /metrics (and nothing else) on its own port, apart from anything a probe could reach. */
-export function startWorkerMetricsServer(host: string, port: number): Promise<MetricsServer> {
+export async function startWorkerMetricsServer(host: string, port: number): Promise<MetricsServer> {
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' || req.url !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('GET /metrics\n');
@@ -53,17 +53,8 @@ export function startWorkerMetricsServer(host: string, port: number): Promise<Me
       (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err)),
     );
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const { address, port: bound } = server.address() as AddressInfo;
-      const shown = address.includes(':') ? `[${address}]` : address;
-      resolve({
-        url: `http://${shown}:${bound}/metrics`,
-        close: () => new Promise((done) => server.close(() => done())),
-      });
-    });
-  });
+  const url = await listen(server, host, port);
+  return { url: `${url}/metrics`, close: () => new Promise((done) => server.close(() => done())) };
 }
 
 /** One probe slot handled: its outcome, how late it started (not for manual checks, which have no slot), its write. */
