@@ -4,32 +4,25 @@ import { recordIncidentChange } from '../../src/db/incidents';
 import { VIGIL } from '../../src/domain/incident';
 import { incidentId, incidentWorkflowId } from '../../src/ids';
 import { acknowledgeUpdate, INCIDENT_SEARCH_ATTRIBUTES } from '../../src/contracts/incident';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
 import { readTestEnv } from '../support/env';
-import { startWorker, type RunningWorker } from '../support/worker';
+import { startWorker } from '../support/worker';
+import { useStack } from '../support/stack';
 
 const inActivity = <R>(fn: () => Promise<R>): Promise<R> => new MockActivityEnvironment().run(fn) as Promise<R>;
 
 /** Opening incidents against a real dev server whose namespace lacks Vigil's search attributes. */
 describe('reportTargetDown', () => {
+  const stack = useStack({ db: true });
   let env: TestWorkflowEnvironment;
-  let db: TestDatabase;
-  let worker: RunningWorker;
 
   beforeAll(async () => {
     const { cli } = readTestEnv();
-    // Deliberately without `searchAttributes`: a namespace nobody ran deploy/temporal-setup.sh on.
-    [env, db] = await Promise.all([
-      TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: cli }, extraArgs: ['--log-level', 'error'] } }),
-      createTestDatabase(),
-    ]);
-    worker = await startWorker(env, db.pool);
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await env?.teardown();
-    await db?.drop();
+    // Deliberately without `searchAttributes`: a namespace nobody ran deploy/temporal-setup.sh on, so not the stack's.
+    env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: cli }, extraArgs: ['--log-level', 'error'] } });
+    stack.onStop(() => env.teardown());
+    const worker = await startWorker(env, stack.db.pool);
+    stack.onStop(() => worker.stop());
   });
 
   const report = (targetId: string, sequence = 0): ReportTargetDownInput => ({
@@ -45,12 +38,12 @@ describe('reportTargetDown', () => {
   });
 
   it('opens the incident without search attributes when the namespace lacks them, and it works all the same', async () => {
-    const activities = createIncidentActivities({ pool: db.pool, temporal: env.client });
+    const activities = createIncidentActivities({ pool: stack.db.pool, temporal: env.client });
     const targetId = 'tgt_01M8B7Z5CFY505SXTDD14RPC6R';
     expect(await inActivity(() => activities.reportTargetDown(report(targetId)))).toEqual({ sequence: 1 });
     const handle = env.client.workflow.getHandle(incidentWorkflowId(incidentId(targetId, 1)));
     await eventually(async () =>
-      expect((await db.pool.query('SELECT state FROM incidents WHERE target_id = $1', [targetId])).rows).toEqual([{ state: 'triggered' }]),
+      expect((await stack.db.pool.query('SELECT state FROM incidents WHERE target_id = $1', [targetId])).rows).toEqual([{ state: 'triggered' }]),
     );
     // A change of state would upsert VigilState where it exists; here it must not, or the workflow task would fail.
     expect(await handle.executeUpdate(acknowledgeUpdate, { args: [{ actionId: 'a', by: { id: 'key_1', name: 'alice' } }] })).toMatchObject({
@@ -62,11 +55,11 @@ describe('reportTargetDown', () => {
   });
 
   it('never reuses the sequence of an incident that closed, even once Temporal has forgotten it', async () => {
-    const activities = createIncidentActivities({ pool: db.pool, temporal: env.client });
+    const activities = createIncidentActivities({ pool: stack.db.pool, temporal: env.client });
     const targetId = 'tgt_01M8B7Z5CFY505SXTDD14RPC6S';
     // Incident 1 closed long ago: its workflow is past the namespace's retention, only Postgres remembers it.
     await recordIncidentChange(
-      db.pool,
+      stack.db.pool,
       {
         id: incidentId(targetId, 1),
         targetId,
@@ -89,7 +82,7 @@ describe('reportTargetDown', () => {
     );
     expect(await inActivity(() => activities.reportTargetDown(report(targetId, 1)))).toEqual({ sequence: 2 });
     await eventually(async () => {
-      const { rows } = await db.pool.query('SELECT sequence, state, reason FROM incidents WHERE target_id = $1 ORDER BY sequence', [targetId]);
+      const { rows } = await stack.db.pool.query('SELECT sequence, state, reason FROM incidents WHERE target_id = $1 ORDER BY sequence', [targetId]);
       expect(rows).toEqual([
         { sequence: 1, state: 'resolved', reason: 'old outage' },
         { sequence: 2, state: 'triggered', reason: '2 consecutive failed probes' },

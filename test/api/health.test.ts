@@ -1,4 +1,3 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import express from 'express';
 import path from 'node:path';
 import request from 'supertest';
@@ -9,10 +8,9 @@ import { createPrisma } from '../../src/db/prisma';
 import { createLogger } from '../../src/log';
 import { freePort } from '../../src/stack/ports';
 import { startLocalPostgres } from '../../src/stack/postgres';
-import { startApi, unreachableTemporal, type RunningApi } from '../support/api';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import { startApi, unreachableTemporal } from '../support/api';
 import { readTestEnv } from '../support/env';
-import { startLocalTemporal } from '../support/temporal';
+import { useStack } from '../support/stack';
 
 const validTarget = { name: 'shop', url: 'https://example.com', intervalSeconds: 60 };
 
@@ -23,29 +21,18 @@ const timed = async <T>(call: () => Promise<T>): Promise<[T, number]> => {
 };
 
 describe('health, readiness and metrics', () => {
-  let db: TestDatabase;
-  let temporal: TestWorkflowEnvironment;
-  let api: RunningApi;
-  beforeAll(async () => {
-    [db, temporal] = await Promise.all([createTestDatabase(), startLocalTemporal()]);
-    api = await startApi(db, temporal.client);
-  });
-  afterAll(async () => {
-    await api?.close();
-    await temporal?.teardown();
-    await db?.drop();
-  });
+  const stack = useStack({ temporal: 'local', api: true });
 
   it('is alive (/healthz) and ready (/readyz) when Postgres and Temporal answer, without a key', async () => {
-    expect((await request(api.url).get('/healthz').expect(200)).body).toEqual({ status: 'ok' });
-    expect((await request(api.url).get('/readyz').expect(200)).body).toEqual({ status: 'ready', checks: { database: 'up', temporal: 'up' } });
+    expect((await request(stack.api.url).get('/healthz').expect(200)).body).toEqual({ status: 'ok' });
+    expect((await request(stack.api.url).get('/readyz').expect(200)).body).toEqual({ status: 'ready', checks: { database: 'up', temporal: 'up' } });
   });
 
   it('serves Prometheus metrics: request latency by route template and status, and the pool', async () => {
-    await api.request().get('/v1/targets/tgt_01M8B7Z5CFY505SXTDD14RPC6R').expect(404);
-    await api.request().get('/v1/targets').expect(200);
-    await request(api.url).get('/no/such/path').expect(404);
-    const res = await request(api.url).get('/metrics').expect(200);
+    await stack.api.request().get('/v1/targets/tgt_01M8B7Z5CFY505SXTDD14RPC6R').expect(404);
+    await stack.api.request().get('/v1/targets').expect(200);
+    await request(stack.api.url).get('/no/such/path').expect(404);
+    const res = await request(stack.api.url).get('/metrics').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(res.text).toMatch(/vigil_api_request_duration_seconds_count\{method="GET",route="\/v1\/targets\/:id",status="404"\} 1\b/);
     expect(res.text).toMatch(/vigil_api_request_duration_seconds_count\{method="GET",route="\/v1\/targets",status="200"\} 1\b/);
@@ -57,40 +44,31 @@ describe('health, readiness and metrics', () => {
 });
 
 describe('when Temporal is unreachable', () => {
-  let db: TestDatabase;
-  let api: RunningApi;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    api = await startApi(db, unreachableTemporal());
-  });
-  afterAll(async () => {
-    await api?.close();
-    await db?.drop();
-  });
+  const stack = useStack({ api: true });
 
   it('still serves reads from Postgres', async () => {
-    await api.request().get('/v1/targets').expect(200);
-    await api.request().get('/v1/api-keys').expect(200);
+    await stack.api.request().get('/v1/targets').expect(200);
+    await stack.api.request().get('/v1/api-keys').expect(200);
   });
 
   it('answers writes 503 with Retry-After within its deadline, and creates nothing', async () => {
-    const [res, ms] = await timed(() => api.request().post('/v1/targets').send(validTarget));
+    const [res, ms] = await timed(() => stack.api.request().post('/v1/targets').send(validTarget));
     expect(res.status).toBe(503);
     expect(res.body.type).toBe('https://vigil.dev/problems/temporal-unavailable');
     expect(res.headers['retry-after']).toBe('5');
     expect(ms).toBeLessThan(7_000);
-    expect((await db.pool.query('SELECT count(*)::int AS n FROM targets')).rows[0].n).toBe(0);
+    expect((await stack.db.pool.query('SELECT count(*)::int AS n FROM targets')).rows[0].n).toBe(0);
   });
 
   it('is not ready, and says Temporal is what is down', async () => {
-    const [res, ms] = await timed(() => request(api.url).get('/readyz'));
+    const [res, ms] = await timed(() => request(stack.api.url).get('/readyz'));
     expect(res.status).toBe(503);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ type: 'https://vigil.dev/problems/not-ready', checks: { database: 'up' } });
     expect(res.body.checks.temporal).toMatch(/^down: /);
     expect(res.body.detail).toMatch(/^temporal is down/);
     expect(ms).toBeLessThan(3_000);
-    await request(api.url).get('/healthz').expect(200);
+    await request(stack.api.url).get('/healthz').expect(200);
   });
 });
 

@@ -1,14 +1,10 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client as PgClient } from 'pg';
 import { targetWorkflowId } from '../../src/ids';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
-import { startFakeTarget, type FakeTarget } from '../support/fake-target';
 import { call, duplicateViolations, slotRows } from '../support/faults';
 import { freePort } from '../../src/stack/ports';
 import { startVigilProcess, type VigilProcess } from '../support/process';
-import { startLocalTemporal } from '../support/temporal';
-import { startWorker, type RunningWorker } from '../support/worker';
+import { useStack } from '../support/stack';
 
 /**
  * kill -9 of the API process in the middle of creating a target, then the client's retry with the same
@@ -19,40 +15,30 @@ import { startWorker, type RunningWorker } from '../support/worker';
 const ADMIN_KEY = 'api-kill-test-admin-key-0123456789abcdefghij';
 
 describe('kill -9 of the API during a create, and a retry with the same Idempotency-Key', () => {
-  let db: TestDatabase;
-  let temporal: TestWorkflowEnvironment;
-  let site: FakeTarget;
-  let worker: RunningWorker;
+  const stack = useStack({ temporal: 'local', worker: true, site: true });
   let port: number;
   let api: VigilProcess | undefined;
 
   beforeAll(async () => {
-    [db, temporal, site] = await Promise.all([createTestDatabase(), startLocalTemporal(), startFakeTarget()]);
-    worker = await startWorker(temporal, db.pool);
     port = await freePort();
-  });
-  afterAll(async () => {
-    await api?.stop('SIGTERM');
-    await worker?.stop();
-    await temporal?.teardown();
-    await site?.close();
-    await db?.drop();
   });
 
   const url = (path: string) => `http://127.0.0.1:${port}${path}`;
   const startApi = async () => {
-    api = startVigilProcess('api', {
-      DATABASE_URL: db.url,
-      TEMPORAL_ADDRESS: temporal.address,
+    const started = startVigilProcess('api', {
+      DATABASE_URL: stack.db.url,
+      TEMPORAL_ADDRESS: stack.temporal.address,
       VIGIL_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
       API_PORT: String(port),
       VIGIL_MIN_INTERVAL_SECONDS: '1',
     });
-    await api.waitFor(/api listening/, 120_000);
+    api = started;
+    stack.onStop(() => started.stop('SIGTERM'));
+    await started.waitFor(/api listening/, 120_000);
   };
-  const targetWorkflows = () => temporal.client.workflow.count(`WorkflowType = 'targetWorkflow'`).then((c) => c.count);
+  const targetWorkflows = () => stack.temporal.client.workflow.count(`WorkflowType = 'targetWorkflow'`).then((c) => c.count);
   const create = (name: string, key: string) =>
-    call(url('/v1/targets'), { method: 'POST', key: ADMIN_KEY, headers: { 'Idempotency-Key': key }, body: { name, url: site.url, intervalSeconds: 1 } });
+    call(url('/v1/targets'), { method: 'POST', key: ADMIN_KEY, headers: { 'Idempotency-Key': key }, body: { name, url: stack.site.url, intervalSeconds: 1 } });
 
   /** Retries as a client should: after a 409 for a key still claimed, as long as Retry-After says (bounded). */
   async function retryUntilAnswered(name: string, key: string): Promise<Awaited<ReturnType<typeof create>>> {
@@ -67,7 +53,7 @@ describe('kill -9 of the API during a create, and a retry with the same Idempote
 
   /** Holds `LOCK TABLE <table>` in a transaction until released. */
   async function lock(table: string, mode: string) {
-    const client = new PgClient({ connectionString: db.url });
+    const client = new PgClient({ connectionString: stack.db.url });
     await client.connect();
     await client.query('BEGIN');
     await client.query(`LOCK TABLE ${table} IN ${mode} MODE`);
@@ -78,14 +64,14 @@ describe('kill -9 of the API during a create, and a retry with the same Idempote
       },
     };
   }
-  const waitingOnLocks = async () => Number((await db.pool.query('SELECT count(*) FROM pg_locks WHERE NOT granted')).rows[0].count);
+  const waitingOnLocks = async () => Number((await stack.db.pool.query('SELECT count(*) FROM pg_locks WHERE NOT granted')).rows[0].count);
 
   async function expectOneTarget(name: string, id: string, workflowsBefore: number) {
-    const { rows } = await db.pool.query<{ id: string }>('SELECT id FROM targets WHERE name = $1', [name]);
+    const { rows } = await stack.db.pool.query<{ id: string }>('SELECT id FROM targets WHERE name = $1', [name]);
     expect(rows).toEqual([{ id }]);
     await eventually(async () => expect(await targetWorkflows()).toBe(workflowsBefore + 1), 30_000, 500);
-    expect((await temporal.client.workflow.getHandle(targetWorkflowId(id)).describe()).status.name).toBe('RUNNING');
-    await eventually(async () => expect((await slotRows(db.pool, id)).length).toBeGreaterThanOrEqual(2), 60_000, 500);
+    expect((await stack.temporal.client.workflow.getHandle(targetWorkflowId(id)).describe()).status.name).toBe('RUNNING');
+    await eventually(async () => expect((await slotRows(stack.db.pool, id)).length).toBeGreaterThanOrEqual(2), 60_000, 500);
   }
 
   it('killed after the workflow started and before it answered: the retry finds that workflow, one target', async () => {
@@ -131,6 +117,6 @@ describe('kill -9 of the API during a create, and a retry with the same Idempote
     const retried = await create('before-anything', 'key-before-anything');
     expect(retried.status).toBe(201);
     await expectOneTarget('before-anything', String(retried.body!.id), before);
-    expect(await duplicateViolations(db.pool)).toEqual([]);
+    expect(await duplicateViolations(stack.db.pool)).toEqual([]);
   }, 300_000);
 });

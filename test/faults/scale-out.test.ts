@@ -1,14 +1,11 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import os from 'node:os';
 import { targetWorkflowId } from '../../src/ids';
 import { statusQuery } from '../../src/contracts/target';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
-import { startFakeTarget, type FakeTarget } from '../support/fake-target';
 import { call, duplicateViolations, projectionViolations, slotGridViolations, slotRows } from '../support/faults';
 import { freePort } from '../../src/stack/ports';
 import { startVigilProcess, type VigilProcess } from '../support/process';
-import { startLocalTemporal } from '../support/temporal';
+import { useStack } from '../support/stack';
 
 /**
  * Two workers and two API instances, real processes, on one database and one Temporal, driven at once: creates
@@ -20,17 +17,14 @@ const INTERVAL_MS = 1_000;
 const ADMIN_KEY = 'scale-out-admin-key-0123456789abcdefghijklmn';
 
 describe('two workers and two API instances on the same data', () => {
-  let db: TestDatabase;
-  let temporal: TestWorkflowEnvironment;
-  let site: FakeTarget;
+  const stack = useStack({ temporal: 'local', db: true, site: true });
   const apis: { url: string; process: VigilProcess }[] = [];
   const workers: VigilProcess[] = [];
 
   beforeAll(async () => {
-    [db, temporal, site] = await Promise.all([createTestDatabase(), startLocalTemporal(), startFakeTarget()]);
     const common = {
-      DATABASE_URL: db.url,
-      TEMPORAL_ADDRESS: temporal.address,
+      DATABASE_URL: stack.db.url,
+      TEMPORAL_ADDRESS: stack.temporal.address,
       VIGIL_PROBE_ALLOW_CIDRS: '127.0.0.0/8',
       VIGIL_MIN_INTERVAL_SECONDS: '1',
       VIGIL_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
@@ -40,15 +34,10 @@ describe('two workers and two API instances on the same data', () => {
       apis.push({ url: `http://127.0.0.1:${port}`, process: startVigilProcess('api', { ...common, API_PORT: String(port) }) });
       workers.push(startVigilProcess('worker', common));
     }
+    stack.onStop(() => Promise.all([...apis.map((a) => a.process.stop('SIGTERM')), ...workers.map((w) => w.stop('SIGTERM'))]));
     // All four start (and migrate) at once.
     await Promise.all([...apis.map((a) => a.process.waitFor(/api listening/, 180_000)), ...workers.map((w) => w.waitFor(/worker started/, 180_000))]);
   }, 300_000);
-  afterAll(async () => {
-    await Promise.all([...apis.map((a) => a.process.stop('SIGTERM')), ...workers.map((w) => w.stop('SIGTERM'))]);
-    await temporal?.teardown();
-    await site?.close();
-    await db?.drop();
-  }, 120_000);
 
   const via = (i: number, path: string, init: Parameters<typeof call>[1] = {}) => call(`${apis[i % 2]!.url}${path}`, { key: ADMIN_KEY, ...init });
 
@@ -74,7 +63,7 @@ describe('two workers and two API instances on the same data', () => {
           via(i, '/v1/targets', {
             method: 'POST',
             headers: { 'Idempotency-Key': `create-${i}` },
-            body: { name: `t${i}`, url: `${site.url}/${i}`, intervalSeconds: 1 },
+            body: { name: `t${i}`, url: `${stack.site.url}/${i}`, intervalSeconds: 1 },
           }),
         ),
       ),
@@ -89,7 +78,7 @@ describe('two workers and two API instances on the same data', () => {
         via(i, '/v1/targets', {
           method: 'POST',
           headers: { 'Idempotency-Key': `both-${k}` },
-          body: { name: `same-${k}`, url: `${site.url}/same/${k}`, intervalSeconds: 1 },
+          body: { name: `same-${k}`, url: `${stack.site.url}/same/${k}`, intervalSeconds: 1 },
         });
       const answers = await Promise.all([send(0), send(1)]);
       for (const a of answers) expect([201, 409, 503]).toContain(a.status);
@@ -99,7 +88,7 @@ describe('two workers and two API instances on the same data', () => {
       expect(final.filter((a) => a.headers.get('idempotent-replayed') === 'true')).toHaveLength(1);
       targets.push(String(final[0]!.body!.id));
     }
-    const { rows: same } = await db.pool.query<{ name: string; n: number }>(
+    const { rows: same } = await stack.db.pool.query<{ name: string; n: number }>(
       `SELECT name, count(*)::int AS n FROM targets WHERE name LIKE 'same-%' GROUP BY 1 ORDER BY 1`,
     );
     expect(same).toEqual(Array.from({ length: 6 }, (_, k) => ({ name: `same-${k}`, n: 1 })));
@@ -115,7 +104,7 @@ describe('two workers and two API instances on the same data', () => {
         ),
       ),
     );
-    const { rows: stored } = await db.pool.query<{ name: string; config_version: number; spec: { name: string } }>(
+    const { rows: stored } = await stack.db.pool.query<{ name: string; config_version: number; spec: { name: string } }>(
       'SELECT name, config_version, spec FROM targets WHERE id = $1',
       [contested],
     );
@@ -136,7 +125,7 @@ describe('two workers and two API instances on the same data', () => {
     await eventually(
       async () => {
         for (const id of targets) {
-          const { raw } = await temporal.client.workflow.getHandle(targetWorkflowId(id)).describe();
+          const { raw } = await stack.temporal.client.workflow.getHandle(targetWorkflowId(id)).describe();
           const holder = raw.pendingActivities?.[0]?.lastWorkerIdentity;
           if (holder) holders.add(holder);
         }
@@ -150,22 +139,22 @@ describe('two workers and two API instances on the same data', () => {
     const since = Date.now();
     await eventually(
       async () => {
-        for (const id of targets) expect((await slotRows(db.pool, id)).filter((r) => r.ms > since + 5 * INTERVAL_MS).length).toBeGreaterThan(0);
+        for (const id of targets) expect((await slotRows(stack.db.pool, id)).filter((r) => r.ms > since + 5 * INTERVAL_MS).length).toBeGreaterThan(0);
       },
       120_000,
       1_000,
     );
 
-    expect(await slotGridViolations(db.pool, targets, INTERVAL_MS)).toEqual([]);
-    expect(await projectionViolations(db.pool, targets)).toEqual([]);
-    expect(await duplicateViolations(db.pool)).toEqual([]);
+    expect(await slotGridViolations(stack.db.pool, targets, INTERVAL_MS)).toEqual([]);
+    expect(await projectionViolations(stack.db.pool, targets)).toEqual([]);
+    expect(await duplicateViolations(stack.db.pool)).toEqual([]);
     // Every target's row holds the configuration version its workflow holds.
     for (const id of targets) {
-      const view = await temporal.client.workflow.getHandle(targetWorkflowId(id)).query(statusQuery);
-      const { rows } = await db.pool.query<{ config_version: number; name: string }>('SELECT config_version, name FROM targets WHERE id = $1', [id]);
+      const view = await stack.temporal.client.workflow.getHandle(targetWorkflowId(id)).query(statusQuery);
+      const { rows } = await stack.db.pool.query<{ config_version: number; name: string }>('SELECT config_version, name FROM targets WHERE id = $1', [id]);
       expect(rows).toEqual([{ config_version: view.version, name: view.spec.name }]);
     }
-    const { rows: all } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM targets');
+    const { rows: all } = await stack.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM targets');
     expect(all[0]!.n).toBe(targets.length);
     // For docs/reliability.md: what this run saw.
     console.log(JSON.stringify({ targets: targets.length, probeHolders: holders.size, comeBack }));

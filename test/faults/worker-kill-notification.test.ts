@@ -1,12 +1,7 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startApi, type RunningApi } from '../support/api';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
-import { startFakeTarget, type FakeTarget } from '../support/fake-target';
 import { duplicateViolations } from '../support/faults';
-import { startVigilProcess, type VigilProcess } from '../support/process';
-import { startLocalTemporal } from '../support/temporal';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { startVigilProcess } from '../support/process';
+import { useStack } from '../support/stack';
 
 /**
  * kill -9 of the worker in the middle of a notification, at both moments that matter: while the receiver holds the
@@ -20,48 +15,35 @@ const LEVEL_TIMEOUT_S = 60;
 const ATTEMPT_LOST_MS = 60_000 + 60_000;
 
 describe('kill -9 of the worker in the middle of a notification', () => {
-  let db: TestDatabase;
-  let temporal: TestWorkflowEnvironment;
-  let site: FakeTarget;
-  let receiver: WebhookReceiver;
-  let api: RunningApi;
-  const workers: VigilProcess[] = [];
-
-  beforeAll(async () => {
-    [db, temporal, site, receiver] = await Promise.all([createTestDatabase(), startLocalTemporal(), startFakeTarget({ status: 500 }), startWebhookReceiver()]);
-    api = await startApi(db, temporal.client);
-  });
-  afterAll(async () => {
-    for (const w of workers) await w.stop('SIGTERM');
-    await api?.close();
-    await temporal?.teardown();
-    await Promise.all([site?.close(), receiver?.close()]);
-    await db?.drop();
-  });
+  const stack = useStack({ temporal: 'local', api: true, site: { status: 500 }, webhooks: true });
 
   const startWorker = async () => {
-    const worker = startVigilProcess('worker', { DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, VIGIL_PROBE_ALLOW_CIDRS: '127.0.0.0/8' });
-    workers.push(worker);
+    const worker = startVigilProcess('worker', {
+      DATABASE_URL: stack.db.url,
+      TEMPORAL_ADDRESS: stack.temporal.address,
+      VIGIL_PROBE_ALLOW_CIDRS: '127.0.0.0/8',
+    });
+    stack.onStop(() => worker.stop('SIGTERM'));
     await worker.waitFor(/worker started/, 120_000);
     return worker;
   };
-  const requestsTo = (path: string) => receiver.requests.filter((r) => r.path === path);
+  const requestsTo = (path: string) => stack.webhooks.requests.filter((r) => r.path === path);
 
   it('delivers each escalation step exactly once (by Idempotency-Key) across two kills', async () => {
-    receiver.behave('/level-1', 'hang');
+    stack.webhooks.behave('/level-1', 'hang');
     const [l1, l2] = [
-      await api
+      await stack.api
         .request()
         .post('/v1/channels')
-        .send({ kind: 'webhook', name: 'level 1', url: `${receiver.url}/level-1` })
+        .send({ kind: 'webhook', name: 'level 1', url: `${stack.webhooks.url}/level-1` })
         .expect(201),
-      await api
+      await stack.api
         .request()
         .post('/v1/channels')
-        .send({ kind: 'webhook', name: 'level 2', url: `${receiver.url}/level-2` })
+        .send({ kind: 'webhook', name: 'level 2', url: `${stack.webhooks.url}/level-2` })
         .expect(201),
     ];
-    const policy = await api
+    const policy = await stack.api
       .request()
       .post('/v1/escalation-policies')
       .send({
@@ -74,19 +56,19 @@ describe('kill -9 of the worker in the middle of a notification', () => {
       .expect(201);
 
     let worker = await startWorker();
-    await api
+    await stack.api
       .request()
       .post('/v1/targets')
-      .send({ name: 'down', url: site.url, intervalSeconds: 2, downAfter: 1, escalationPolicyId: policy.body.id })
+      .send({ name: 'down', url: stack.site.url, intervalSeconds: 2, downAfter: 1, escalationPolicyId: policy.body.id })
       .expect(201);
 
     // First kill: the level-1 webhook is open, its outcome unknown to anyone.
     await eventually(() => expect(requestsTo('/level-1')).toHaveLength(1), 120_000, 100);
     await worker.kill();
-    receiver.behave('/level-1', 'ok');
+    stack.webhooks.behave('/level-1', 'ok');
     worker = await startWorker();
     // The attempt that died times out, and its retry delivers, with the same key.
-    await eventually(() => expect(receiver.accepted('/level-1')).toHaveLength(1), ATTEMPT_LOST_MS + 60_000, 250);
+    await eventually(() => expect(stack.webhooks.accepted('/level-1')).toHaveLength(1), ATTEMPT_LOST_MS + 60_000, 250);
 
     // Second kill: the moment level 2's webhook has been accepted, before the worker may record it.
     await eventually(() => expect(requestsTo('/level-2').length).toBeGreaterThanOrEqual(1), (LEVEL_TIMEOUT_S + 90) * 1000, 5);
@@ -96,7 +78,7 @@ describe('kill -9 of the worker in the middle of a notification', () => {
     // The policy runs out (level 2's timeout passes with nobody acknowledging): the incident is exhausted.
     const incident = await eventually(
       async () => {
-        const { rows } = await db.pool.query<{ id: string; state: string }>(`SELECT id, state FROM incidents`);
+        const { rows } = await stack.db.pool.query<{ id: string; state: string }>(`SELECT id, state FROM incidents`);
         expect(rows).toEqual([{ id: expect.any(String), state: 'exhausted' }]);
         return rows[0]!;
       },
@@ -106,7 +88,7 @@ describe('kill -9 of the worker in the middle of a notification', () => {
     // Every delivery has settled.
     const deliveries = await eventually(
       async () => {
-        const { rows } = await db.pool.query<{ id: string; channel_id: string; kind: string; status: string; attempts: number }>(
+        const { rows } = await stack.db.pool.query<{ id: string; channel_id: string; kind: string; status: string; attempts: number }>(
           `SELECT id, channel_id, kind, status, attempts FROM notification_deliveries WHERE incident_id = $1 ORDER BY created_at`,
           [incident.id],
         );
@@ -128,11 +110,11 @@ describe('kill -9 of the worker in the middle of a notification', () => {
       ['/level-1', deliveries[0]!],
       ['/level-2', deliveries[1]!],
     ] as const) {
-      expect(receiver.accepted(path).map((a) => a.key)).toEqual([delivery.id]);
+      expect(stack.webhooks.accepted(path).map((a) => a.key)).toEqual([delivery.id]);
       expect(new Set(requestsTo(path).map((r) => r.headers['idempotency-key']))).toEqual(new Set([delivery.id]));
     }
     expect(requestsTo('/level-1').length).toBeGreaterThanOrEqual(2);
-    expect(await duplicateViolations(db.pool)).toEqual([]);
+    expect(await duplicateViolations(stack.db.pool)).toEqual([]);
     // For docs/reliability.md: what this run saw.
     console.log(
       JSON.stringify({

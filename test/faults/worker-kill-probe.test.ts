@@ -1,13 +1,10 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTargetWorkflow } from '../../src/api/targets/workflow';
 import { TargetSpecSchema } from '../../src/domain/target';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { targetIdWithFirstWindowOf } from '../support/target-ids';
 import { eventually } from '../support/eventually';
-import { startFakeTarget, type FakeTarget } from '../support/fake-target';
 import { duplicateViolations, projectionViolations, slotGridViolations, slotRows } from '../support/faults';
-import { startVigilProcess, type VigilProcess } from '../support/process';
-import { startLocalTemporal } from '../support/temporal';
+import { startVigilProcess } from '../support/process';
+import { useStack } from '../support/stack';
 
 /**
  * kill -9 of one of two worker processes while a probe is in flight (the target answers slowly, so a request is open
@@ -22,25 +19,16 @@ const INTERVAL_MS = 2_000;
 const TAKEOVER_MS = 120_000;
 
 describe('kill -9 of the worker in the middle of a probe', () => {
-  let db: TestDatabase;
-  let temporal: TestWorkflowEnvironment;
-  let site: FakeTarget;
-  const workers: VigilProcess[] = [];
-
-  beforeAll(async () => {
-    // Each probe takes 1.5 s of a 2 s interval: most of the time one is open.
-    [db, temporal, site] = await Promise.all([createTestDatabase(), startLocalTemporal(), startFakeTarget({ delayMs: 1_500 })]);
-  });
-  afterAll(async () => {
-    for (const w of workers) await w.stop('SIGTERM');
-    await temporal?.teardown();
-    await site?.close();
-    await db?.drop();
-  });
+  // Each probe takes 1.5 s of a 2 s interval: most of the time one is open.
+  const stack = useStack({ temporal: 'local', db: true, site: { delayMs: 1_500 } });
 
   const startWorker = async () => {
-    const worker = startVigilProcess('worker', { DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, VIGIL_PROBE_ALLOW_CIDRS: '127.0.0.0/8' });
-    workers.push(worker);
+    const worker = startVigilProcess('worker', {
+      DATABASE_URL: stack.db.url,
+      TEMPORAL_ADDRESS: stack.temporal.address,
+      VIGIL_PROBE_ALLOW_CIDRS: '127.0.0.0/8',
+    });
+    stack.onStop(() => worker.stop('SIGTERM'));
     await worker.waitFor(/worker started/, 120_000);
     return worker;
   };
@@ -49,20 +37,20 @@ describe('kill -9 of the worker in the middle of a probe', () => {
     'moves the dead worker’s windows to the other within 2 minutes, leaving exactly one result per slot',
     async () => {
       const victim = await startWorker();
-      const [victimLease] = (await db.pool.query<{ worker_id: string }>('SELECT worker_id FROM worker_leases')).rows;
+      const [victimLease] = (await stack.db.pool.query<{ worker_id: string }>('SELECT worker_id FROM worker_leases')).rows;
       // Windows that outlast the test: the victim's are still running when it dies, and still carried on after.
       const targets = [0, 1, 2].map(() => targetIdWithFirstWindowOf(INTERVAL_MS / 1000, 100_000));
       for (const [i, id] of targets.entries()) {
         const spec = TargetSpecSchema.parse({
           name: `slow ${i}`,
           intervalSeconds: INTERVAL_MS / 1000,
-          probe: { kind: 'http', url: `${site.url}/${i}`, timeoutMs: 5_000 },
+          probe: { kind: 'http', url: `${stack.site.url}/${i}`, timeoutMs: 5_000 },
         });
-        await startTargetWorkflow(temporal.client, id, spec);
+        await startTargetWorkflow(stack.temporal.client, id, spec);
       }
       await eventually(
         async () => {
-          for (const id of targets) expect((await slotRows(db.pool, id)).filter((r) => r.outcome === 'up').length).toBeGreaterThanOrEqual(3);
+          for (const id of targets) expect((await slotRows(stack.db.pool, id)).filter((r) => r.outcome === 'up').length).toBeGreaterThanOrEqual(3);
         },
         120_000,
         250,
@@ -72,7 +60,7 @@ describe('kill -9 of the worker in the middle of a probe', () => {
       // Kill while a request is open: the site received it within the last half second and answers after 1.5 s.
       const inFlight = await eventually(
         () => {
-          const last = site.hits.at(-1)!;
+          const last = stack.site.hits.at(-1)!;
           expect(Date.now() - last.at).toBeLessThan(500);
           return last;
         },
@@ -80,7 +68,7 @@ describe('kill -9 of the worker in the middle of a probe', () => {
         20,
       );
       const heldRows = (
-        await db.pool.query<{ target_id: string; task_token: Buffer }>('SELECT target_id, task_token FROM probe_windows WHERE worker_id = $1', [
+        await stack.db.pool.query<{ target_id: string; task_token: Buffer }>('SELECT target_id, task_token FROM probe_windows WHERE worker_id = $1', [
           victimLease!.worker_id,
         ])
       ).rows;
@@ -94,7 +82,7 @@ describe('kill -9 of the worker in the middle of a probe', () => {
       // Every window the victim held probes again on the survivor: its first slot probed after the kill, per target.
       const takeovers = await eventually(
         async () => {
-          const firstUp = await Promise.all(held.map(async (id) => (await slotRows(db.pool, id)).find((r) => r.outcome === 'up' && r.ms > killedAt)?.ms));
+          const firstUp = await Promise.all(held.map(async (id) => (await slotRows(stack.db.pool, id)).find((r) => r.outcome === 'up' && r.ms > killedAt)?.ms));
           expect(firstUp.every((ms) => ms !== undefined)).toBe(true);
           return firstUp.map((ms) => ms! - killedAt);
         },
@@ -104,7 +92,7 @@ describe('kill -9 of the worker in the middle of a probe', () => {
       const tookOverMs = Math.max(...takeovers);
       expect(tookOverMs).toBeLessThan(TAKEOVER_MS);
       // Carried on by the survivor under their own task tokens (their first windows last over 100 s: these have not ended yet).
-      const carried = await db.pool.query<{ worker_id: string }>('SELECT worker_id FROM probe_windows WHERE task_token = ANY($1::bytea[])', [
+      const carried = await stack.db.pool.query<{ worker_id: string }>('SELECT worker_id FROM probe_windows WHERE task_token = ANY($1::bytea[])', [
         heldRows.map((r) => r.task_token),
       ]);
       expect(carried.rows.length).toBeGreaterThan(0);
@@ -112,20 +100,20 @@ describe('kill -9 of the worker in the middle of a probe', () => {
       // A slot or two of the survivor's own windows, after the last takeover, so that the grid checks see it settled.
       await new Promise((r) => setTimeout(r, 2 * INTERVAL_MS));
 
-      expect(await slotGridViolations(db.pool, targets, INTERVAL_MS)).toEqual([]);
-      expect(await projectionViolations(db.pool, targets)).toEqual([]);
-      expect(await duplicateViolations(db.pool)).toEqual([]);
+      expect(await slotGridViolations(stack.db.pool, targets, INTERVAL_MS)).toEqual([]);
+      expect(await projectionViolations(stack.db.pool, targets)).toEqual([]);
+      expect(await duplicateViolations(stack.db.pool)).toEqual([]);
       // The slot whose probe was open at the kill has one row, and the slots nobody probed in time say so.
       for (const id of targets) {
-        const rows = await slotRows(db.pool, id);
+        const rows = await slotRows(stack.db.pool, id);
         expect(rows.filter((r) => Math.abs(r.ms - inFlight.at) < INTERVAL_MS).length).toBeGreaterThanOrEqual(1);
       }
-      const missed = (await Promise.all(targets.map((id) => slotRows(db.pool, id))))
+      const missed = (await Promise.all(targets.map((id) => slotRows(stack.db.pool, id))))
         .flat()
         .filter((r) => r.outcome === 'missed' && r.ms > killedAt - INTERVAL_MS);
       expect(missed.length).toBeGreaterThan(0);
       // For docs/reliability.md: what this run saw.
-      const rows = (await Promise.all(targets.map((id) => slotRows(db.pool, id)))).flat();
+      const rows = (await Promise.all(targets.map((id) => slotRows(stack.db.pool, id)))).flat();
       console.log(
         JSON.stringify({
           windowsHeld: held.length,

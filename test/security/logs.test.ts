@@ -1,15 +1,11 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { SMTPServer } from 'smtp-server';
 import { createLogger } from '../../src/log';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
-import { startFakeTarget, type FakeTarget } from '../support/fake-target';
 import { freePort } from '../../src/stack/ports';
 import { startVigilProcess, type VigilProcess } from '../support/process';
-import { startLocalTemporal } from '../support/temporal';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { useStack } from '../support/stack';
 
 /** Lines a logger wrote, parsed. */
 function capture(): { stream: Writable; text: () => string } {
@@ -68,19 +64,15 @@ describe('the API and worker processes log no secrets', () => {
     `whsec_${Buffer.from('webhook-signing-secret-0076-xyz').toString('base64')}`,
   ];
   const ADMIN_KEY = 'logs-test-admin-key-0123456789abcdefghij';
-  let db: TestDatabase;
-  let temporal: TestWorkflowEnvironment;
-  let site: FakeTarget;
-  let receiver: WebhookReceiver;
-  let smtp: SMTPServer;
+  const stack = useStack({ temporal: 'local', db: true, site: { status: 500 }, webhooks: true });
   let smtpLogins = 0;
   let api: VigilProcess;
   let worker: VigilProcess;
   let apiUrl: string;
 
   beforeAll(async () => {
-    [db, temporal, site, receiver] = await Promise.all([createTestDatabase(), startLocalTemporal(), startFakeTarget({ status: 500 }), startWebhookReceiver()]);
-    smtp = new SMTPServer({
+    // An SMTP relay that asks for a login, so that the worker sends its password (a secret), and refuses it.
+    const smtp = new SMTPServer({
       allowInsecureAuth: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
@@ -90,12 +82,13 @@ describe('the API and worker processes log no secrets', () => {
       },
     });
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    stack.onStop(() => new Promise((resolve) => smtp.close(() => resolve(undefined))));
     const smtpPort = (smtp.server.address() as AddressInfo).port;
     const port = await freePort();
     apiUrl = `http://127.0.0.1:${port}`;
     const env = {
-      DATABASE_URL: db.url,
-      TEMPORAL_ADDRESS: temporal.address,
+      DATABASE_URL: stack.db.url,
+      TEMPORAL_ADDRESS: stack.temporal.address,
       VIGIL_PROBE_ALLOW_CIDRS: '127.0.0.0/8',
       VIGIL_MIN_INTERVAL_SECONDS: '1',
       VIGIL_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
@@ -104,14 +97,9 @@ describe('the API and worker processes log no secrets', () => {
       LOG_LEVEL: 'trace',
     };
     [api, worker] = [startVigilProcess('api', env), startVigilProcess('worker', env)];
+    stack.onStop(() => worker.stop('SIGTERM'));
+    stack.onStop(() => api.stop('SIGTERM'));
     await Promise.all([api.waitFor(/api listening/, 120_000), worker.waitFor(/worker started/, 120_000)]);
-  });
-  afterAll(async () => {
-    await api?.stop('SIGTERM');
-    await worker?.stop('SIGTERM');
-    await temporal?.teardown();
-    await Promise.all([site?.close(), receiver?.close(), new Promise((resolve) => (smtp ? smtp.close(() => resolve(undefined)) : resolve(undefined)))]);
-    await db?.drop();
   });
 
   const call = async (method: string, path: string, body?: unknown) => {
@@ -124,10 +112,10 @@ describe('the API and worker processes log no secrets', () => {
   };
 
   it('through failing probes and failing deliveries of every kind', async () => {
-    receiver.behave('/hook', 'fail');
-    receiver.behave(`/services/T/B/${SECRETS[3]}`, 'reject');
-    const hook = await call('POST', '/v1/channels', { kind: 'webhook', name: 'hook', url: `${receiver.url}/hook`, signingSecret: SECRETS[5] });
-    const slack = await call('POST', '/v1/channels', { kind: 'slack', name: 'chat', url: `${receiver.url}/services/T/B/${SECRETS[3]}` });
+    stack.webhooks.behave('/hook', 'fail');
+    stack.webhooks.behave(`/services/T/B/${SECRETS[3]}`, 'reject');
+    const hook = await call('POST', '/v1/channels', { kind: 'webhook', name: 'hook', url: `${stack.webhooks.url}/hook`, signingSecret: SECRETS[5] });
+    const slack = await call('POST', '/v1/channels', { kind: 'slack', name: 'chat', url: `${stack.webhooks.url}/services/T/B/${SECRETS[3]}` });
     const email = await call('POST', '/v1/channels', { kind: 'email', name: 'mail', addresses: ['oncall@example.com'] });
     expect([hook.status, slack.status, email.status]).toEqual([201, 201, 201]);
     const policy = await call('POST', '/v1/escalation-policies', {
@@ -137,7 +125,7 @@ describe('the API and worker processes log no secrets', () => {
     expect(policy.status).toBe(201);
     const target = await call('POST', '/v1/targets', {
       name: 'logged',
-      url: `${site.url}/health?token=${SECRETS[2]}`,
+      url: `${stack.site.url}/health?token=${SECRETS[2]}`,
       headers: { Authorization: `Bearer ${SECRETS[0]}`, 'X-Api-Key': SECRETS[1] },
       intervalSeconds: 2,
       downAfter: 1,
@@ -146,16 +134,22 @@ describe('the API and worker processes log no secrets', () => {
     expect(target.status).toBe(201);
     // Bad requests carrying secrets, too.
     expect(
-      (await call('POST', '/v1/targets', { name: 'bad', url: `${site.url}/?token=${SECRETS[2]}`, headers: { Authorization: SECRETS[0] }, intervalSeconds: 0 }))
-        .status,
+      (
+        await call('POST', '/v1/targets', {
+          name: 'bad',
+          url: `${stack.site.url}/?token=${SECRETS[2]}`,
+          headers: { Authorization: SECRETS[0] },
+          intervalSeconds: 0,
+        })
+      ).status,
     ).toBe(400);
     expect((await fetch(`${apiUrl}/v1/targets`, { headers: { authorization: `Bearer ${SECRETS[0]}` } })).status).toBe(401);
 
     // Every delivery was attempted and failed; the webhook's retries go on.
     await eventually(
       () => {
-        expect(receiver.requests.filter((r) => r.path === '/hook').length).toBeGreaterThanOrEqual(2);
-        expect(receiver.requests.some((r) => r.path.includes(SECRETS[3]!))).toBe(true);
+        expect(stack.webhooks.requests.filter((r) => r.path === '/hook').length).toBeGreaterThanOrEqual(2);
+        expect(stack.webhooks.requests.some((r) => r.path.includes(SECRETS[3]!))).toBe(true);
         expect(smtpLogins).toBeGreaterThanOrEqual(1);
       },
       90_000,
@@ -163,7 +157,7 @@ describe('the API and worker processes log no secrets', () => {
     );
     await eventually(
       async () => {
-        const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM notification_deliveries WHERE last_error IS NOT NULL`);
+        const { rows } = await stack.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM notification_deliveries WHERE last_error IS NOT NULL`);
         expect(rows[0]!.n).toBe(3);
       },
       30_000,

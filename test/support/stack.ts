@@ -56,7 +56,7 @@ const optionsOf = <T extends object>(need: true | T): Partial<T> => (need === tr
  * Starts what `needs` names, the independent parts at once, then the worker and the API on top. If any part fails to
  * start, what did start is stopped before the error is thrown.
  */
-export async function startStack<const N extends StackNeeds>(needs: N): Promise<Stack<N>> {
+async function startStack<const N extends StackNeeds>(needs: N): Promise<Stack<N>> {
   const stops: (() => Promise<unknown>)[] = [];
   const parts: Record<string, unknown> = {};
   const control: StackControl = {

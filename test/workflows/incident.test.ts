@@ -1,5 +1,5 @@
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createIncidentActivities } from '../../src/activities/incidents';
 import { insertChannel, insertPolicy, policySnapshot } from '../../src/db/escalation';
 import { upsertTarget } from '../../src/db/targets';
@@ -21,12 +21,10 @@ import {
 import { INCIDENT_HISTORY_EVENTS_PER_RUN } from '../../src/workflows/incident';
 import { deleteTargetUpdate, pauseUpdate } from '../../src/contracts/target';
 import { targetWorkflow } from '../../src/workflows/target';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually } from '../support/eventually';
-import { startFakeTarget, type FakeTarget } from '../support/fake-target';
-import { startTimeSkippingTemporal } from '../support/temporal';
-import { startWebhookReceiver, verifyWebhook, type WebhookReceiver } from '../support/webhook-receiver';
-import { startWorker, type RunningWorker } from '../support/worker';
+import { startFakeTarget } from '../support/fake-target';
+import { verifyWebhook } from '../support/webhook-receiver';
+import { useStack } from '../support/stack';
 
 /** Runs an activity function in an activity context, as a worker would. */
 const inActivity = <R>(fn: () => Promise<R>): Promise<R> => new MockActivityEnvironment().run(fn) as Promise<R>;
@@ -40,57 +38,36 @@ const SECRET = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
  * seconds, while notifications go for real to a local webhook receiver and every change lands in Postgres.
  */
 describe('incidentWorkflow', () => {
-  let env: TestWorkflowEnvironment;
-  let db: TestDatabase;
-  let receiver: WebhookReceiver;
-  let site: FakeTarget;
-  let worker: RunningWorker;
-  let n = 0;
-  const running: { terminate(reason: string): Promise<unknown> }[] = [];
-
-  beforeAll(async () => {
-    [db, receiver, site] = await Promise.all([createTestDatabase(), startWebhookReceiver(), startFakeTarget()]);
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await site?.close();
-    await db?.drop();
-  });
   // A test server and worker of its own for each test: one test's activities still retrying, or its sleep cut short by
   // a timeout, can otherwise hold the shared server's clock and stall every later test (seen on a busy machine).
-  beforeEach(async () => {
-    site.behave({ status: 200, cycle: undefined });
-    env = await startTimeSkippingTemporal();
-    worker = await startWorker(env, db.pool);
-  });
-  afterEach(async () => {
-    for (const handle of running.splice(0)) await handle.terminate('test over').catch(() => undefined);
-    await worker?.stop();
-    await env?.teardown();
-  });
+  const stack = useStack({ temporal: 'time-skipping', worker: true, webhooks: true, site: true }, { perTest: true });
+  let n = 0;
+  /** Ends a workflow before the worker stops, so that the worker need not wait for it. */
+  const terminatedAtTheEnd = (handle: { terminate(reason: string): Promise<unknown> }) =>
+    stack.onStop(() => handle.terminate('test over').catch(() => undefined));
 
   const nextTargetId = () => `tgt_INC${String(++n).padStart(23, '0')}`;
 
   /** A webhook channel posting to `path` on the receiver. */
   const channel = async (path: string) =>
-    insertChannel(db.prisma, newId('chn'), { kind: 'webhook', name: path.slice(1), url: `${receiver.url}${path}`, signingSecret: SECRET });
+    insertChannel(stack.db.prisma, newId('chn'), { kind: 'webhook', name: path.slice(1), url: `${stack.webhooks.url}${path}`, signingSecret: SECRET });
 
   /** A policy whose levels notify the given receiver paths, each level with its timeout in minutes. */
   async function policy(levels: { minutes: number; paths: string[] }[], repeat = 0) {
     const resolved = [];
     for (const level of levels)
       resolved.push({ timeoutSeconds: level.minutes * 60, channelIds: await Promise.all(level.paths.map(async (p) => (await channel(p)).id)) });
-    return insertPolicy(db.prisma, newId('esc'), { name: `policy ${n}`, description: '', repeat, levels: resolved });
+    return insertPolicy(stack.db.prisma, newId('esc'), { name: `policy ${n}`, description: '', repeat, levels: resolved });
   }
 
   /** Opens an incident exactly as a target's workflow does, through the activity. */
   async function open(settings: { escalationPolicyId: string | null; autoResolve?: boolean; reopenWindowSeconds?: number }, targetId = nextTargetId()) {
-    const activities = createIncidentActivities({ pool: db.pool, temporal: env.client });
+    const activities = createIncidentActivities({ pool: stack.db.pool, temporal: stack.temporal.client });
     const report = {
       targetId,
       targetName: `shop ${n}`,
       sequence: 0,
-      at: await env.currentTimeMs(),
+      at: await stack.temporal.currentTimeMs(),
       reason: '2 consecutive failed probes',
       flapping: false,
       autoResolve: true,
@@ -99,15 +76,15 @@ describe('incidentWorkflow', () => {
     };
     const { sequence } = await inActivity(() => activities.reportTargetDown(report));
     const id = incidentId(targetId, sequence);
-    const handle: WorkflowHandle<IncidentWorkflow> = env.client.workflow.getHandle(incidentWorkflowId(id));
-    running.push(handle);
+    const handle: WorkflowHandle<IncidentWorkflow> = stack.temporal.client.workflow.getHandle(incidentWorkflowId(id));
+    terminatedAtTheEnd(handle);
     return { id, targetId, handle, report, activities };
   }
 
-  const row = async (id: string) => (await db.pool.query('SELECT * FROM incidents WHERE id = $1', [id])).rows[0];
+  const row = async (id: string) => (await stack.db.pool.query('SELECT * FROM incidents WHERE id = $1', [id])).rows[0];
   const timeline = async (id: string) =>
-    (await db.pool.query('SELECT kind FROM incident_events WHERE incident_id = $1 ORDER BY seq', [id])).rows.map((r) => r.kind);
-  const types = (path: string) => receiver.accepted(path).map((a) => a.body.type);
+    (await stack.db.pool.query('SELECT kind FROM incident_events WHERE incident_id = $1 ORDER BY seq', [id])).rows.map((r) => r.kind);
+  const types = (path: string) => stack.webhooks.accepted(path).map((a) => a.body.type);
 
   it('notifies level 1, escalates to level 2 when its timeout passes, stops once acknowledged, and resolves', async () => {
     const p = await policy([
@@ -116,20 +93,20 @@ describe('incidentWorkflow', () => {
     ]);
     const { id, handle, targetId } = await open({ escalationPolicyId: p.id });
     await eventually(() => expect(types('/full-l1')).toEqual(['incident.triggered']));
-    const [page] = receiver.requests.filter((r) => r.path === '/full-l1');
+    const [page] = stack.webhooks.requests.filter((r) => r.path === '/full-l1');
     expect(verifyWebhook(page!, SECRET)).toBe(true);
     expect(JSON.parse(page!.body).data.incident).toMatchObject({ id, targetId, state: 'triggered', level: 1, round: 1, policyName: p.name });
 
-    await env.sleep('4m');
+    await stack.temporal.sleep('4m');
     expect(types('/full-l2')).toEqual([]);
-    await env.sleep('2m');
+    await stack.temporal.sleep('2m');
     await eventually(() => expect(types('/full-l2')).toEqual(['incident.escalated']));
     expect(await row(id)).toMatchObject({ state: 'triggered', level: 1, round: 0 });
 
     const acked = await handle.executeUpdate(acknowledgeUpdate, { args: [{ actionId: 'ack-1', by: alice }] });
     expect(acked).toMatchObject({ state: 'acknowledged', acknowledged: { by: alice } });
     expect(await row(id)).toMatchObject({ state: 'acknowledged', acknowledged_by: 'alice', acknowledged_by_id: 'key_alice' });
-    await env.sleep('3h');
+    await stack.temporal.sleep('3h');
     expect(types('/full-l1')).toEqual(['incident.triggered']);
     expect(types('/full-l2')).toEqual(['incident.escalated']);
 
@@ -139,7 +116,7 @@ describe('incidentWorkflow', () => {
     await eventually(() => expect(types('/full-l2')).toEqual(['incident.escalated', 'incident.resolved']));
     expect(await row(id)).toMatchObject({ state: 'resolved', resolved_by: 'bob' });
     expect(await timeline(id)).toEqual(['opened', 'notified', 'escalated', 'notified', 'acknowledged', 'resolved']);
-    const events = await db.pool.query('SELECT actor_name, message FROM incident_events WHERE incident_id = $1 AND kind = $2', [id, 'resolved']);
+    const events = await stack.db.pool.query('SELECT actor_name, message FROM incident_events WHERE incident_id = $1 AND kind = $2', [id, 'resolved']);
     expect(events.rows).toEqual([{ actor_name: 'bob', message: 'resolved by bob: restarted the pool' }]);
 
     // Findable in the Temporal UI by its search attributes, which follow its state.
@@ -148,7 +125,7 @@ describe('incidentWorkflow', () => {
     expect(described.typedSearchAttributes.get(INCIDENT_SEARCH_ATTRIBUTES.targetId)).toBe(targetId);
     expect(described.typedSearchAttributes.get(INCIDENT_SEARCH_ATTRIBUTES.state)).toBe('resolved');
     // The reopen window passes, and the workflow ends: closed for good.
-    await env.sleep('20m');
+    await stack.temporal.sleep('20m');
     await handle.result();
     expect((await row(id)).closed_at).not.toBeNull();
   });
@@ -163,11 +140,11 @@ describe('incidentWorkflow', () => {
     );
     const { id, handle } = await open({ escalationPolicyId: p.id });
     await eventually(() => expect(types('/rep-l1')).toHaveLength(1));
-    await env.sleep('10m');
+    await stack.temporal.sleep('10m');
     await eventually(async () => expect((await row(id)).state).toBe('exhausted'));
     expect(types('/rep-l1')).toEqual(['incident.triggered', 'incident.escalated']);
     expect(types('/rep-l2')).toEqual(['incident.escalated', 'incident.escalated']);
-    const exhausted = await db.pool.query(`SELECT message FROM incident_events WHERE incident_id = $1 AND kind = 'exhausted'`, [id]);
+    const exhausted = await stack.db.pool.query(`SELECT message FROM incident_events WHERE incident_id = $1 AND kind = 'exhausted'`, [id]);
     expect(exhausted.rows[0].message).toMatch(/nobody acknowledged after 2 rounds/);
     expect(await handle.executeUpdate(acknowledgeUpdate, { args: [{ actionId: 'late-ack', by: alice }] })).toMatchObject({ state: 'acknowledged' });
   });
@@ -196,7 +173,7 @@ describe('incidentWorkflow', () => {
     await expect(handle.executeUpdate(escalateUpdate, { args: [{ actionId: 'esc-late', by: bob }] })).rejects.toMatchObject({
       cause: { type: 'IncidentResolved' },
     });
-    expect((await db.pool.query('SELECT count(*)::int AS n FROM incidents WHERE target_id = $1', [report.targetId])).rows[0].n).toBe(1);
+    expect((await stack.db.pool.query('SELECT count(*)::int AS n FROM incidents WHERE target_id = $1', [report.targetId])).rows[0].n).toBe(1);
   });
 
   it('snoozes: acknowledged until the snooze ends, then re-notifies the level it had reached', async () => {
@@ -205,9 +182,9 @@ describe('incidentWorkflow', () => {
     await eventually(() => expect(types('/snooze-l1')).toHaveLength(1));
     const snoozed = await handle.executeUpdate(snoozeUpdate, { args: [{ actionId: 'snz', by: alice, seconds: 1800 }] });
     expect(snoozed).toMatchObject({ state: 'acknowledged', snoozedUntil: expect.any(Number) });
-    await env.sleep('25m');
+    await stack.temporal.sleep('25m');
     expect(types('/snooze-l1')).toEqual(['incident.triggered']);
-    await env.sleep('6m');
+    await stack.temporal.sleep('6m');
     await eventually(() => expect(types('/snooze-l1')).toEqual(['incident.triggered', 'incident.renotified']));
     expect(await row(id)).toMatchObject({ state: 'triggered', snoozed_until: null, acknowledged_by: null });
     await expect(handle.executeUpdate(snoozeUpdate, { args: [{ actionId: 'snz-bad', by: alice, seconds: 5 }] })).rejects.toBeInstanceOf(
@@ -234,24 +211,24 @@ describe('incidentWorkflow', () => {
   });
 
   it('delivers each notification once by its Idempotency-Key when the receiver fails the first attempt, recording two attempts', async () => {
-    receiver.behave('/flaky', 'fail-first');
+    stack.webhooks.behave('/flaky', 'fail-first');
     const p = await policy([{ minutes: 5, paths: ['/flaky'] }]);
     const { id } = await open({ escalationPolicyId: p.id });
-    await eventually(() => expect(receiver.accepted('/flaky')).toHaveLength(1), 60_000);
-    const attempts = receiver.requests.filter((r) => r.path === '/flaky');
+    await eventually(() => expect(stack.webhooks.accepted('/flaky')).toHaveLength(1), 60_000);
+    const attempts = stack.webhooks.requests.filter((r) => r.path === '/flaky');
     expect(attempts.map((r) => r.status)).toEqual([500, 200]);
     expect(new Set(attempts.map((r) => r.headers['idempotency-key'])).size).toBe(1);
     // The body is the one the workflow decided, unchanged by the retry; each attempt is signed afresh.
     expect(attempts[0]!.body).toBe(attempts[1]!.body);
     expect(attempts.every((r) => verifyWebhook(r, SECRET))).toBe(true);
     await eventually(async () => {
-      const { rows } = await db.pool.query('SELECT status, attempts, last_error FROM notification_deliveries WHERE incident_id = $1', [id]);
+      const { rows } = await stack.db.pool.query('SELECT status, attempts, last_error FROM notification_deliveries WHERE incident_id = $1', [id]);
       expect(rows).toEqual([{ status: 'delivered', attempts: 2, last_error: expect.stringMatching(/HTTP 500/) }]);
     });
   });
 
   it('a dead channel delays neither a live one beside it nor the next level', async () => {
-    receiver.behave('/dead', 'hang');
+    stack.webhooks.behave('/dead', 'hang');
     const p = await policy([
       { minutes: 5, paths: ['/dead', '/live-l1'] },
       { minutes: 5, paths: ['/live-l2'] },
@@ -262,19 +239,19 @@ describe('incidentWorkflow', () => {
     await eventually(() => expect(types('/live-l1')).toEqual(['incident.triggered']));
     expect(Date.now() - opened).toBeLessThan(5_000);
     // Sent beside it, so it may reach the receiver a moment later; it stays unanswered.
-    await eventually(() => expect(receiver.requests.filter((r) => r.path === '/dead')).toHaveLength(1));
+    await eventually(() => expect(stack.webhooks.requests.filter((r) => r.path === '/dead')).toHaveLength(1));
     // The test server holds its clock while an activity attempt runs; failing fast from now on lets it move on.
-    receiver.behave('/dead', 'fail');
-    await env.sleep('6m');
+    stack.webhooks.behave('/dead', 'fail');
+    await stack.temporal.sleep('6m');
     await eventually(() => expect(types('/live-l2')).toEqual(['incident.escalated']));
     // Level 2 was decided one timeout after level 1 in workflow time (plus the write of the escalation event): the dead
     // channel's attempts, at least 10 s of workflow time for the one that hung, did not hold the escalation timer back.
-    const [l1] = receiver.accepted('/live-l1');
-    const [l2] = receiver.accepted('/live-l2');
+    const [l1] = stack.webhooks.accepted('/live-l1');
+    const [l2] = stack.webhooks.accepted('/live-l2');
     const between = Date.parse(l2!.body.timestamp as string) - Date.parse(l1!.body.timestamp as string);
     expect(between).toBeGreaterThanOrEqual(5 * 60_000);
     expect(between).toBeLessThan(5 * 60_000 + 5_000);
-    const { rows } = await db.pool.query(
+    const { rows } = await stack.db.pool.query(
       'SELECT channel_name, status, attempts, last_error FROM notification_deliveries WHERE incident_id = $1 ORDER BY channel_name',
       [id],
     );
@@ -302,18 +279,18 @@ describe('incidentWorkflow', () => {
     await eventually(async () => expect((await handle.describe()).runId).not.toBe(firstRun));
     // A note repeated from before the new run is still recognised.
     await handle.executeUpdate(addNoteUpdate, { args: [{ actionId: `note-${notes - 1}`, by: bob, text: 'again' }] });
-    await env.sleep('61m');
+    await stack.temporal.sleep('61m');
     await eventually(async () => expect((await row(id)).state).toBe('exhausted'));
     const kinds = await timeline(id);
     expect(kinds).toEqual(['opened', 'notified', ...new Array(notes).fill('note'), 'exhausted']);
-    const seqs = (await db.pool.query('SELECT seq FROM incident_events WHERE incident_id = $1 ORDER BY seq', [id])).rows.map((r) => r.seq);
+    const seqs = (await stack.db.pool.query('SELECT seq FROM incident_events WHERE incident_id = $1 ORDER BY seq', [id])).rows.map((r) => r.seq);
     expect(seqs).toEqual(kinds.map((_, i) => i + 1));
     expect((await handle.describe()).typedSearchAttributes.get(INCIDENT_SEARCH_ATTRIBUTES.state)).toBe('exhausted');
     expect(types('/can-l1')).toEqual(['incident.triggered']);
   });
 
   describe('driven by its target', () => {
-    async function startTarget(fields: Record<string, unknown>, url = site.url) {
+    async function startTarget(fields: Record<string, unknown>, url = stack.site.url) {
       const targetId = nextTargetId();
       const spec = TargetSpecSchema.parse({
         name: `site ${n}`,
@@ -322,75 +299,75 @@ describe('incidentWorkflow', () => {
         thresholds: { downAfter: 1, upAfter: 1 },
         ...fields,
       });
-      await upsertTarget(db.pool, { targetId, spec, version: 1, paused: false });
-      const handle = await env.client.workflow.start(targetWorkflow, {
+      await upsertTarget(stack.db.pool, { targetId, spec, version: 1, paused: false });
+      const handle = await stack.temporal.client.workflow.start(targetWorkflow, {
         workflowId: targetWorkflowId(targetId),
         taskQueue: TASK_QUEUE,
         args: [{ targetId, spec, version: 1 }],
       });
-      running.push(handle);
+      terminatedAtTheEnd(handle);
       return { targetId, handle };
     }
     const incidentsOf = async (targetId: string) =>
-      (await db.pool.query('SELECT id, state, resolved_by, closed_at FROM incidents WHERE target_id = $1 ORDER BY sequence', [targetId])).rows;
+      (await stack.db.pool.query('SELECT id, state, resolved_by, closed_at FROM incidents WHERE target_id = $1 ORDER BY sequence', [targetId])).rows;
     const trackIncidents = (targetId: string, count: number) => {
-      for (let s = 1; s <= count; s++) running.push(env.client.workflow.getHandle(incidentWorkflowId(incidentId(targetId, s))));
+      for (let s = 1; s <= count; s++) terminatedAtTheEnd(stack.temporal.client.workflow.getHandle(incidentWorkflowId(incidentId(targetId, s))));
     };
 
     it('opens an incident when the target goes down, and resolves it on recovery (auto-resolve)', async () => {
       const p = await policy([{ minutes: 30, paths: ['/target-l1'] }]);
-      site.behave({ status: 500 });
+      stack.site.behave({ status: 500 });
       const { targetId } = await startTarget({ escalationPolicyId: p.id });
       trackIncidents(targetId, 1);
-      await env.sleep('15m');
+      await stack.temporal.sleep('15m');
       await eventually(async () => expect(await incidentsOf(targetId)).toMatchObject([{ state: 'triggered' }]));
       await eventually(() => expect(types('/target-l1')).toEqual(['incident.triggered']));
       const [{ id }] = await incidentsOf(targetId);
-      expect(receiver.accepted('/target-l1')[0]!.body).toMatchObject({ data: { incident: { reason: '1 consecutive failed probe' } } });
-      site.behave({ status: 200 });
-      await env.sleep('10m');
+      expect(stack.webhooks.accepted('/target-l1')[0]!.body).toMatchObject({ data: { incident: { reason: '1 consecutive failed probe' } } });
+      stack.site.behave({ status: 200 });
+      await stack.temporal.sleep('10m');
       await eventually(async () => expect(await incidentsOf(targetId)).toMatchObject([{ id, state: 'resolved', resolved_by: 'Vigil' }]));
       await eventually(() => expect(types('/target-l1')).toEqual(['incident.triggered', 'incident.resolved']));
     });
 
     it('reopens the same incident when the target goes down again within the reopen window, and opens a new one after it', async () => {
       const p = await policy([{ minutes: 30, paths: ['/reopen-l1'] }]);
-      site.behave({ status: 500 });
+      stack.site.behave({ status: 500 });
       const { targetId } = await startTarget({ escalationPolicyId: p.id, reopenWindowSeconds: 900 });
       trackIncidents(targetId, 2);
-      await env.sleep('10m');
+      await stack.temporal.sleep('10m');
       await eventually(async () => expect(await incidentsOf(targetId)).toHaveLength(1));
-      site.behave({ status: 200 });
-      await env.sleep('10m');
+      stack.site.behave({ status: 200 });
+      await stack.temporal.sleep('10m');
       await eventually(async () => expect((await incidentsOf(targetId))[0].state).toBe('resolved'));
-      site.behave({ status: 500 });
-      await env.sleep('10m');
+      stack.site.behave({ status: 500 });
+      await stack.temporal.sleep('10m');
       await eventually(async () => expect(await incidentsOf(targetId)).toMatchObject([{ state: 'triggered' }]));
       const [{ id }] = await incidentsOf(targetId);
       expect(await timeline(id)).toEqual(['opened', 'notified', 'resolved', 'reopened']);
       // No new page: those already paged hear it reopened.
       await eventually(() => expect(types('/reopen-l1')).toEqual(['incident.triggered', 'incident.resolved', 'incident.reopened']));
 
-      site.behave({ status: 200 });
-      await env.sleep('40m');
+      stack.site.behave({ status: 200 });
+      await stack.temporal.sleep('40m');
       await eventually(async () => expect((await incidentsOf(targetId))[0].closed_at).not.toBeNull());
-      site.behave({ status: 500 });
-      await env.sleep('10m');
+      stack.site.behave({ status: 500 });
+      await stack.temporal.sleep('10m');
       await eventually(async () => expect(await incidentsOf(targetId)).toMatchObject([{ id, state: 'resolved' }, { state: 'triggered' }]));
     });
 
     it('keeps the incident open on recovery when auto-resolve is off, until a responder resolves it', async () => {
-      site.behave({ status: 500 });
+      stack.site.behave({ status: 500 });
       const { targetId } = await startTarget({ autoResolve: false });
       trackIncidents(targetId, 1);
-      await env.sleep('10m');
+      await stack.temporal.sleep('10m');
       await eventually(async () => expect(await incidentsOf(targetId)).toHaveLength(1));
-      site.behave({ status: 200 });
-      await env.sleep('30m');
+      stack.site.behave({ status: 200 });
+      await stack.temporal.sleep('30m');
       const [{ id, state }] = await incidentsOf(targetId);
       expect(state).toBe('triggered');
       await eventually(async () => expect(await timeline(id)).toEqual(['opened', 'target_recovered']));
-      const handle = env.client.workflow.getHandle(incidentWorkflowId(id));
+      const handle = stack.temporal.client.workflow.getHandle(incidentWorkflowId(id));
       await handle.executeUpdate(resolveUpdate, { args: [{ actionId: 'human', by: alice }] });
       expect((await incidentsOf(targetId))[0]).toMatchObject({ state: 'resolved', resolved_by: 'alice' });
       expect(await handle.query(incidentQuery)).toMatchObject({ state: 'resolved' });
@@ -401,16 +378,16 @@ describe('incidentWorkflow', () => {
       // first outage on.
       const flappingSite = await startFakeTarget({ cycle: [200, 500] });
       const flapping = await startTarget({ flapping: { changes: 2, windowSeconds: 7200 } }, flappingSite.url);
-      site.behave({ status: 500 });
-      const now = await env.currentTimeMs();
+      stack.site.behave({ status: 500 });
+      const now = await stack.temporal.currentTimeMs();
       const maintenance = await startTarget({
         maintenance: [{ start: new Date(now - 60_000).toISOString(), end: new Date(now + 3 * 3_600_000).toISOString() }],
       });
-      await env.sleep('2h');
+      await stack.temporal.sleep('2h');
       await flappingSite.close();
       expect(await incidentsOf(flapping.targetId)).toEqual([]);
       expect(await incidentsOf(maintenance.targetId)).toEqual([]);
-      const shown = await db.pool.query('SELECT target_id, state, flapping FROM target_status WHERE target_id = ANY($1) ORDER BY target_id', [
+      const shown = await stack.db.pool.query('SELECT target_id, state, flapping FROM target_status WHERE target_id = ANY($1) ORDER BY target_id', [
         [flapping.targetId, maintenance.targetId],
       ]);
       expect(shown.rows).toEqual([
@@ -420,24 +397,24 @@ describe('incidentWorkflow', () => {
     });
 
     it('resolves the incident when an operator pauses the target, and closes it at once when the target is deleted', async () => {
-      site.behave({ status: 500 });
+      stack.site.behave({ status: 500 });
       const paused = await startTarget({});
       const deleted = await startTarget({});
       trackIncidents(paused.targetId, 1);
       trackIncidents(deleted.targetId, 1);
-      await env.sleep('10m');
+      await stack.temporal.sleep('10m');
       await eventually(async () => expect(await incidentsOf(paused.targetId)).toHaveLength(1));
       await eventually(async () => expect(await incidentsOf(deleted.targetId)).toHaveLength(1));
 
       await paused.handle.executeUpdate(pauseUpdate);
       await eventually(async () => expect(await incidentsOf(paused.targetId)).toMatchObject([{ state: 'resolved', resolved_by: 'Vigil' }]));
       const [{ id: pausedId }] = await incidentsOf(paused.targetId);
-      const resolved = await db.pool.query(`SELECT message FROM incident_events WHERE incident_id = $1 AND kind = 'resolved'`, [pausedId]);
+      const resolved = await stack.db.pool.query(`SELECT message FROM incident_events WHERE incident_id = $1 AND kind = 'resolved'`, [pausedId]);
       expect(resolved.rows[0].message).toMatch(/^target paused: paused by an operator/);
 
       await deleted.handle.executeUpdate(deleteTargetUpdate);
       const [{ id: deletedId }] = await incidentsOf(deleted.targetId);
-      await env.client.workflow.getHandle(incidentWorkflowId(deletedId)).result();
+      await stack.temporal.client.workflow.getHandle(incidentWorkflowId(deletedId)).result();
       expect(await incidentsOf(deleted.targetId)).toMatchObject([{ state: 'resolved', closed_at: expect.any(Date) }]);
       expect(await timeline(deletedId)).toEqual(['opened', 'resolved', 'closed']);
     });
