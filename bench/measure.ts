@@ -93,20 +93,26 @@ export async function slotReport(pool: Pool, targets: BenchTarget[], from: numbe
 
 /**
  * Schedule lag of the slots probed from `from` to `to` (the targets running while others were imported, for one), and
- * apart from them the lag of the new targets' first probes.
+ * apart from them the lag of the new targets' first probes; `firstGridSlots` are among `slots`, each target's first.
  */
-export async function lagBetween(pool: Pool, targets: BenchTarget[], from: number, to: number): Promise<{ slots: Quantiles; firstProbes: Quantiles }> {
+export async function lagBetween(
+  pool: Pool,
+  targets: BenchTarget[],
+  from: number,
+  to: number,
+): Promise<{ slots: Quantiles; firstProbes: Quantiles; firstGridSlots: Quantiles }> {
   // A target's first result is its probe at once, inside the task that started it: off its grid, "scheduled" at that
   // task's start, so its lag is how long the task took to get to it, not a slot of a running target kept late.
-  const { rows } = await pool.query<{ lag: number; first: boolean }>(
-    `SELECT extract(epoch FROM c.started_at - c.scheduled_at) * 1000 AS lag,
-            c.scheduled_at = (SELECT min(f.scheduled_at) FROM check_results f WHERE f.target_id = c.target_id) AS first
-     FROM check_results c
-     WHERE c.scheduled_at >= $1 AND c.scheduled_at < $2 AND NOT c.manual AND c.outcome <> 'missed' AND c.target_id = ANY($3)`,
+  const { rows } = await pool.query<{ lag: number; n: string }>(
+    `WITH ranked AS (
+       SELECT scheduled_at, started_at, outcome, row_number() OVER (PARTITION BY target_id ORDER BY scheduled_at) AS n
+       FROM check_results WHERE target_id = ANY($3) AND NOT manual AND scheduled_at < $2)
+     SELECT extract(epoch FROM started_at - scheduled_at) * 1000 AS lag, n
+     FROM ranked WHERE scheduled_at >= $1 AND outcome <> 'missed'`,
     [new Date(from), new Date(to), targets.map((t) => t.id)],
   );
-  const lags = (first: boolean) => quantiles(rows.filter((r) => r.first === first).map((r) => Number(r.lag)));
-  return { slots: lags(false), firstProbes: lags(true) };
+  const lags = (keep: (n: number) => boolean) => quantiles(rows.filter((r) => keep(Number(r.n))).map((r) => Number(r.lag)));
+  return { slots: lags((n) => n > 1), firstProbes: lags((n) => n === 1), firstGridSlots: lags((n) => n === 2) };
 }
 
 /**

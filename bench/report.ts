@@ -28,6 +28,8 @@ export interface StepReport {
     lagWhileCreatingMs?: Quantiles;
     /** How long after its creating task started each new target's probe at once began (off the grid: not a slot). */
     firstProbeLagMs?: Quantiles;
+    /** Among `lagWhileCreatingMs`: each new target's first slot on its grid, the first of its first probe window. */
+    firstGridSlotLagMs?: Quantiles;
     /**
      * While the targets were created: each component's CPU, the Temporal frontend's requests and its persistence
      * requests by operation, and the statements that took most of PostgreSQL's time.

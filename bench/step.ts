@@ -79,7 +79,7 @@ export async function runStep(ctx: StepContext, goal: number, targets: BenchTarg
   const first = await firstProbes(pool, created.targets);
   const lagWhileCreating = await lagBetween(pool, targets, c0.at, c1.at);
   opts.log(
-    `step ${goal}: created ${created.report.created} in ${created.report.seconds} s (${created.report.perSecond}/s, ${created.report.deferred} deferred ${JSON.stringify(created.report.deferredBy)}, ${created.report.apiErrors} API errors; CPU % of a core ${JSON.stringify(Object.fromEntries(Object.entries(creationUsage.trees).map(([n, t]) => [n, t.cpuPercent])))}), first probe ${first.seconds.p50} / ${first.seconds.max} s after the 201 (p50 / max; ${first.late} later than two intervals), p99 schedule lag meanwhile ${lagWhileCreating.slots.p99} ms (first probes ${lagWhileCreating.firstProbes.p99} ms), all probed after ${allProbingSeconds} s; warming up ${opts.warmupSeconds} s`,
+    `step ${goal}: created ${created.report.created} in ${created.report.seconds} s (${created.report.perSecond}/s, ${created.report.deferred} deferred ${JSON.stringify(created.report.deferredBy)}, ${created.report.apiErrors} API errors; CPU % of a core ${JSON.stringify(Object.fromEntries(Object.entries(creationUsage.trees).map(([n, t]) => [n, t.cpuPercent])))}), first probe ${first.seconds.p50} / ${first.seconds.max} s after the 201 (p50 / max; ${first.late} later than two intervals), p99 schedule lag meanwhile ${lagWhileCreating.slots.p99} ms (first probes ${lagWhileCreating.firstProbes.p99} ms, first grid slots ${lagWhileCreating.firstGridSlots.p99} ms), all probed after ${allProbingSeconds} s; warming up ${opts.warmupSeconds} s`,
   );
   await sleep(opts.warmupSeconds * 1000);
   const steady =
@@ -138,6 +138,7 @@ export async function runStep(ctx: StepContext, goal: number, targets: BenchTarg
       lateFirstProbes: first.late,
       lagWhileCreatingMs: lagWhileCreating.slots,
       firstProbeLagMs: lagWhileCreating.firstProbes,
+      firstGridSlotLagMs: lagWhileCreating.firstGridSlots,
       ...(steadySeconds !== undefined ? { steadySeconds } : {}),
       usage: creationUsage,
       ...(creationFrontend ? { temporalFrontendPerSecond: creationFrontend } : {}),
