@@ -119,11 +119,20 @@ export const nextAfterWindow = (next: number, checked: { scheduledAt: number }[]
   return last === undefined ? next : last + spec.intervalSeconds * 1000;
 };
 
-/** A new target's first probe is off the grid: the grid starts after it (its first slot may have passed meanwhile). */
-export const nextAfterFirstProbe = (targetId: string, spec: TargetSpec, next: number, probedAt: number): number => {
+/**
+ * A new target's first probe is off the grid: the grid starts after it (its first slot may have passed meanwhile), and
+ * with `spaced` at least half an interval after it. The first window's activity is scheduled by the task that made
+ * the first probe, once that task completes, and reaches a worker some time later, the longer the busier Temporal is
+ * (an import keeps a backlog of new targets' tasks): a grid slot due sooner than that would be probed late. Runs
+ * recorded before GRID_AFTER_FIRST_PROBE_PATCH start the grid at the next slot.
+ */
+export const nextAfterFirstProbe = (targetId: string, spec: TargetSpec, next: number, probedAt: number, spaced: boolean): number => {
   const { intervalMs, phase } = gridOf(targetId, spec);
-  return Math.max(next, nextSlot(probedAt, intervalMs, phase));
+  return Math.max(next, nextSlot(spaced ? probedAt + intervalMs / 2 : probedAt, intervalMs, phase));
 };
+
+/** The workflow patch id behind which a new target's grid starts at least half an interval after its first probe. */
+export const GRID_AFTER_FIRST_PROBE_PATCH = 'grid-half-an-interval-after-first-probe';
 
 /**
  * Where the schedule goes on after a configuration change: a heartbeat target is judged afresh, under its new settings,

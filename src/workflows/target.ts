@@ -45,6 +45,7 @@ import {
   afterResume,
   atTurn,
   firstDue,
+  GRID_AFTER_FIRST_PROBE_PATCH,
   gridOf,
   inMaintenance,
   nextAfterFirstProbe,
@@ -364,7 +365,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
       return;
     }
     for (const c of checked) await judgeResult(c);
-    next = nextAfterFirstProbe(targetId, spec, next, at);
+    next = nextAfterFirstProbe(targetId, spec, next, at, patched(GRID_AFTER_FIRST_PROBE_PATCH));
   };
 
   if (!input.carried) {

@@ -174,9 +174,17 @@ describe('where the schedule goes on', () => {
     expect(nextAfterWindow(SLOT, [], http())).toBe(SLOT);
   });
 
-  it('starts the grid after a new target’s first probe, off the grid', () => {
-    expect(nextAfterFirstProbe(ID, http(), SLOT, SLOT + 5 * S)).toBe(SLOT + 20 * S);
-    expect(nextAfterFirstProbe(ID, http(), SLOT, SLOT - 5 * S)).toBe(SLOT);
+  it('starts the grid at least half an interval after a new target’s first probe, off the grid', () => {
+    expect(nextAfterFirstProbe(ID, http(), SLOT, SLOT + 5 * S, true)).toBe(SLOT + 20 * S);
+    expect(nextAfterFirstProbe(ID, http(), SLOT, SLOT - 11 * S, true)).toBe(SLOT);
+    // The next slot would come 1 s after the probe: before the first window's activity could reach a worker.
+    expect(nextAfterFirstProbe(ID, http(), SLOT, SLOT - 1 * S, true)).toBe(SLOT + 20 * S);
+    expect(nextAfterFirstProbe(ID, http(), SLOT, SLOT - 10 * S, true)).toBe(SLOT + 20 * S);
+  });
+
+  it('starts the grid at the next slot after the first probe in runs recorded before the grid was spaced from it', () => {
+    expect(nextAfterFirstProbe(ID, http(), SLOT, SLOT + 5 * S, false)).toBe(SLOT + 20 * S);
+    expect(nextAfterFirstProbe(ID, http(), SLOT, SLOT - 1 * S, false)).toBe(SLOT);
   });
 
   it('keeps the schedule through a change of name, starts a new grid for a new interval, and judges a heartbeat target at once', () => {

@@ -1,5 +1,5 @@
 import { TargetSpecSchema } from '../../src/domain/target';
-import { TASK_QUEUE, targetWorkflowId } from '../../src/ids';
+import { newId, TASK_QUEUE, targetWorkflowId } from '../../src/ids';
 import { statusQuery } from '../../src/contracts/target';
 import { targetWorkflow } from '../../src/workflows/target';
 import { targetIdWithFirstWindowOf } from '../support/target-ids';
@@ -56,5 +56,39 @@ describe('a new target', () => {
     expect(row.rows).toEqual([{ config_version: 1 }]);
     const flips = await stack.db.pool.query('SELECT from_state, to_state FROM flips WHERE target_id = $1', [targetId]);
     expect(flips.rows).toEqual([{ from_state: 'unknown', to_state: 'up' }]);
+  });
+
+  it('starts its grid at least half an interval after its first probe, so that its first window reaches a worker in time', async () => {
+    stack.site.behave({ status: 200 });
+    // Each target's grid has its own phase: without the spacing, each next slot would come 0-2 s after the first
+    // probe, and ten targets would all be spaced by chance once in a thousand runs.
+    const spec = TargetSpecSchema.parse({ name: 'spaced', intervalSeconds: 2, probe: { kind: 'http', url: stack.site.url } });
+    const targetIds = Array.from({ length: 10 }, () => newId('tgt'));
+    const handles = await Promise.all(
+      targetIds.map((targetId) =>
+        stack.temporal.client.workflow.start(targetWorkflow, {
+          workflowId: targetWorkflowId(targetId),
+          taskQueue: TASK_QUEUE,
+          args: [{ targetId, spec, version: 1 }],
+        }),
+      ),
+    );
+    const firstTwo = async () => {
+      const { rows } = await stack.db.pool.query<{ target_id: string; slots: Date[] }>(
+        'SELECT target_id, (array_agg(scheduled_at ORDER BY scheduled_at))[1:2] AS slots FROM check_results WHERE target_id = ANY($1) GROUP BY target_id',
+        [targetIds],
+      );
+      return rows;
+    };
+    await eventually(async () => {
+      const rows = await firstTwo();
+      expect(rows.filter((r) => r.slots.length === 2)).toHaveLength(targetIds.length);
+    }, 30_000);
+    await Promise.all(handles.map((h) => h.terminate('measured')));
+    for (const { slots } of await firstTwo()) {
+      const gap = slots[1]!.getTime() - slots[0]!.getTime();
+      expect(gap).toBeGreaterThanOrEqual(1_000);
+      expect(gap).toBeLessThanOrEqual(3_000);
+    }
   });
 });
