@@ -31,7 +31,7 @@ const hostOf = (address: string) => address.split(':')[0];
 describe('docker-compose.yml', () => {
   it('runs the production topology: Postgres, Temporal on Postgres, its UI, the API and two workers', () => {
     expect(Object.keys(services)).toEqual(expect.arrayContaining(['postgres', 'temporal', 'temporal-ui', 'vigil-api', 'vigil-worker']));
-    expect(services.temporal!.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgres' });
+    expect(services.temporal!.environment).toMatchObject({ DB: 'postgres12_pgx', POSTGRES_SEEDS: 'postgres' });
     expect(services['vigil-worker']!.deploy?.replicas).toBeGreaterThanOrEqual(2);
   });
 

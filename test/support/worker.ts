@@ -13,8 +13,6 @@ export interface RunningWorker {
 }
 
 export interface WorkerOptions {
-  taskQueue?: string;
-  smtpUrl?: string;
   lease?: WorkerLeaseOptions;
 }
 
@@ -25,14 +23,13 @@ export async function startWorker(env: TestWorkflowEnvironment, pool: Pool, opts
     namespace: env.namespace ?? 'default',
     pool,
     temporal: env.client,
-    mail: { smtpUrl: opts.smtpUrl, from: 'Vigil tests <vigil@test.invalid>' },
+    mail: { from: 'Vigil tests <vigil@test.invalid>' },
     probeAllowCidrs: ['127.0.0.0/8', '::1/128'],
     maxConcurrentActivities: 200,
     maxCachedWorkflows: 100,
     workflowBundle: { codePath: readTestEnv().bundlePath },
     // Whatever the suite's client encrypts with (src/codec): both sides must agree.
     dataConverter: env.client.options.dataConverter,
-    taskQueue: opts.taskQueue,
     lease: opts.lease,
   });
   const { worker, lease } = vigil;
