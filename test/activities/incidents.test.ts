@@ -8,6 +8,7 @@ import { eventually } from '../support/eventually';
 import { readTestEnv } from '../support/env';
 import { startWorker } from '../support/worker';
 import { useStack } from '../support/stack';
+import { incidentRow } from '../support/incidents';
 
 const inActivity = <R>(fn: () => Promise<R>): Promise<R> => new MockActivityEnvironment().run(fn) as Promise<R>;
 
@@ -60,24 +61,16 @@ describe('reportTargetDown', () => {
     // Incident 1 closed long ago: its workflow is past the namespace's retention, only Postgres remembers it.
     await recordIncidentChange(
       stack.db.pool,
-      {
+      incidentRow({
         id: incidentId(targetId, 1),
         targetId,
-        sequence: 1,
-        targetName: 'shop',
         state: 'resolved',
         reason: 'old outage',
-        policy: null,
-        level: null,
-        round: null,
-        assignee: null,
-        acknowledged: null,
-        snoozedUntil: null,
         resolved: { by: VIGIL, at: Date.now() - 86_400_000 },
         openedAt: Date.now() - 90_000_000,
         closedAt: Date.now() - 80_000_000,
         version: 3,
-      },
+      }),
       { seq: 3, at: Date.now() - 80_000_000, kind: 'closed', actor: VIGIL, message: 'closed' },
     );
     expect(await inActivity(() => activities.reportTargetDown(report(targetId, 1)))).toEqual({ sequence: 2 });

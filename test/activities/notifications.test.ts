@@ -12,6 +12,7 @@ import { NOTIFICATION_RETRY, retryDelayMs, VIGIL, type Notification } from '../.
 import { newId } from '../../src/ids';
 import { verifyWebhook } from '../support/webhook-receiver';
 import { useStack } from '../support/stack';
+import { incidentRow } from '../support/incidents';
 
 /** One delivery attempt per activity attempt, against a local receiver and SMTP server, recorded in Postgres. */
 describe('deliverNotification', () => {
@@ -29,28 +30,13 @@ describe('deliverNotification', () => {
     const channel = await insertChannel(stack.db.prisma, newId('chn'), input);
     const targetId = `tgt_ACT${String(++n).padStart(23, '0')}`;
     const incidentId = `inc_${targetId.slice(4)}_1`;
-    await recordIncidentChange(
-      stack.db.pool,
-      {
-        id: incidentId,
-        targetId,
-        sequence: 1,
-        targetName: 'shop',
-        state: 'triggered',
-        reason: '2 consecutive failed probes',
-        policy: null,
-        level: null,
-        round: null,
-        assignee: null,
-        acknowledged: null,
-        snoozedUntil: null,
-        resolved: null,
-        openedAt: Date.now(),
-        closedAt: null,
-        version: 1,
-      },
-      { seq: 1, at: Date.now(), kind: 'opened', actor: VIGIL, message: 'opened' },
-    );
+    await recordIncidentChange(stack.db.pool, incidentRow({ id: incidentId, targetId, reason: '2 consecutive failed probes' }), {
+      seq: 1,
+      at: Date.now(),
+      kind: 'opened',
+      actor: VIGIL,
+      message: 'opened',
+    });
     const notification: Notification = {
       deliveryId: `${incidentId}-n1-${channel.id}`,
       kind: 'triggered',

@@ -10,6 +10,7 @@ import { TargetSpecSchema } from '../../src/domain/target';
 import { unreachableTemporal } from '../support/api';
 import type { TestDatabase } from '../support/db';
 import { useStack } from '../support/stack';
+import { incidentRow } from '../support/incidents';
 
 const activitiesOn = (pool: TestDatabase['pool']): Activities =>
   createActivities({
@@ -104,24 +105,7 @@ describe('an activity whose write Postgres refuses for good fails non-retryably'
     const at = Date.now();
     const err = await failureOf(() =>
       activities.recordIncidentChange({
-        row: {
-          id: 'inc_UNSTORABLE1',
-          targetId: 'tgt_UNSTORABLE1',
-          sequence: 1,
-          targetName: 'shop',
-          state: 'triggered',
-          reason: 'down',
-          policy: null,
-          level: null,
-          round: null,
-          assignee: null,
-          acknowledged: null,
-          snoozedUntil: null,
-          resolved: null,
-          openedAt: at,
-          closedAt: null,
-          version: 1,
-        },
+        row: incidentRow({ id: 'inc_UNSTORABLE1', targetId: 'tgt_UNSTORABLE1', openedAt: at }),
         event: { seq: 1, at, kind: 'note', actor: { id: 'key_1', name: 'alice' }, message: NUL },
       }),
     );

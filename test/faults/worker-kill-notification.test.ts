@@ -1,6 +1,5 @@
 import { eventually } from '../support/eventually';
 import { duplicateViolations } from '../support/faults';
-import { startVigilProcess } from '../support/process';
 import { useStack } from '../support/stack';
 
 /**
@@ -17,16 +16,6 @@ const ATTEMPT_LOST_MS = 60_000 + 60_000;
 describe('kill -9 of the worker in the middle of a notification', () => {
   const stack = useStack({ temporal: 'local', api: true, site: { status: 500 }, webhooks: true });
 
-  const startWorker = async () => {
-    const worker = startVigilProcess('worker', {
-      DATABASE_URL: stack.db.url,
-      TEMPORAL_ADDRESS: stack.temporal.address,
-      VIGIL_PROBE_ALLOW_CIDRS: '127.0.0.0/8',
-    });
-    stack.onStop(() => worker.stop('SIGTERM'));
-    await worker.waitFor(/worker started/, 120_000);
-    return worker;
-  };
   const requestsTo = (path: string) => stack.webhooks.requests.filter((r) => r.path === path);
 
   it('delivers each escalation step exactly once (by Idempotency-Key) across two kills', async () => {
@@ -55,7 +44,7 @@ describe('kill -9 of the worker in the middle of a notification', () => {
       })
       .expect(201);
 
-    let worker = await startWorker();
+    let worker = await stack.startWorkerProcess();
     await stack.api
       .request()
       .post('/v1/targets')
@@ -66,14 +55,14 @@ describe('kill -9 of the worker in the middle of a notification', () => {
     await eventually(() => expect(requestsTo('/level-1')).toHaveLength(1), 120_000, 100);
     await worker.kill();
     stack.webhooks.behave('/level-1', 'ok');
-    worker = await startWorker();
+    worker = await stack.startWorkerProcess();
     // The attempt that died times out, and its retry delivers, with the same key.
     await eventually(() => expect(stack.webhooks.accepted('/level-1')).toHaveLength(1), ATTEMPT_LOST_MS + 60_000, 250);
 
     // Second kill: the moment level 2's webhook has been accepted, before the worker may record it.
     await eventually(() => expect(requestsTo('/level-2').length).toBeGreaterThanOrEqual(1), (LEVEL_TIMEOUT_S + 90) * 1000, 5);
     await worker.kill();
-    await startWorker();
+    await stack.startWorkerProcess();
 
     // The policy runs out (level 2's timeout passes with nobody acknowledging): the incident is exhausted.
     const incident = await eventually(

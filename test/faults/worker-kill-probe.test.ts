@@ -3,7 +3,6 @@ import { TargetSpecSchema } from '../../src/domain/target';
 import { targetIdWithFirstWindowOf } from '../support/target-ids';
 import { eventually } from '../support/eventually';
 import { duplicateViolations, projectionViolations, slotGridViolations, slotRows } from '../support/faults';
-import { startVigilProcess } from '../support/process';
 import { useStack } from '../support/stack';
 
 /**
@@ -22,21 +21,10 @@ describe('kill -9 of the worker in the middle of a probe', () => {
   // Each probe takes 1.5 s of a 2 s interval: most of the time one is open.
   const stack = useStack({ temporal: 'local', db: true, site: { delayMs: 1_500 } });
 
-  const startWorker = async () => {
-    const worker = startVigilProcess('worker', {
-      DATABASE_URL: stack.db.url,
-      TEMPORAL_ADDRESS: stack.temporal.address,
-      VIGIL_PROBE_ALLOW_CIDRS: '127.0.0.0/8',
-    });
-    stack.onStop(() => worker.stop('SIGTERM'));
-    await worker.waitFor(/worker started/, 120_000);
-    return worker;
-  };
-
   it(
     'moves the dead worker’s windows to the other within 2 minutes, leaving exactly one result per slot',
     async () => {
-      const victim = await startWorker();
+      const victim = await stack.startWorkerProcess();
       const [victimLease] = (await stack.db.pool.query<{ worker_id: string }>('SELECT worker_id FROM worker_leases')).rows;
       // Windows that outlast the test: the victim's are still running when it dies, and still carried on after.
       const targets = [0, 1, 2].map(() => targetIdWithFirstWindowOf(INTERVAL_MS / 1000, 100_000));
@@ -55,7 +43,7 @@ describe('kill -9 of the worker in the middle of a probe', () => {
         120_000,
         250,
       );
-      await startWorker();
+      await stack.startWorkerProcess();
 
       // Kill while a request is open: the site received it within the last half second and answers after 1.5 s.
       const inFlight = await eventually(

@@ -2,6 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startApi, unreachableTemporal, type ApiOptions, type RunningApi } from './api';
 import { createTestDatabase, type TestDatabase } from './db';
 import { startFakeTarget, type FakeTarget, type FakeTargetBehaviour } from './fake-target';
+import { startVigilProcess, type VigilProcess } from './process';
 import { startSmtp, type LocalSmtp } from './smtp';
 import { startLocalTemporal, startTimeSkippingTemporal } from './temporal';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
@@ -42,6 +43,11 @@ export type Stack<N extends StackNeeds> = StackControl &
     ? {
         /** Another worker on the stack's Temporal and database, stopped with the stack (a test may stop it sooner). */
         startWorker(opts?: WorkerOptions): Promise<RunningWorker>;
+        /**
+         * Vigil's worker as a process of its own (one a test can kill -9), probing loopback, once it has started;
+         * stopped with SIGTERM with the stack.
+         */
+        startWorkerProcess(env?: Record<string, string>): Promise<VigilProcess>;
       }
     : unknown) &
   (N extends { worker: unknown } ? { worker: RunningWorker } : unknown) &
@@ -109,6 +115,17 @@ async function startStack<const N extends StackNeeds>(needs: N): Promise<Stack<N
       const another = await startWorker(parts.temporal as TestWorkflowEnvironment, (parts.db as TestDatabase).pool, opts);
       control.onStop(() => another.stop());
       return another;
+    };
+    parts.startWorkerProcess = async (env: Record<string, string> = {}) => {
+      const worker = startVigilProcess('worker', {
+        DATABASE_URL: (parts.db as TestDatabase).url,
+        TEMPORAL_ADDRESS: (parts.temporal as TestWorkflowEnvironment).address,
+        VIGIL_PROBE_ALLOW_CIDRS: '127.0.0.0/8',
+        ...env,
+      });
+      control.onStop(() => worker.stop('SIGTERM'));
+      await worker.waitFor(/worker started/, 120_000);
+      return worker;
     };
   }
   return { ...parts, ...control } as Stack<N>;
