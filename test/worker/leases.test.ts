@@ -10,7 +10,6 @@ import { newId, targetWorkflowId } from '../../src/ids';
 import { targetIdWithFirstWindowOf } from '../support/target-ids';
 import { eventually } from '../support/eventually';
 import { slotGridViolations } from '../support/faults';
-import { startVigilProcess } from '../support/process';
 import { useStack } from '../support/stack';
 
 /** Leases much shorter than production's, so that a test sees several renewals a second. */
@@ -71,13 +70,8 @@ describe('worker leases: probe windows run by the worker, carried on by another 
 
   it('hands its windows over on shutdown: its lease released, a live worker carries them on under the same task token', async () => {
     // A second worker, in a process of its own (one process runs one worker per task queue).
-    const leaving = startVigilProcess('worker', {
-      DATABASE_URL: stack.db.url,
-      TEMPORAL_ADDRESS: stack.temporal.address,
-      VIGIL_PROBE_ALLOW_CIDRS: '127.0.0.0/8',
-    });
+    const leaving = await stack.startWorkerProcess();
     try {
-      await leaving.waitFor(/worker started/, 120_000);
       let held: Awaited<ReturnType<typeof targetWithWindow>> | undefined;
       for (let i = 0; i < 10 && !held; i++) {
         const t = await targetWithWindow();

@@ -2,7 +2,6 @@ import net from 'node:net';
 import { startTargetWorkflow } from '../../src/api/targets/workflow';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { eventually } from '../support/eventually';
-import { startVigilProcess } from '../support/process';
 import { useStack } from '../support/stack';
 
 const freePort = () =>
@@ -28,15 +27,8 @@ describe('the worker process metrics', () => {
 
   it('serves Prometheus metrics on VIGIL_WORKER_METRICS_PORT: probes, schedule lag, results written, write batch sizes', async () => {
     const port = await freePort();
-    const worker = startVigilProcess('worker', {
-      DATABASE_URL: stack.db.url,
-      TEMPORAL_ADDRESS: stack.temporal.address,
-      VIGIL_PROBE_ALLOW_CIDRS: '127.0.0.0/8',
-      VIGIL_WORKER_METRICS_PORT: String(port),
-      LOG_LEVEL: 'info',
-    });
+    const worker = await stack.startWorkerProcess({ VIGIL_WORKER_METRICS_PORT: String(port), LOG_LEVEL: 'info' });
     try {
-      await worker.waitFor(/worker started/);
       expect(worker.output()).toContain(`"metrics":"http://127.0.0.1:${port}/metrics"`);
       const spec = TargetSpecSchema.parse({ name: 'measured', intervalSeconds: 1, probe: { kind: 'http', url: stack.site.url } });
       await startTargetWorkflow(stack.temporal.client, 'tgt_METRICS00000000000000000000', spec);

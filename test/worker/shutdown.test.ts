@@ -2,7 +2,6 @@ import { startTargetWorkflow } from '../../src/api/targets/workflow';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { eventually } from '../support/eventually';
 import { slotGridViolations } from '../support/faults';
-import { startVigilProcess } from '../support/process';
 import { useStack } from '../support/stack';
 
 describe('the worker process on SIGTERM', () => {
@@ -12,13 +11,7 @@ describe('the worker process on SIGTERM', () => {
     Number((await stack.db.pool.query('SELECT count(*) FROM check_results WHERE target_id = $1', [targetId])).rows[0].count);
 
   it('drains within seconds, mid-window, and another worker carries on with one row per slot', async () => {
-    const worker = startVigilProcess('worker', {
-      DATABASE_URL: stack.db.url,
-      TEMPORAL_ADDRESS: stack.temporal.address,
-      VIGIL_PROBE_ALLOW_CIDRS: '127.0.0.0/8',
-      LOG_LEVEL: 'info',
-    });
-    await worker.waitFor(/worker started/);
+    const worker = await stack.startWorkerProcess({ LOG_LEVEL: 'info' });
     const targetId = 'tgt_SHUTDOWN000000000000000000';
     const spec = TargetSpecSchema.parse({ name: 'shutdown', intervalSeconds: 1, probe: { kind: 'http', url: stack.site.url } });
     await startTargetWorkflow(stack.temporal.client, targetId, spec);

@@ -3,7 +3,6 @@ import { DATABASE_MAINTENANCE_SCHEDULE_ID, TASK_QUEUE } from '../../src/ids';
 import { databaseMaintenanceWorkflow } from '../../src/workflows/maintenance';
 import { ensureMaintenanceSchedule } from '../../src/worker/schedules';
 import { eventually } from '../support/eventually';
-import { startVigilProcess } from '../support/process';
 import { useStack } from '../support/stack';
 
 const DAY = 86_400_000;
@@ -43,9 +42,8 @@ describe('database maintenance', () => {
   });
 
   it('is scheduled hourly by the worker process when it starts, and the scheduled run does the work', async () => {
-    const worker = startVigilProcess('worker', { DATABASE_URL: stack.db.url, TEMPORAL_ADDRESS: stack.temporal.address, LOG_LEVEL: 'info' });
+    const worker = await stack.startWorkerProcess({ LOG_LEVEL: 'info' });
     try {
-      await worker.waitFor(/worker started/, 120_000);
       const schedule = stack.temporal.client.schedule.getHandle(DATABASE_MAINTENANCE_SCHEDULE_ID);
       const described = await schedule.describe();
       expect(described.spec.intervals).toEqual([{ every: 3_600_000, offset: 420_000 }]);
