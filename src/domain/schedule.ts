@@ -32,17 +32,11 @@ export function nextSlot(after: number, intervalMs: number, phase: number): numb
  */
 export const PROBE_WINDOW_MS = 1_200_000;
 
-/** The window of workflow runs between PROBE_WINDOW_PATCH and TWENTY_MINUTE_WINDOWS_PATCH. */
+/** The window of workflow runs between the ten- and twenty-minute window patches (src/workflows/target-patches.ts). */
 export const TEN_MINUTE_WINDOW_MS = 600_000;
 
-/** The window of workflow runs started before PROBE_WINDOW_PATCH, kept so that their histories replay unchanged. */
+/** The window of workflow runs started before the ten-minute window patch, kept so that their histories replay unchanged. */
 export const FIRST_PROBE_WINDOW_MS = 120_000;
-
-/** The workflow patch id behind which windows grew from FIRST_PROBE_WINDOW_MS to TEN_MINUTE_WINDOW_MS. */
-export const PROBE_WINDOW_PATCH = 'ten-minute-probe-windows';
-
-/** The workflow patch id behind which windows grew from TEN_MINUTE_WINDOW_MS to PROBE_WINDOW_MS. */
-export const TWENTY_MINUTE_WINDOWS_PATCH = 'twenty-minute-probe-windows';
 
 export const MAX_SLOTS_PER_WINDOW = 60;
 
@@ -71,9 +65,6 @@ export function windowEnd(targetId: string, slot: number, intervalMs: number, ph
   const last = index + count;
   return slot + (last - ((((last - offset) % half) + half) % half) - index) * intervalMs;
 }
-
-/** The workflow patch id behind which windows end on the target's window boundaries (`windowEnd`). */
-export const WINDOWS_ON_BOUNDARIES_PATCH = 'windows-on-boundaries';
 
 /**
  * The slots of one probe window from `first`. It ends early at `endsBy` (a maintenance boundary, the moment flapping

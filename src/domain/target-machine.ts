@@ -87,8 +87,8 @@ export function atTurn(s: Pick<TargetMachineState, 'judgement' | 'flap' | 'pause
  * was down) are given up rather than probed in a burst: `next` is where the plan starts.
  * A window ends on one of the target's window boundaries (`windowEnd`), so only a window started off them (the first,
  * or one after a flip or an operator's command) is shorter than a whole one, and never by more than half. `windowing`: as today, or as runs recorded before the
- * patches replay (shorter windows; before PROBE_WINDOW_PATCH they did not end where flapping would settle either, and
- * before WINDOWS_ON_BOUNDARIES_PATCH they ran whole from wherever they started).
+ * patches replay (shorter windows; before the ten-minute window patch they did not end where flapping would settle either, and
+ * before the windows-on-boundaries patch they ran whole from wherever they started).
  */
 export function planProbes(
   targetId: string,
@@ -124,15 +124,12 @@ export const nextAfterWindow = (next: number, checked: { scheduledAt: number }[]
  * with `spaced` at least half an interval after it. The first window's activity is scheduled by the task that made
  * the first probe, once that task completes, and reaches a worker some time later, the longer the busier Temporal is
  * (an import keeps a backlog of new targets' tasks): a grid slot due sooner than that would be probed late. Runs
- * recorded before GRID_AFTER_FIRST_PROBE_PATCH start the grid at the next slot.
+ * recorded before that patch (src/workflows/target-patches.ts) start the grid at the next slot.
  */
 export const nextAfterFirstProbe = (targetId: string, spec: TargetSpec, next: number, probedAt: number, spaced: boolean): number => {
   const { intervalMs, phase } = gridOf(targetId, spec);
   return Math.max(next, nextSlot(spaced ? probedAt + intervalMs / 2 : probedAt, intervalMs, phase));
 };
-
-/** The workflow patch id behind which a new target's grid starts at least half an interval after its first probe. */
-export const GRID_AFTER_FIRST_PROBE_PATCH = 'grid-half-an-interval-after-first-probe';
 
 /**
  * Where the schedule goes on after a configuration change: a heartbeat target is judged afresh, under its new settings,

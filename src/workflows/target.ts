@@ -7,7 +7,6 @@ import {
   continueAsNew,
   isCancellation,
   log,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -30,14 +29,7 @@ import { unstorableRefusal } from '../contracts/failures';
 import { initialFlapState } from '../domain/flapping';
 import { initialJudgement } from '../domain/judge';
 import type { ActiveProbe } from '../domain/probe';
-import {
-  FIRST_PROBE_WINDOW_MS,
-  PROBE_WINDOW_MS,
-  PROBE_WINDOW_PATCH,
-  TEN_MINUTE_WINDOW_MS,
-  TWENTY_MINUTE_WINDOWS_PATCH,
-  WINDOWS_ON_BOUNDARIES_PATCH,
-} from '../domain/schedule';
+import { PROBE_WINDOW_MS } from '../domain/schedule';
 import type { ShownState } from '../domain/shown-state';
 import type { TargetSpec } from '../domain/target';
 import {
@@ -45,7 +37,6 @@ import {
   afterResume,
   atTurn,
   firstDue,
-  GRID_AFTER_FIRST_PROBE_PATCH,
   gridOf,
   inMaintenance,
   nextAfterFirstProbe,
@@ -53,9 +44,9 @@ import {
   nextAfterWindow,
   planProbes,
   thresholdsOf,
-  type ProbeWindowing,
   type Show,
 } from '../domain/target-machine';
+import { targetRunPatches } from './target-patches';
 
 /**
  * The configuration's schema, loaded when an update needs it and not before: a workflow's modules are evaluated afresh
@@ -110,29 +101,14 @@ const projections = proxyActivities<Activities>(projectionWrites);
  * short statement, so nothing is gained from a separate activity task, and every one costs Temporal a task dispatch.
  */
 const localProjections = proxyLocalActivities<Activities>(projectionWrites);
-/** The workflow patch behind which projection writes became local activities; runs recorded before it replay. */
-export const LOCAL_PROJECTIONS_PATCH = 'local-projection-writes';
-/** Where a projection write runs: a local activity, except when replaying a history from before the patch. */
-const projection = () => (patched(LOCAL_PROJECTIONS_PATCH) ? localProjections : projections);
-
-/** A window's length, as the run was recorded with it: the patches that lengthened windows, newest first. */
-const windowLength = () =>
-  patched(TWENTY_MINUTE_WINDOWS_PATCH) ? PROBE_WINDOW_MS : patched(PROBE_WINDOW_PATCH) ? TEN_MINUTE_WINDOW_MS : FIRST_PROBE_WINDOW_MS;
-/** How windows are planned, as the run was recorded: their length, and whether they end on the target's boundaries. */
-const windowing = (): ProbeWindowing => ({ ms: windowLength(), onBoundaries: patched(WINDOWS_ON_BOUNDARIES_PATCH) });
-
-/** The workflow patch behind which a new target is probed at once, inside its first workflow task. */
-export const FIRST_PROBE_PATCH = 'first-probe-at-once';
 
 /**
  * A run continues as new after this many events, its state carried intact. Short runs keep replay cheap: workers
  * cache few workflows (memory), so most workflow tasks replay their run's history from its start.
  */
 export const HISTORY_EVENTS_PER_RUN = 250;
-/** The length runs had before SHORT_RUNS_PATCH, kept so that longer runs recorded before it replay unchanged. */
+/** The length runs had before the short-runs patch, kept so that longer runs recorded before it replay unchanged. */
 const LEGACY_HISTORY_EVENTS_PER_RUN = 2_000;
-/** The workflow patch behind which runs shortened from LEGACY_HISTORY_EVENTS_PER_RUN to HISTORY_EVENTS_PER_RUN. */
-export const SHORT_RUNS_PATCH = 'short-runs';
 
 type Command =
   | { kind: 'update'; spec: TargetSpec; expectedVersion?: number }
@@ -159,6 +135,9 @@ interface Pending {
  */
 export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> {
   const { targetId } = input;
+  const patches = targetRunPatches(!input.carried);
+  /** Where a projection write runs: a local activity, except when replaying a history from before that patch. */
+  const projection = () => (patches.localProjections ? localProjections : projections);
   let spec = input.spec;
   let version = input.version;
   let paused = input.carried?.paused ?? false;
@@ -365,12 +344,12 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
       return;
     }
     for (const c of checked) await judgeResult(c);
-    next = nextAfterFirstProbe(targetId, spec, next, at, patched(GRID_AFTER_FIRST_PROBE_PATCH));
+    next = nextAfterFirstProbe(targetId, spec, next, at, patches.gridAfterFirstProbe);
   };
 
   if (!input.carried) {
     await projection().saveTarget({ targetId, spec, version, paused });
-    if (patched(FIRST_PROBE_PATCH)) await probeAtOnce();
+    if (patches.firstProbeAtOnce) await probeAtOnce();
   }
 
   for (;;) {
@@ -398,7 +377,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
     }
 
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > (patched(SHORT_RUNS_PATCH) ? HISTORY_EVENTS_PER_RUN : LEGACY_HISTORY_EVENTS_PER_RUN)) {
+    if (info.continueAsNewSuggested || info.historyLength > (patches.shortRuns ? HISTORY_EVENTS_PER_RUN : LEGACY_HISTORY_EVENTS_PER_RUN)) {
       // Handlers in flight wait on this loop, so a command that arrives now is applied first.
       await condition(() => allHandlersFinished() || pending.length > 0);
       if (pending.length > 0) continue;
@@ -431,7 +410,7 @@ export async function targetWorkflow(input: TargetWorkflowInput): Promise<void> 
       continue;
     }
 
-    const plan = planProbes(targetId, spec, { next, flap }, maintenance.nextChange, now, windowing());
+    const plan = planProbes(targetId, spec, { next, flap }, maintenance.nextChange, now, patches.windowing);
     next = plan.next;
     const { slots, wakeAt } = plan;
     // A window of one slot waits here, on a timer in the history; a longer window waits inside the activity.

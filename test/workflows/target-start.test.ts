@@ -2,6 +2,9 @@ import { TargetSpecSchema } from '../../src/domain/target';
 import { newId, TASK_QUEUE, targetWorkflowId } from '../../src/ids';
 import { statusQuery } from '../../src/contracts/target';
 import { targetWorkflow } from '../../src/workflows/target';
+import { Worker } from '@temporalio/worker';
+import { testDataConverter } from '../support/codec';
+import { readTestEnv } from '../support/env';
 import { targetIdWithFirstWindowOf } from '../support/target-ids';
 import { eventually } from '../support/eventually';
 import { useStack } from '../support/stack';
@@ -90,5 +93,28 @@ describe('a new target', () => {
       expect(gap).toBeGreaterThanOrEqual(1_000);
       expect(gap).toBeLessThanOrEqual(3_000);
     }
+  });
+
+  it('replays a first workflow task that a query split in two, while its first probe ran', async () => {
+    // A query (or an update) that comes while a local activity runs makes the SDK complete the task with the results
+    // so far and go on in a second one. Replay resolves the local activity inside the first task: a patch checked
+    // after it must give the same answer there, or the worker that replays the run (after a restart) is stuck.
+    stack.site.behave({ status: 200, delayMs: 2_000 });
+    const targetId = newId('tgt');
+    const spec = TargetSpecSchema.parse({ name: 'split', intervalSeconds: 30, probe: { kind: 'http', url: stack.site.url } });
+    const handle = await stack.temporal.client.workflow.start(targetWorkflow, {
+      workflowId: targetWorkflowId(targetId),
+      taskQueue: TASK_QUEUE,
+      args: [{ targetId, spec, version: 1 }],
+    });
+    await eventually(async () => expect((await handle.query(statusQuery)).shown).toBe('up'), 30_000);
+    const history = await handle.fetchHistory();
+    await handle.terminate('replayed');
+    const beforeFirstWindow = history.events!.slice(
+      0,
+      history.events!.findIndex((e) => e.activityTaskScheduledEventAttributes),
+    );
+    expect(beforeFirstWindow.filter((e) => e.workflowTaskCompletedEventAttributes).length).toBeGreaterThanOrEqual(2);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: readTestEnv().bundlePath }, dataConverter: testDataConverter }, history, targetId);
   });
 });
