@@ -10,12 +10,13 @@ import { newId } from '../../src/ids';
  */
 
 /** An HTTP target's projection, named `name` (its id when absent); returns its id. */
-export async function seedTarget(pool: Pool, fields: { name?: string; intervalSeconds?: number } = {}): Promise<string> {
+export async function seedTarget(pool: Pool, fields: { name?: string; intervalSeconds?: number; maintenance?: unknown[] } = {}): Promise<string> {
   const id = newId('tgt');
   const spec = TargetSpecSchema.parse({
     name: fields.name ?? id,
     intervalSeconds: fields.intervalSeconds ?? 60,
     probe: { kind: 'http', url: 'https://example.com' },
+    maintenance: fields.maintenance ?? [],
   });
   await upsertTarget(pool, { targetId: id, spec, version: 1, paused: false });
   return id;
