@@ -106,6 +106,9 @@ function duration(probes: number, intervalSeconds: number): string {
   return whole < 60 ? `${whole} min` : `${Math.floor(whole / 60)} h ${whole % 60} min`;
 }
 
+/** Uptime (given to three decimals) to two, rounded down so that a day with any downtime never reads 100 %. */
+const percent = (uptime: number): string => `${Math.floor(Math.round(uptime * 1000) / 10) / 100} %`;
+
 type Day = PublicStatusPageView['targets'][number]['days'][number];
 
 /** A day's colour: no data, no trouble, degraded only, a little downtime (99 % up or more), or more. */
@@ -119,12 +122,12 @@ function bar(d: Day, intervalSeconds: number): string {
   const figures =
     d.uptimePercent === null
       ? 'no data'
-      : `${d.uptimePercent} % uptime, ${duration(d.down, intervalSeconds)} down, ${duration(d.degraded, intervalSeconds)} degraded`;
+      : `${percent(d.uptimePercent)} uptime, ${duration(d.down, intervalSeconds)} down, ${duration(d.degraded, intervalSeconds)} degraded`;
   return `<span class="b ${dayClass(d)}" title="${d.date}: ${figures}"></span>`;
 }
 
 function target(t: PublicStatusPageView['targets'][number]): string {
-  const uptime = t.uptimePercent === null ? 'no data yet' : `${t.uptimePercent} % uptime`;
+  const uptime = t.uptimePercent === null ? 'no data yet' : `${percent(t.uptimePercent)} uptime`;
   const bars = t.days.map((d) => bar(d, t.probeIntervalSeconds)).join('');
   const name = e(t.name);
   return (

@@ -37,6 +37,7 @@ const Description = trimmedText(0, 2000);
 const LogoUrl = z
   .url({ protocol: /^https$/, error: 'must be an absolute https:// URL' })
   .max(2048)
+  .meta({ 'x-vigil-rule': 'an https:// URL' })
   .nullable()
   .meta({ description: 'An image shown beside the title on the HTML page; null for none' });
 const Links = z
