@@ -213,6 +213,13 @@ describe('status pages', () => {
       }
     });
 
+    it("shows no bar for a day after today (a writer whose clock is ahead of the API's)", async () => {
+      await stack.db.pool.query('INSERT INTO check_rollups_daily (target_id, starts_at, probes, down) VALUES ($1, $2, 10, 10)', [api_, new Date(today + DAY)]);
+      const { body } = await request(stack.api.url).get(`/v1/public/status-pages/${slug}`).expect(200);
+      expect(body.targets[0].days).toHaveLength(90);
+      expect(body.targets[0].days[89].date).toBe(new Date(today).toISOString().slice(0, 10));
+    });
+
     it('answers 404 for a slug no page has', async () => {
       const res = await request(stack.api.url).get('/v1/public/status-pages/nobody').expect(404);
       expect(res.body.type).toBe('https://vigil.dev/problems/not-found');
