@@ -37,3 +37,25 @@ build() {
 prepare_tools() {
   npx tsx src/stack/prepare.ts "$@"
 }
+
+# The browser suites (test/api/status-page-browser.test.ts) drive Debian's Chromium. Installed with apt-get when it is
+# missing and this user may (root, or passwordless sudo); otherwise, or if the install fails, those suites are skipped
+# and say why. VIGIL_CHROMIUM_PATH names another browser instead.
+ensure_browser() {
+  if [ -n "${VIGIL_CHROMIUM_PATH:-}" ] || [ -x /usr/bin/chromium ] || [ -x /usr/bin/chromium-browser ]; then return 0; fi
+  local as_root=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then as_root=(sudo -n); else
+      say "no Chromium, and no root or passwordless sudo to install it: the browser suites will be skipped"
+      return 0
+    fi
+  fi
+  if ! command -v apt-get >/dev/null; then
+    say "no Chromium, and no apt-get to install it with: the browser suites will be skipped (or set VIGIL_CHROMIUM_PATH)"
+    return 0
+  fi
+  say "installing Chromium for the browser suites (apt-get install chromium)"
+  if ! { "${as_root[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends chromium; } >/dev/null; then
+    say "installing Chromium failed: the browser suites will be skipped"
+  fi
+}

@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib.sh"
 ensure_node_modules
 generate_prisma_client
 prepare_tools cli test-server server ui
+ensure_browser
 say "type-checking"
 npx tsc --noEmit -p tsconfig.json
 say "checking the architecture rules (docs/architecture.md)"

@@ -84,7 +84,7 @@ function responses(op: Operation): JsonSchema {
         {
           description: r.description,
           ...(r.headers ? { headers: Object.fromEntries(Object.entries(r.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) } : {}),
-          ...(r.body ? { content: { 'application/json': { schema: jsonSchema(r.body, 'output') } } } : {}),
+          ...(r.body ? { content: { [r.mediaType ?? 'application/json']: { schema: jsonSchema(r.body, 'output') } } } : {}),
         },
       ];
     }),

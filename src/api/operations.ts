@@ -32,7 +32,8 @@ export interface Operation {
    * that must never be stored.
    */
   idempotent?: false;
-  responses: Record<number, { description: string; body?: z.ZodType; headers?: Record<string, string> }>;
+  /** `mediaType` of a body that is not JSON (an HTML page, an SVG image); `body` then describes it as a string. */
+  responses: Record<number, { description: string; body?: z.ZodType; mediaType?: string; headers?: Record<string, string> }>;
   /** Typed by each handler for its own params. */
   // biome-ignore lint/suspicious/noExplicitAny: each operation's handler types its own path parameters
   handler: RequestHandler<any>;

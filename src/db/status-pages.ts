@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import type { MaintenanceWindow } from '../domain/target';
 import { newId } from '../ids';
 
 /** Status pages: named groups of targets that the public reads, and the reads that serve them. */
@@ -11,11 +12,19 @@ export interface StatusPageTargetRecord {
   name: string;
 }
 
+/** A link in a page's header. */
+export interface StatusPageLink {
+  label: string;
+  url: string;
+}
+
 export interface StatusPageRecord {
   id: string;
   slug: string;
   title: string;
   description: string;
+  logoUrl: string | null;
+  links: StatusPageLink[];
   targets: StatusPageTargetRecord[];
   createdAt: Date;
   updatedAt: Date;
@@ -25,6 +34,8 @@ export interface StatusPageFields {
   slug: string;
   title: string;
   description: string;
+  logoUrl: string | null;
+  links: StatusPageLink[];
   targets: { targetId: string; displayName?: string | null }[];
 }
 
@@ -46,7 +57,7 @@ export class UnknownTargetsError extends Error {
 }
 
 const SELECT_PAGES = `
-  SELECT p.id, p.slug, p.title, p.description, p.created_at AS "createdAt", p.updated_at AS "updatedAt",
+  SELECT p.id, p.slug, p.title, p.description, p.logo_url AS "logoUrl", p.links, p.created_at AS "createdAt", p.updated_at AS "updatedAt",
          coalesce(json_agg(json_build_object('targetId', pt.target_id, 'displayName', pt.display_name, 'name', t.name)
                            ORDER BY pt.position, pt.target_id) FILTER (WHERE pt.target_id IS NOT NULL), '[]') AS targets
   FROM status_pages p
@@ -107,20 +118,39 @@ async function setTargets(client: PoolClient, pageId: string, targets: StatusPag
 export async function createStatusPage(pool: Pool, fields: StatusPageFields): Promise<StatusPageRecord> {
   return inTransaction(pool, async (client) => {
     const id = newId('stp');
-    await client.query('INSERT INTO status_pages (id, slug, title, description) VALUES ($1, $2, $3, $4)', [id, fields.slug, fields.title, fields.description]);
+    await client.query('INSERT INTO status_pages (id, slug, title, description, logo_url, links) VALUES ($1, $2, $3, $4, $5, $6)', [
+      id,
+      fields.slug,
+      fields.title,
+      fields.description,
+      fields.logoUrl,
+      JSON.stringify(fields.links),
+    ]);
     await setTargets(client, id, fields.targets);
     return (await readPage(client, id))!;
   });
 }
 
-/** Changes the fields given; `targets`, when given, replaces the list. Undefined when there is no such page. */
+/**
+ * Changes the fields given; `targets`, when given, replaces the list, and a `logoUrl` of null removes the logo.
+ * Undefined when there is no such page.
+ */
 export async function updateStatusPage(pool: Pool, id: string, fields: Partial<StatusPageFields>): Promise<StatusPageRecord | undefined> {
   return inTransaction(pool, async (client) => {
     const { rowCount } = await client.query(
       `UPDATE status_pages SET slug = coalesce($2, slug), title = coalesce($3, title),
-              description = coalesce($4, description), updated_at = now()
+              description = coalesce($4, description), logo_url = CASE WHEN $5 THEN $6 ELSE logo_url END,
+              links = coalesce($7, links), updated_at = now()
        WHERE id = $1`,
-      [id, fields.slug ?? null, fields.title ?? null, fields.description ?? null],
+      [
+        id,
+        fields.slug ?? null,
+        fields.title ?? null,
+        fields.description ?? null,
+        fields.logoUrl !== undefined,
+        fields.logoUrl ?? null,
+        fields.links ? JSON.stringify(fields.links) : null,
+      ],
     );
     if (rowCount === 0) return undefined;
     if (fields.targets) await setTargets(client, id, fields.targets);
@@ -172,27 +202,42 @@ export async function removeStatusPageTarget(pool: Pool, id: string, targetId: s
 
 export interface PublicTarget {
   targetId: string;
+  /** The name the page shows: its display name there, else the target's own. */
   name: string;
   state: string;
   since: Date | null;
+  intervalSeconds: number;
+  maintenance: MaintenanceWindow[];
+}
+
+export interface PublicStatusPage {
+  slug: string;
+  title: string;
+  description: string;
+  logoUrl: string | null;
+  links: StatusPageLink[];
+  updatedAt: Date;
+  targets: PublicTarget[];
 }
 
 export interface PublicIncident {
+  id: string;
   targetId: string;
   state: string;
+  reason: string;
   openedAt: Date;
   acknowledgedAt: Date | null;
+  resolvedAt: Date | null;
 }
 
-/** The page by its slug with each target's name and current state: one query over unique and primary keys. */
-export async function readPublicStatusPage(
-  pool: Pool,
-  slug: string,
-): Promise<{ slug: string; title: string; description: string; targets: PublicTarget[] } | undefined> {
-  const { rows } = await pool.query<{ slug: string; title: string; description: string; targets: PublicTarget[] }>(
-    `SELECT p.slug, p.title, p.description,
+/** The page by its slug with each target's public name, current state and maintenance windows: one query over unique and primary keys. */
+export async function readPublicStatusPage(pool: Pool, slug: string): Promise<PublicStatusPage | undefined> {
+  const { rows } = await pool.query<Omit<PublicStatusPage, 'targets'> & { targets: (Omit<PublicTarget, 'since'> & { since: string | null })[] }>(
+    `SELECT p.slug, p.title, p.description, p.logo_url AS "logoUrl", p.links, p.updated_at AS "updatedAt",
             coalesce(json_agg(json_build_object('targetId', t.id, 'name', coalesce(pt.display_name, t.name),
-                                                'state', coalesce(s.state, 'unknown'), 'since', s.state_since)
+                                                'state', coalesce(s.state, 'unknown'), 'since', s.state_since,
+                                                'intervalSeconds', t.interval_seconds,
+                                                'maintenance', coalesce(t.spec->'maintenance', '[]'))
                               ORDER BY pt.position, pt.target_id) FILTER (WHERE t.id IS NOT NULL), '[]') AS targets
      FROM status_pages p
      LEFT JOIN status_page_targets pt ON pt.status_page_id = p.id
@@ -206,13 +251,37 @@ export async function readPublicStatusPage(
   return page && { ...page, targets: page.targets.map((t) => ({ ...t, since: t.since === null ? null : new Date(t.since) })) };
 }
 
-/** The open incidents of these targets, oldest first: the partial index on open incidents answers it. */
-export async function readOpenIncidents(pool: Pool, targetIds: readonly string[]): Promise<PublicIncident[]> {
+/**
+ * The incidents of these targets that are open, or resolved since `resolvedSince`: the partial index on open incidents
+ * and the (target, opened_at) index answer it. Oldest first.
+ */
+export async function readPublicIncidents(pool: Pool, targetIds: readonly string[], resolvedSince: Date): Promise<PublicIncident[]> {
   const { rows } = await pool.query<PublicIncident>(
-    `SELECT target_id AS "targetId", state, opened_at AS "openedAt", acknowledged_at AS "acknowledgedAt" FROM incidents
-     WHERE target_id = ANY($1) AND state <> 'resolved'
+    `SELECT id, target_id AS "targetId", state, reason, opened_at AS "openedAt", acknowledged_at AS "acknowledgedAt",
+            resolved_at AS "resolvedAt"
+     FROM incidents
+     WHERE target_id = ANY($1) AND (state <> 'resolved' OR (opened_at >= $2::timestamptz - interval '90 days' AND resolved_at >= $2))
      ORDER BY opened_at, id`,
-    [targetIds],
+    [targetIds, resolvedSince],
   );
   return rows;
+}
+
+/**
+ * A target that some status page shows, as the public sees it there (its display name on the first page, by when the
+ * page was made, that shows it); undefined for a target no page shows.
+ */
+export async function readPublicTarget(pool: Pool, targetId: string): Promise<{ name: string; state: string } | undefined> {
+  const { rows } = await pool.query<{ name: string; state: string }>(
+    `SELECT coalesce(pt.display_name, t.name) AS name, coalesce(s.state, 'unknown') AS state
+     FROM status_page_targets pt
+     JOIN status_pages p ON p.id = pt.status_page_id
+     JOIN targets t ON t.id = pt.target_id
+     LEFT JOIN target_status s ON s.target_id = t.id
+     WHERE pt.target_id = $1
+     ORDER BY p.created_at, p.id
+     LIMIT 1`,
+    [targetId],
+  );
+  return rows[0];
 }

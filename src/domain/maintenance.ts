@@ -59,3 +59,18 @@ export function maintenanceAt(windows: readonly MaintenanceWindow[], t: number):
   const boundaries = all.flat().filter((b) => b > t);
   return { inside, nextChange: boundaries.length ? Math.min(...boundaries) : undefined };
 }
+
+/**
+ * What a status page announces of these windows at `t`: of each, the occurrence going on or the next one starting
+ * within `horizonMs`, earliest first. Ongoing and upcoming alike, so a page shows a window before and while it runs.
+ */
+export function announcedMaintenance(windows: readonly MaintenanceWindow[], t: number, horizonMs: number): { startsAt: number; endsAt: number }[] {
+  return windows
+    .flatMap((w) => {
+      const next = spans([w], t)
+        .filter(([s, e]) => e > t && s < t + horizonMs)
+        .sort(([a], [b]) => a - b)[0];
+      return next ? [{ startsAt: next[0], endsAt: next[1] }] : [];
+    })
+    .sort((a, b) => a.startsAt - b.startsAt || a.endsAt - b.endsAt);
+}

@@ -37,7 +37,11 @@ describe('status pages', () => {
         slug: 'acme',
         title: 'Acme',
         description: '',
+        logoUrl: null,
+        links: [],
         publicUrl: '/v1/public/status-pages/acme',
+        pageUrl: '/status/acme',
+        feedUrl: '/status/acme/feed.atom',
         targets: [
           { targetId: shop, name: 'shop', displayName: 'Shop' },
           { targetId: blog, name: 'blog', displayName: null },
@@ -163,7 +167,19 @@ describe('status pages', () => {
       expect(body.targets[0].uptimePercent).toBe(80);
       // The missed slot counts neither way.
       expect(dbBars[89]).toMatchObject({ uptimePercent: 0, down: 1 });
-      expect(body.incidents).toEqual([{ target: 'database', status: 'investigating', startedAt: new Date(today + 1000).toISOString() }]);
+      const startedAt = new Date(today + 1000).toISOString();
+      expect(body.incidents).toEqual([
+        {
+          id: `inc_${db_.slice(4)}_1`,
+          target: 'database',
+          status: 'investigating',
+          startedAt,
+          resolvedAt: null,
+          updates: [{ at: startedAt, status: 'investigating', message: 'database is not responding as expected.' }],
+        },
+      ]);
+      // The resolved one has no time of resolution, so it is not among the recently resolved.
+      expect(body.resolvedIncidents).toEqual([]);
     });
 
     it('is served with a strong ETag and cache headers, and answers If-None-Match with 304 until something changes', async () => {
@@ -195,6 +211,13 @@ describe('status pages', () => {
       } finally {
         query.mockRestore();
       }
+    });
+
+    it("shows no bar for a day after today (a writer whose clock is ahead of the API's)", async () => {
+      await stack.db.pool.query('INSERT INTO check_rollups_daily (target_id, starts_at, probes, down) VALUES ($1, $2, 10, 10)', [api_, new Date(today + DAY)]);
+      const { body } = await request(stack.api.url).get(`/v1/public/status-pages/${slug}`).expect(200);
+      expect(body.targets[0].days).toHaveLength(90);
+      expect(body.targets[0].days[89].date).toBe(new Date(today).toISOString().slice(0, 10));
     });
 
     it('answers 404 for a slug no page has', async () => {

@@ -1,4 +1,4 @@
-import { maintenanceAt } from '../../src/domain/maintenance';
+import { announcedMaintenance, maintenanceAt } from '../../src/domain/maintenance';
 import { MaintenanceWindowSchema, type MaintenanceWindow } from '../../src/domain/target';
 
 const at = (iso: string) => Date.parse(iso);
@@ -40,5 +40,30 @@ describe('maintenance windows', () => {
     expect(MaintenanceWindowSchema.safeParse({ days: ['sun'], at: '25:00', durationMinutes: 10 }).success).toBe(false);
     expect(MaintenanceWindowSchema.safeParse({ days: ['sun'], at: '02:00', durationMinutes: 10, timeZone: 'Mars/Olympus' }).success).toBe(false);
     expect(MaintenanceWindowSchema.safeParse({ days: [], at: '02:00', durationMinutes: 10 }).success).toBe(false);
+  });
+
+  describe('as a status page announces them', () => {
+    const WEEK = 7 * 86_400_000;
+
+    it('shows of each window the occurrence going on or the next one within the notice, earliest first', () => {
+      // 2026-03-04 is a Wednesday.
+      const w = windows(
+        { days: ['sun'], at: '02:00', durationMinutes: 60 },
+        { start: '2026-03-04T11:00:00Z', end: '2026-03-04T13:00:00Z' },
+        { start: '2026-04-01T10:00:00Z', end: '2026-04-01T11:00:00Z' },
+        { start: '2026-03-01T10:00:00Z', end: '2026-03-01T11:00:00Z' },
+      );
+      expect(announcedMaintenance(w, at('2026-03-04T12:00:00Z'), WEEK)).toEqual([
+        { startsAt: at('2026-03-04T11:00:00Z'), endsAt: at('2026-03-04T13:00:00Z') },
+        { startsAt: at('2026-03-08T02:00:00Z'), endsAt: at('2026-03-08T03:00:00Z') },
+      ]);
+    });
+
+    it('announces nothing beyond the notice, nor what has ended', () => {
+      const w = windows({ start: '2026-03-12T10:00:00Z', end: '2026-03-12T11:00:00Z' });
+      expect(announcedMaintenance(w, at('2026-03-04T12:00:00Z'), WEEK)).toEqual([]);
+      expect(announcedMaintenance(w, at('2026-03-12T11:00:00Z'), WEEK)).toEqual([]);
+      expect(announcedMaintenance(w, at('2026-03-12T10:59:00Z'), WEEK)).toHaveLength(1);
+    });
   });
 });

@@ -20,7 +20,7 @@ import type { ApiDeps } from '../deps';
 import type { Operation } from '../operations';
 import { idCursor, pageQueryFields, pageSchema, sendPage } from '../pagination';
 import { Problem, validated } from '../problems';
-import { publicStatusPagePath } from '../public/status-pages';
+import { feedPath, htmlStatusPagePath, publicStatusPagePath } from '../public/paths';
 
 /** Targets on one page: the public answer stays small, and one page read stays a handful of indexed queries. */
 export const MAX_TARGETS_PER_PAGE = 100;
@@ -30,9 +30,25 @@ const Slug = z
   .min(1)
   .max(64)
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lowercase letters, digits and single hyphens, e.g. "acme-status"')
-  .meta({ description: 'The public address: /v1/public/status-pages/<slug>' });
+  .meta({ description: 'The public address: /status/<slug> (HTML), /v1/public/status-pages/<slug> (JSON)' });
 const Title = trimmedText(1, 200);
 const Description = trimmedText(0, 2000);
+/** https only: the page's Content-Security-Policy loads images from https alone, and a page served over TLS would refuse http. */
+const LogoUrl = z
+  .url({ protocol: /^https$/, error: 'must be an absolute https:// URL' })
+  .max(2048)
+  .meta({ 'x-vigil-rule': 'an https:// URL' })
+  .nullable()
+  .meta({ description: 'An image shown beside the title on the HTML page; null for none' });
+const Links = z
+  .array(
+    z.strictObject({
+      label: trimmedText(1, 60),
+      url: z.url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' }).max(2048),
+    }),
+  )
+  .max(10)
+  .meta({ description: "Links in the HTML page's header, in order (your site, support, a contact)" });
 const DisplayName = trimmedText(1, 200).nullable().meta({ description: "The name the public sees; the target's own when null" });
 const PageTarget = z.strictObject({
   targetId: idSchema('tgt', 'a target').meta({ description: 'tgt_…', 'x-vigil-rule': 'each target once on a page' }),
@@ -50,9 +66,23 @@ const PageTargets = z
   })
   .meta({ description: 'The targets shown, in this order' });
 
-const CreateStatusPageBody = z.strictObject({ slug: Slug, title: Title, description: Description.default(''), targets: PageTargets.default([]) });
+const CreateStatusPageBody = z.strictObject({
+  slug: Slug,
+  title: Title,
+  description: Description.default(''),
+  logoUrl: LogoUrl.default(null),
+  links: Links.default([]),
+  targets: PageTargets.default([]),
+});
 const UpdateStatusPageBody = z
-  .strictObject({ slug: Slug.optional(), title: Title.optional(), description: Description.optional(), targets: PageTargets.optional() })
+  .strictObject({
+    slug: Slug.optional(),
+    title: Title.optional(),
+    description: Description.optional(),
+    logoUrl: LogoUrl.optional(),
+    links: Links.optional(),
+    targets: PageTargets.optional(),
+  })
   .meta({ description: 'The fields to change; `targets` replaces the whole list' });
 const PutTargetBody = z.strictObject({ displayName: DisplayName.default(null) });
 
@@ -66,7 +96,11 @@ const StatusPageSchema = z.object({
   slug: z.string(),
   title: z.string(),
   description: z.string(),
-  publicUrl: z.string().meta({ description: 'Where the public reads the page, without a key' }),
+  logoUrl: z.string().nullable(),
+  links: z.array(z.object({ label: z.string(), url: z.string() })),
+  publicUrl: z.string().meta({ description: 'Where the public reads the page as JSON, without a key' }),
+  pageUrl: z.string().meta({ description: 'Where people read the page, as HTML' }),
+  feedUrl: z.string().meta({ description: "The page's Atom feed of incidents and maintenance" }),
   targets: z.array(z.object({ targetId: z.string(), name: z.string().meta({ description: "The target's own name" }), displayName: z.string().nullable() })),
   createdAt: timestamp,
   updatedAt: timestamp,
@@ -77,7 +111,11 @@ const represent = (page: StatusPageRecord) => ({
   slug: page.slug,
   title: page.title,
   description: page.description,
+  logoUrl: page.logoUrl,
+  links: page.links,
   publicUrl: publicStatusPagePath(page.slug),
+  pageUrl: htmlStatusPagePath(page.slug),
+  feedUrl: feedPath(page.slug),
   targets: page.targets,
   createdAt: page.createdAt,
   updatedAt: page.updatedAt,
