@@ -1,6 +1,7 @@
 import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { useStack } from '../support/stack';
+import { testSecrets } from '../support/codec';
 
 /** Notification channels and escalation policies through the API: admins manage them, bad input changes nothing. */
 describe('channels and escalation policies', () => {
@@ -176,11 +177,16 @@ describe('channels and escalation policies', () => {
         probe: { kind: 'http', url: 'https://example.com' },
         escalationPolicyId: policy.id,
       });
-      await upsertTarget(stack.db.pool, { targetId: 'tgt_01M8B7Z5CFY505SXTDD14RPC6R', spec, version: 1, paused: false });
+      await upsertTarget(stack.db.pool, testSecrets, { targetId: 'tgt_01M8B7Z5CFY505SXTDD14RPC6R', spec, version: 1, paused: false });
       const named = await stack.api.request().delete(`/v1/escalation-policies/${policy.id}`).expect(409);
       expect(named.body.detail).toContain('tgt_01M8B7Z5CFY505SXTDD14RPC6R');
 
-      await upsertTarget(stack.db.pool, { targetId: 'tgt_01M8B7Z5CFY505SXTDD14RPC6R', spec: { ...spec, escalationPolicyId: null }, version: 2, paused: false });
+      await upsertTarget(stack.db.pool, testSecrets, {
+        targetId: 'tgt_01M8B7Z5CFY505SXTDD14RPC6R',
+        spec: { ...spec, escalationPolicyId: null },
+        version: 2,
+        paused: false,
+      });
       await stack.api.request().delete(`/v1/escalation-policies/${policy.id}`).expect(204);
       await stack.api.request().get(`/v1/escalation-policies/${policy.id}`).expect(404);
       await stack.api.request().delete(`/v1/channels/${a.id}`).expect(204);

@@ -3,6 +3,7 @@ import type { CheckResultRow } from '../../src/db/check-results';
 import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { newId } from '../../src/ids';
+import { testSecrets } from './codec';
 
 /**
  * Rows as the workers would write them, for tests of the read side: a target's projection (no workflow behind it), and
@@ -17,7 +18,7 @@ export async function seedTarget(pool: Pool, fields: { name?: string; intervalSe
     intervalSeconds: fields.intervalSeconds ?? 60,
     probe: { kind: 'http', url: 'https://example.com' },
   });
-  await upsertTarget(pool, { targetId: id, spec, version: 1, paused: false });
+  await upsertTarget(pool, testSecrets, { targetId: id, spec, version: 1, paused: false });
   return id;
 }
 

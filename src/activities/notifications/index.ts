@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
+import type { SecretBox } from '../../codec/secrets';
 import { finishDeliveryAttempt, startDeliveryAttempt } from '../../db/deliveries';
 import { readChannel } from '../../db/escalation';
 import type { ChannelKind } from '../../domain/escalation';
@@ -7,13 +8,14 @@ import { NOTIFICATION_RETRY, retryDelayMs, type Notification } from '../../domai
 import type { AddressGuard } from '../probes/address-guard';
 import type { Mailer } from './email';
 import { DeliveryError } from './errors';
-import { sendSlack } from './slack';
-import { sendWebhook } from './webhook';
+import { sendNotification } from './send';
 
 export interface NotificationActivityDeps {
   pool: Pool;
   guard: AddressGuard;
   mailer: Mailer;
+  /** Opens the channels' sealed settings. */
+  secrets: SecretBox;
 }
 
 export interface DeliverNotificationInput {
@@ -22,7 +24,7 @@ export interface DeliverNotificationInput {
   notification: Notification;
 }
 
-export function createNotificationActivities({ pool, guard, mailer }: NotificationActivityDeps) {
+export function createNotificationActivities({ pool, guard, mailer, secrets }: NotificationActivityDeps) {
   return {
     /**
      * Delivers one notification to one channel: one attempt per activity attempt, each recorded (attempts, last error)
@@ -35,7 +37,7 @@ export function createNotificationActivities({ pool, guard, mailer }: Notificati
       const ctx = Context.current();
       const { attempt } = ctx.info;
       const maxAttempts = ctx.info.retryPolicy?.maximumAttempts || NOTIFICATION_RETRY.attempts;
-      const channel = await readChannel(pool, named.id);
+      const channel = await readChannel(pool, secrets, named.id);
       const { alreadyDelivered } = await startDeliveryAttempt(pool, {
         id: n.deliveryId,
         incidentId: n.incident.id,
@@ -48,18 +50,7 @@ export function createNotificationActivities({ pool, guard, mailer }: Notificati
       if (alreadyDelivered) return;
       try {
         if (!channel) throw new DeliveryError(`channel ${named.id} (${named.name}) was deleted`, false);
-        const { config } = channel;
-        switch (config.kind) {
-          case 'webhook':
-            await sendWebhook(config, n, guard, ctx.cancellationSignal);
-            break;
-          case 'slack':
-            await sendSlack(config, n, guard, ctx.cancellationSignal);
-            break;
-          case 'email':
-            await mailer.send(config, n);
-            break;
-        }
+        await sendNotification(channel.config, n, { guard, mailer, signal: ctx.cancellationSignal });
       } catch (err) {
         const failure = err instanceof DeliveryError ? err : new DeliveryError(String((err as Error)?.message ?? err), true);
         const final = !failure.retryable || attempt >= maxAttempts;
