@@ -1,9 +1,11 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { SecretBox } from '../../codec/secrets';
 import { finishDeliveryAttempt, startDeliveryAttempt } from '../../db/deliveries';
 import { readChannel } from '../../db/escalation';
-import type { ChannelKind } from '../../domain/escalation';
+import type { ChannelTestInput, ChannelTestResult } from '../../contracts/channel-test';
+import { CHANNEL_KINDS_MIRRORING_STATE, type ChannelKind } from '../../domain/escalation';
 import { NOTIFICATION_RETRY, retryDelayMs, type Notification } from '../../domain/incident';
 import type { AddressGuard } from '../probes/address-guard';
 import type { Mailer } from './email';
@@ -64,6 +66,38 @@ export function createNotificationActivities({ pool, guard, mailer, secrets }: N
         });
       }
       await finishDeliveryAttempt(pool, n.deliveryId, { delivered: true });
+    },
+
+    /**
+     * Sends a test notification to a channel now, once, and answers how it went: delivered, or what the receiver (or
+     * the network) said. Channels that keep an incident of their own (PagerDuty, Opsgenie) get the test's resolution
+     * right after, so no test incident is left open there. Nothing is recorded: it belongs to no incident.
+     */
+    async sendTestNotification({ channelId, requestedBy }: ChannelTestInput): Promise<ChannelTestResult> {
+      const channel = await readChannel(pool, secrets, channelId);
+      if (!channel) return { delivered: false, error: `channel ${channelId} was deleted` };
+      const id = `test-${randomUUID()}`;
+      const test = (kind: 'test' | 'resolved'): Notification => ({
+        deliveryId: `${id}-${kind}`,
+        kind,
+        at: Date.now(),
+        incident: {
+          id,
+          targetId: 'none',
+          targetName: channel.name,
+          state: kind === 'test' ? 'triggered' : 'resolved',
+          reason: `a test notification, asked for by ${requestedBy}`,
+          openedAt: new Date().toISOString(),
+        },
+      });
+      const via = { guard, mailer, signal: Context.current().cancellationSignal };
+      try {
+        await sendNotification(channel.config, test('test'), via);
+        if (CHANNEL_KINDS_MIRRORING_STATE.includes(channel.kind)) await sendNotification(channel.config, test('resolved'), via);
+        return { delivered: true };
+      } catch (err) {
+        return { delivered: false, error: (err as Error).message };
+      }
     },
   };
 }

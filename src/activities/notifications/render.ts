@@ -6,6 +6,7 @@ const HEADLINES: Record<NotificationKind, string> = {
   renotified: 'is still down (snooze ended)',
   reopened: 'is down again (incident reopened)',
   acknowledged: 'incident acknowledged',
+  test: 'test notification: this channel works',
   resolved: 'incident resolved',
 };
 
@@ -29,7 +30,8 @@ export function lines(n: Notification): string[] {
 
 /** Where the incident stands as far as a notification tells: what chat cards colour and push services prioritise by. */
 export type Tone = 'down' | 'acknowledged' | 'resolved';
-export const toneOf = (n: Notification): Tone => (n.kind === 'resolved' ? 'resolved' : n.kind === 'acknowledged' ? 'acknowledged' : 'down');
+export const toneOf = (n: Notification): Tone =>
+  n.kind === 'resolved' || n.kind === 'test' ? 'resolved' : n.kind === 'acknowledged' ? 'acknowledged' : 'down';
 
 /** Red, amber, green: the colours chat cards show a notification's tone with. */
 export const TONE_COLOURS: Record<Tone, string> = { down: '#d1242f', acknowledged: '#bf8700', resolved: '#1a7f37' };

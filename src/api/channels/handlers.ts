@@ -2,11 +2,14 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { deleteChannelRow, findChannel, insertChannel, listChannels, policiesUsingChannel, replaceChannel } from '../../db/escalation';
 import { CHANNEL_SECRET_FIELDS, ChannelInputSchema, type ChannelInput } from '../../domain/escalation';
-import { isId } from '../../ids';
+import { CHANNEL_TEST_WORKFLOW, type ChannelTestResult, type ChannelTestWorkflow } from '../../contracts/channel-test';
+import { channelTestWorkflowId, isId, TASK_QUEUE } from '../../ids';
+import { principalOf } from '../auth/middleware';
 import type { ApiDeps } from '../deps';
 import { idempotentId } from '../idempotency';
 import { idCursor, pageQueryFields, sendPage } from '../pagination';
 import { Problem, validated } from '../problems';
+import { temporalCall } from '../temporal';
 import { channelRepresentation } from './representation';
 
 export const ListChannelsQuery = z.strictObject({ ...pageQueryFields });
@@ -78,4 +81,29 @@ export const deleteChannel =
       throw err;
     }
     res.status(204).end();
+  };
+
+/** Long enough for a slow receiver's two attempts (PagerDuty's trigger and resolve), short enough for a request. */
+const TEST_DEADLINE_MS = 30_000;
+
+/**
+ * POST /v1/channels/:id/test: sends a test notification now, through a worker as incidents' are (same address guard,
+ * same secrets), and answers how it went: delivered, or what the receiver said. One attempt, never retried.
+ */
+export const testChannel =
+  (deps: ApiDeps): RequestHandler<{ id: string }> =>
+  async (req, res) => {
+    const { id } = await existing(deps, req.params.id);
+    const result: ChannelTestResult = await temporalCall(
+      deps.temporal,
+      () =>
+        deps.temporal.workflow.execute<ChannelTestWorkflow>(CHANNEL_TEST_WORKFLOW, {
+          workflowId: channelTestWorkflowId(id, idempotentId(res, 'act')),
+          taskQueue: TASK_QUEUE,
+          args: [{ channelId: id, requestedBy: principalOf(res)!.name }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      TEST_DEADLINE_MS,
+    );
+    res.json(result);
   };

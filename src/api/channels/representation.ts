@@ -47,3 +47,10 @@ export const ChannelSchema = z
     description:
       "Where notifications go: the fields above and the other settings of its kind as written (see the create body). Secrets (URLs that carry tokens, signing secrets, API keys) are stored encrypted and shown whole only in the answer that wrote them; afterwards `<field>Hint`. Webhooks are signed (see the README: 'Notifications').",
   });
+
+export const ChannelTestResultSchema = z
+  .object({
+    delivered: z.boolean(),
+    error: z.string().optional().meta({ description: "When not delivered: the receiver's answer (status and the start of its body) or the network error" }),
+  })
+  .meta({ description: 'How the test notification went: one attempt, not retried.' });
