@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensureStoredCodecKeys } from '../src/codec/keys';
 import { loadConfig } from '../src/config';
 import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
@@ -115,6 +116,8 @@ async function startDev(opts: StackOptions): Promise<BenchStack> {
     const [apiPort, metricsPort] = [await freePort(), await freePort()];
     const env = {
       ...process.env,
+      // Encrypted as `npm run up` runs (the API and workers refuse to run without keys unless told VIGIL_CODEC_KEYS=none).
+      ...(config.codec.keys || config.codec.plaintext ? {} : ensureStoredCodecKeys(path.join(opts.dataDir, 'codec-keys.json'))),
       ...benchEnv(opts),
       DATABASE_URL: pg.url,
       TEMPORAL_ADDRESS: server.address,

@@ -19,6 +19,8 @@ export const DATABASE_MAINTENANCE_WORKFLOW_ID = 'database-maintenance';
  */
 export const incidentId = (targetId: string, sequence: number): string => `inc_${targetId.slice(targetId.indexOf('_') + 1)}_${sequence}`;
 export const incidentWorkflowId = (incidentId: string): string => `incident-${incidentId}`;
+/** Each test notification is its own short workflow: `id` is new for each request (or its Idempotency-Key's). */
+export const channelTestWorkflowId = (channelId: string, id: string): string => `channel-test-${channelId}-${id}`;
 export const INCIDENT_ID = /^inc_[0-9A-Z]{26}_[1-9]\d{0,8}$/;
 export const isIncidentId = (value: string): boolean => INCIDENT_ID.test(value);
 

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import type { SecretBox } from '../codec/secrets';
 import type { RetentionPolicy } from '../domain/retention';
 import type { CheckResultWriter } from '../db/check-results';
 import { createCheckActivities, type ProbeWindowRunner, type RecordSlot } from './checks';
@@ -26,6 +27,8 @@ export interface ActivityDeps {
   /** For the activities that open incidents and signal them: a client, not a child of any target's run. */
   temporal: Client;
   mailer: Mailer;
+  /** Seals and opens the secrets stored in Postgres: channel settings, probe headers (src/codec/secrets.ts). */
+  secrets: SecretBox;
 }
 
 /**

@@ -1,10 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
+import type { SecretBox } from '../codec/secrets';
 import { deleteTargetProjection, upsertTarget } from '../db/targets';
 import { UNSTORABLE } from '../contracts/failures';
 import type { TargetSpec } from '../domain/target';
 
-export function createTargetActivities({ pool }: { pool: Pool }) {
+export function createTargetActivities({ pool, secrets }: { pool: Pool; secrets: SecretBox }) {
   return {
     /**
      * Projects the configuration the workflow accepted (and whether it is paused), so the API reads what is really in
@@ -12,7 +13,7 @@ export function createTargetActivities({ pool }: { pool: Pool }) {
      */
     async saveTarget(target: { targetId: string; spec: TargetSpec; version: number; paused: boolean }): Promise<void> {
       try {
-        await upsertTarget(pool, target);
+        await upsertTarget(pool, secrets, target);
       } catch (err) {
         // The one unique conflict a projection can meet, and it lasts while the other target keeps that token.
         if ((err as { constraint?: string }).constraint === 'targets_ping_token_key') {

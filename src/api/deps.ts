@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import type { SecretBox } from '../codec/secrets';
 import type { CodecSettings } from './codec/routes';
 import type { PrismaClient } from '../db/prisma';
 import type { Logger } from '../log';
@@ -9,6 +10,8 @@ export interface ApiDeps {
   pool: Pool;
   prisma: PrismaClient;
   temporal: Client;
+  /** Seals and opens the secrets stored in Postgres: channel settings, probe headers (src/codec/secrets.ts). */
+  secrets: SecretBox;
   config: {
     minIntervalSeconds: number;
     /** Unauthenticated requests a minute from one address (public routes, bad keys); 0 turns the limit off. */

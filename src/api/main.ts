@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { vigilDataConverter } from '../codec/encryption';
-import { loadConfig } from '../config';
+import { SecretBox } from '../codec/secrets';
+import { encryptionKeys, loadConfig } from '../config';
 import { countActiveAdminKeys } from '../db/api-keys';
 import { migrate } from '../db/migrate';
 import { ensureCheckResultPartitions } from '../db/partitions';
@@ -14,6 +15,7 @@ import { startWebServer } from './server';
 /** The API process. SIGTERM stops new connections, answers the requests in flight, then exits. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  const keys = encryptionKeys(config);
   const log = createLogger('vigil-api', config.logLevel);
   // A request waits at most 2 s for a connection: an unreachable Postgres is a quick 503, not a hung request.
   const pool = createPool(config.databaseUrl, { max: config.dbPoolSize, applicationName: 'vigil-api', connectionTimeoutMs: 2_000, log });
@@ -25,10 +27,10 @@ async function main(): Promise<void> {
   }
   // Lazy: the API starts, and serves reads from Postgres, while Temporal is still unreachable.
   const connection = Connection.lazy({ address: config.temporal.address });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: vigilDataConverter(config.codec.keys) });
-  if (!config.codec.keys) log.warn('VIGIL_CODEC_KEYS is not set: payloads go to Temporal unencrypted (see README, Security)');
+  const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: vigilDataConverter(keys) });
+  if (!keys) log.warn('VIGIL_CODEC_KEYS=none: payloads go to Temporal, and secrets to Postgres, unencrypted (see README, Security)');
   const prisma = createPrisma(pool);
-  const app = createApp({ pool, prisma, temporal, config, log });
+  const app = createApp({ pool, prisma, temporal, secrets: new SecretBox(keys), config, log });
   const server = await startWebServer(app, config.api.host, config.api.port);
   log.info({ url: server.url }, 'api listening');
 

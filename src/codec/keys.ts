@@ -69,6 +69,11 @@ export function ensureStoredCodecKeys(file: string): { VIGIL_CODEC_KEYS: string;
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, `${JSON.stringify({ keys: entry, active: 'k1' } satisfies StoredKeys, null, 2)}\n`, { mode: 0o600 });
   }
+  return readStoredCodecKeys(file);
+}
+
+/** The keys kept in a data folder (see ensureStoredCodecKeys), as the environment variables the processes read. */
+export function readStoredCodecKeys(file: string): { VIGIL_CODEC_KEYS: string; VIGIL_CODEC_ACTIVE_KEY: string } {
   const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as StoredKeys;
   parseCodecKeys(stored.keys, stored.active); // refuse a damaged file now, not in every process later
   return { VIGIL_CODEC_KEYS: stored.keys, VIGIL_CODEC_ACTIVE_KEY: stored.active };

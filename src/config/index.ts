@@ -53,7 +53,8 @@ const EnvSchema = z.object({
   /**
    * Keys that encrypt Temporal payloads (src/codec): comma-separated `<id>:<32 bytes in base64>`, from
    * `npm run create-codec-key`. Every key listed decrypts; VIGIL_CODEC_ACTIVE_KEY (the first listed when unset)
-   * encrypts. Unset: payloads go to Temporal in clear, and the API and workers warn. `npm run up` makes its own.
+   * encrypts. The same keys seal the secrets Vigil stores in Postgres (src/codec/secrets.ts). Unset, the API and
+   * workers refuse to start; `none` runs them without encryption, on purpose. `npm run up` makes its own.
    */
   VIGIL_CODEC_KEYS: z.string().nullish(),
   VIGIL_CODEC_ACTIVE_KEY: z.string().nullish(),
@@ -116,7 +117,12 @@ export interface Config {
   publicRateLimitPerMinute: number;
   probeAllowCidrs: string[];
   /** Payload encryption (src/codec), and who may use the codec endpoint from a browser. */
-  codec: { keys?: CodecKeys; corsOrigins: string[] };
+  codec: {
+    keys?: CodecKeys;
+    /** VIGIL_CODEC_KEYS=none: the operator turned encryption off on purpose (payloads and stored secrets in clear). */
+    plaintext: boolean;
+    corsOrigins: string[];
+  };
   worker: {
     maxConcurrentActivities: number;
     maxCachedWorkflows: number;
@@ -130,10 +136,13 @@ export interface Config {
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
+/** The value of VIGIL_CODEC_KEYS that turns encryption off on purpose. */
+export const PLAINTEXT = 'none';
+
 function codecKeys(keys: string | null | undefined, activeKey: string | null | undefined): CodecKeys | undefined {
   // Empty (or null, as docker-compose lists a variable passed through from the shell) counts as unset.
   const active = activeKey?.trim() || undefined;
-  if (!keys?.trim()) {
+  if (!keys?.trim() || keys.trim() === PLAINTEXT) {
     if (active !== undefined) throw new ConfigError('invalid environment: VIGIL_CODEC_ACTIVE_KEY: set, but VIGIL_CODEC_KEYS is not');
     return undefined;
   }
@@ -143,6 +152,18 @@ function codecKeys(keys: string | null | undefined, activeKey: string | null | u
     // The message names entries by position and id, never key material.
     throw new ConfigError(`invalid environment: VIGIL_CODEC_KEYS: ${(err as Error).message}`);
   }
+}
+
+/**
+ * The keys a process that handles payloads and secrets (the API, the workers) runs with: refuses to run without any
+ * unless the operator said so (VIGIL_CODEC_KEYS=none), so no deployment stores secrets in clear by omission.
+ */
+export function encryptionKeys(config: Pick<Config, 'codec'>): CodecKeys | undefined {
+  if (config.codec.keys || config.codec.plaintext) return config.codec.keys;
+  throw new ConfigError(
+    'invalid environment: VIGIL_CODEC_KEYS is not set: set it (npm run -s create-codec-key prints a key) to encrypt Temporal payloads and the ' +
+      'secrets stored in Postgres, or set VIGIL_CODEC_KEYS=none to run without encryption on purpose',
+  );
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -176,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     codec: {
       keys: codecKeys(e.VIGIL_CODEC_KEYS, e.VIGIL_CODEC_ACTIVE_KEY),
+      plaintext: e.VIGIL_CODEC_KEYS?.trim() === PLAINTEXT,
       // The embedded dev server's Web UI, unless told otherwise.
       corsOrigins: (e.VIGIL_CODEC_CORS_ORIGINS ?? `http://127.0.0.1:${e.VIGIL_TEMPORAL_UI_PORT},http://localhost:${e.VIGIL_TEMPORAL_UI_PORT}`)
         .split(',')

@@ -1,69 +1,117 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { ChannelConfig, ChannelInput, ChannelKind, EscalationPolicyInput, PolicySnapshot } from '../domain/escalation';
+import type { SecretBox } from '../codec/secrets';
+import {
+  CHANNEL_CONFIG_SCHEMAS,
+  CHANNEL_SECRET_FIELDS,
+  type ChannelConfig,
+  type ChannelInput,
+  type ChannelKind,
+  type EscalationPolicyInput,
+  type PolicySnapshot,
+} from '../domain/escalation';
 import type { Prisma, PrismaClient } from './generated/client';
 
 /** Channels and escalation policies: the admin API writes them, incidents read a snapshot of a policy when they open. */
 
 export const newSigningSecret = (): string => `whsec_${randomBytes(32).toString('base64')}`;
 
-/** A channel's stored settings from what an admin wrote; a webhook without a signing secret gets one. */
+/**
+ * A channel's stored settings from what an admin wrote: its kind's own fields only (the schema of the kind says which),
+ * and a webhook without a signing secret gets one.
+ */
 export function channelConfig(input: ChannelInput): ChannelConfig {
-  switch (input.kind) {
-    case 'webhook':
-      return { kind: 'webhook', url: input.url, signingSecret: input.signingSecret ?? newSigningSecret() };
-    case 'slack':
-      return { kind: 'slack', url: input.url };
-    case 'email':
-      return { kind: 'email', addresses: input.addresses };
-  }
+  const own = Object.keys(CHANNEL_CONFIG_SCHEMAS[input.kind].shape);
+  const fields = Object.entries(input).filter(([field, value]) => own.includes(field) && value !== undefined);
+  const config = { kind: input.kind, ...Object.fromEntries(fields) } as ChannelConfig;
+  return config.kind === 'webhook' ? { ...config, signingSecret: config.signingSecret ?? newSigningSecret() } : config;
 }
+
+/** The kind's secret fields sealed (`transform` = seal) or opened (`transform` = open); the others as they are. */
+function mapSecrets(config: ChannelConfig, transform: (value: string) => string): ChannelConfig {
+  const secret: readonly string[] = CHANNEL_SECRET_FIELDS[config.kind];
+  return Object.fromEntries(
+    Object.entries(config).map(([field, value]) => [field, secret.includes(field) && typeof value === 'string' ? transform(value) : value]),
+  ) as ChannelConfig;
+}
+
+const sealed = (secrets: SecretBox, config: ChannelConfig) => mapSecrets(config, (v) => secrets.seal(v, 'channel')) as unknown as Prisma.InputJsonValue;
 
 export interface StoredChannel {
   id: string;
   name: string;
   kind: ChannelKind;
+  /** In clear: opened as read. */
   config: ChannelConfig;
   createdAt: Date;
   updatedAt: Date;
 }
 
-const toChannel = (row: { id: string; name: string; kind: string; config: Prisma.JsonValue; createdAt: Date; updatedAt: Date }): StoredChannel => ({
+type ChannelRow = { id: string; name: string; kind: string; config: Prisma.JsonValue; createdAt: Date; updatedAt: Date };
+
+/** Rows written before secrets were sealed hold them in clear: they open as they are, and are sealed at their next write. */
+const toChannel = (secrets: SecretBox, row: ChannelRow): StoredChannel => ({
   ...row,
   kind: row.kind as ChannelKind,
-  config: row.config as unknown as ChannelConfig,
+  config: mapSecrets(row.config as unknown as ChannelConfig, (v) => secrets.open(v, 'channel')),
 });
 
-export async function insertChannel(prisma: PrismaClient, id: string, input: ChannelInput): Promise<StoredChannel> {
-  const config = channelConfig(input);
-  return toChannel(await prisma.channel.create({ data: { id, name: input.name, kind: input.kind, config: config as unknown as Prisma.InputJsonValue } }));
+export async function insertChannel(prisma: PrismaClient, secrets: SecretBox, id: string, input: ChannelInput): Promise<StoredChannel> {
+  const row = await prisma.channel.create({ data: { id, name: input.name, kind: input.kind, config: sealed(secrets, channelConfig(input)) } });
+  return toChannel(secrets, row);
 }
 
-export async function findChannel(db: PrismaClient | Prisma.TransactionClient, id: string): Promise<StoredChannel | undefined> {
+export async function findChannel(db: PrismaClient | Prisma.TransactionClient, secrets: SecretBox, id: string): Promise<StoredChannel | undefined> {
   const row = await db.channel.findUnique({ where: { id } });
-  return row ? toChannel(row) : undefined;
+  return row ? toChannel(secrets, row) : undefined;
 }
 
 /** Read at each delivery, by the worker: the channel as it is now (undefined once deleted). */
-export async function readChannel(pool: Pool, id: string): Promise<StoredChannel | undefined> {
+export async function readChannel(pool: Pool, secrets: SecretBox, id: string): Promise<StoredChannel | undefined> {
   const { rows } = await pool.query('SELECT id, name, kind, config, created_at AS "createdAt", updated_at AS "updatedAt" FROM channels WHERE id = $1', [id]);
-  return rows[0] ? toChannel(rows[0]) : undefined;
+  return rows[0] ? toChannel(secrets, rows[0]) : undefined;
 }
 
 /** Newest first, ids below `before` (src/api/pagination.ts). */
-export async function listChannels(prisma: PrismaClient, { before, limit }: { before?: string; limit: number }): Promise<StoredChannel[]> {
+export async function listChannels(prisma: PrismaClient, secrets: SecretBox, { before, limit }: { before?: string; limit: number }): Promise<StoredChannel[]> {
   const rows = await prisma.channel.findMany({ where: before ? { id: { lt: before } } : {}, orderBy: { id: 'desc' }, take: limit });
-  return rows.map(toChannel);
+  return rows.map((row) => toChannel(secrets, row));
 }
 
-export async function replaceChannel(prisma: PrismaClient, id: string, input: ChannelInput): Promise<StoredChannel> {
-  const config = channelConfig(input);
-  return toChannel(
-    await prisma.channel.update({
-      where: { id },
-      data: { name: input.name, kind: input.kind, config: config as unknown as Prisma.InputJsonValue, updatedAt: new Date() },
-    }),
-  );
+export async function replaceChannel(prisma: PrismaClient, secrets: SecretBox, id: string, input: ChannelInput): Promise<StoredChannel> {
+  const row = await prisma.channel.update({
+    where: { id },
+    data: { name: input.name, kind: input.kind, config: sealed(secrets, channelConfig(input)), updatedAt: new Date() },
+  });
+  return toChannel(secrets, row);
+}
+
+/**
+ * Rewrites every channel whose secrets are not sealed under the active key (in clear from before sealing existed, or
+ * under an older key), a batch at a time; answers how many it rewrote. A row changed meanwhile is left for the next
+ * run (compare-and-set on its config), so a concurrent edit is never overwritten.
+ */
+export async function resealChannels(pool: Pool, secrets: SecretBox): Promise<number> {
+  let resealed = 0;
+  let after = '';
+  for (;;) {
+    const { rows } = await pool.query<{ id: string; kind: ChannelKind; config: ChannelConfig }>(
+      'SELECT id, kind, config FROM channels WHERE id > $1 ORDER BY id LIMIT 500',
+      [after],
+    );
+    if (rows.length === 0) return resealed;
+    after = rows.at(-1)!.id;
+    for (const row of rows) {
+      const stale = CHANNEL_SECRET_FIELDS[row.kind].some((field) => {
+        const value = (row.config as Record<string, unknown>)[field];
+        return typeof value === 'string' && !secrets.isCurrent(value);
+      });
+      if (!stale) continue;
+      const current = mapSecrets(row.config, (v) => secrets.open(v, 'channel'));
+      const { rowCount } = await pool.query('UPDATE channels SET config = $2 WHERE id = $1 AND config = $3', [row.id, sealed(secrets, current), row.config]);
+      resealed += rowCount ?? 0;
+    }
+  }
 }
 
 /** The policies whose levels use the channel: a channel in use cannot be deleted. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema } from './id';
+import type { ChannelKind } from './channel-kinds';
 import { trimmedText } from './text';
 
 /**
@@ -7,10 +8,11 @@ import { trimmedText } from './text';
  * incident workflow holds a snapshot of a policy (the one in force when the incident opened).
  */
 
-export const CHANNEL_KINDS = ['webhook', 'slack', 'email'] as const;
-export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+export { CHANNEL_KINDS, CHANNEL_KINDS_MIRRORING_STATE, type ChannelKind } from './channel-kinds';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' }).max(2048);
+/** Where a vendor's API answers, for self-hosted servers (ntfy, Mattermost) and tests; each vendor's file has the default. */
+const baseUrl = httpUrl.optional().meta({ description: "The vendor API's address; its public service when left out" });
 
 /**
  * Signing secrets follow Standard Webhooks (`whsec_` and the base64 of 24 to 64 random bytes), so receivers can verify
@@ -30,17 +32,102 @@ const emailAddress = z
   })
   .max(254);
 export const EmailConfigSchema = z.strictObject({ addresses: z.array(emailAddress).min(1).max(20) });
+/** PagerDuty Events API v2: a service's integration key (32 characters). */
+export const PagerDutyConfigSchema = z.strictObject({
+  routingKey: z.string().regex(/^[A-Za-z0-9]{32}$/, "the service's Events API v2 integration key: 32 letters and digits"),
+  severity: z.enum(['critical', 'error', 'warning', 'info']).default('critical'),
+  baseUrl,
+});
+/** Opsgenie Alert API: an API integration's key (a UUID); EU accounts set baseUrl https://api.eu.opsgenie.com. */
+export const OpsgenieConfigSchema = z.strictObject({
+  apiKey: z.string().regex(/^[A-Za-z0-9-]{20,64}$/, "an Opsgenie API integration's key"),
+  priority: z.enum(['P1', 'P2', 'P3', 'P4', 'P5']).default('P1'),
+  baseUrl,
+});
+/** Microsoft Teams: a Workflows "when a Teams webhook request is received" URL (or a legacy incoming webhook's). */
+export const TeamsConfigSchema = z.strictObject({ url: httpUrl });
+export const DiscordConfigSchema = z.strictObject({ url: httpUrl });
+/** Telegram Bot API: the bot's token from @BotFather and the chat it writes to (a numeric id or @channelname). */
+export const TelegramConfigSchema = z.strictObject({
+  botToken: z.string().regex(/^\d{1,20}:[A-Za-z0-9_-]{30,64}$/, "the bot's token from @BotFather, <digits>:<secret>"),
+  chatId: z.string().regex(/^(-?\d{1,20}|@[A-Za-z0-9_]{5,32})$/, 'a numeric chat id or @channelname'),
+  baseUrl,
+});
+export const NtfyConfigSchema = z.strictObject({
+  topic: z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, '1 to 64 of A-Z a-z 0-9 _ -'),
+  /** For protected topics: an access token (tk_…). */
+  accessToken: z.string().min(1).max(256).optional(),
+  baseUrl,
+});
+/** Pushover: the application's API token and the user (or group) key, 30 characters each. */
+export const PushoverConfigSchema = z.strictObject({
+  token: z.string().regex(/^[A-Za-z0-9]{30}$/, "the application's API token: 30 letters and digits"),
+  user: z.string().regex(/^[A-Za-z0-9]{30}$/, 'the user or group key: 30 letters and digits'),
+  device: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,25}$/)
+    .optional(),
+  baseUrl,
+});
+/** Mattermost's incoming webhook; Rocket.Chat's takes the same Slack-compatible payload. */
+export const MattermostConfigSchema = z.strictObject({ url: httpUrl });
+
+/** Each kind's own settings: what a channel stores beside its name. */
+export const CHANNEL_CONFIG_SCHEMAS = {
+  webhook: WebhookConfigSchema,
+  slack: SlackConfigSchema,
+  email: EmailConfigSchema,
+  pagerduty: PagerDutyConfigSchema,
+  opsgenie: OpsgenieConfigSchema,
+  teams: TeamsConfigSchema,
+  discord: DiscordConfigSchema,
+  telegram: TelegramConfigSchema,
+  ntfy: NtfyConfigSchema,
+  pushover: PushoverConfigSchema,
+  mattermost: MattermostConfigSchema,
+} as const satisfies Record<ChannelKind, z.ZodObject>;
+
+/**
+ * The settings that are secrets: sealed at rest (src/codec/secrets.ts), shown whole only in the answer that wrote
+ * them, then as a hint. Chat webhook URLs are secrets: whoever has one can post.
+ */
+export const CHANNEL_SECRET_FIELDS = {
+  webhook: ['url', 'signingSecret'],
+  slack: ['url'],
+  email: [],
+  pagerduty: ['routingKey'],
+  opsgenie: ['apiKey'],
+  teams: ['url'],
+  discord: ['url'],
+  telegram: ['botToken'],
+  ntfy: ['accessToken'],
+  pushover: ['token', 'user'],
+  mattermost: ['url'],
+} as const satisfies { [K in ChannelKind]: readonly (keyof z.infer<(typeof CHANNEL_CONFIG_SCHEMAS)[K]>)[] };
+
+const name = trimmedText(1, 200);
 
 /** A channel as created: its kind beside the kind's own fields. */
 export const ChannelInputSchema = z.discriminatedUnion('kind', [
-  WebhookConfigSchema.extend({ kind: z.literal('webhook'), name: trimmedText(1, 200) }),
-  SlackConfigSchema.extend({ kind: z.literal('slack'), name: trimmedText(1, 200) }),
-  EmailConfigSchema.extend({ kind: z.literal('email'), name: trimmedText(1, 200) }),
+  WebhookConfigSchema.extend({ kind: z.literal('webhook'), name }),
+  SlackConfigSchema.extend({ kind: z.literal('slack'), name }),
+  EmailConfigSchema.extend({ kind: z.literal('email'), name }),
+  PagerDutyConfigSchema.extend({ kind: z.literal('pagerduty'), name }),
+  OpsgenieConfigSchema.extend({ kind: z.literal('opsgenie'), name }),
+  TeamsConfigSchema.extend({ kind: z.literal('teams'), name }),
+  DiscordConfigSchema.extend({ kind: z.literal('discord'), name }),
+  TelegramConfigSchema.extend({ kind: z.literal('telegram'), name }),
+  NtfyConfigSchema.extend({ kind: z.literal('ntfy'), name }),
+  PushoverConfigSchema.extend({ kind: z.literal('pushover'), name }),
+  MattermostConfigSchema.extend({ kind: z.literal('mattermost'), name }),
 ]);
 export type ChannelInput = z.infer<typeof ChannelInputSchema>;
 
-/** What a channel stores beside its name and kind (secrets included: the API never shows them whole). */
-export type ChannelConfig = { kind: 'webhook'; url: string; signingSecret: string } | { kind: 'slack'; url: string } | { kind: 'email'; addresses: string[] };
+/** What a channel stores beside its name and kind, secrets in clear (the API never shows them whole); a webhook always has a signing secret. */
+export type ChannelConfig = {
+  [K in ChannelKind]: { kind: K } & (K extends 'webhook' ? Required<z.infer<typeof WebhookConfigSchema>> : z.infer<(typeof CHANNEL_CONFIG_SCHEMAS)[K]>);
+}[ChannelKind];
+export type ChannelConfigOf<K extends ChannelKind> = Extract<ChannelConfig, { kind: K }>;
 
 export const channelId = idSchema('chn', 'a channel');
 export const escalationPolicyId = idSchema('esc', 'an escalation policy');

@@ -1,3 +1,4 @@
+import { CHANNEL_KINDS_MIRRORING_STATE } from './channel-kinds';
 import type { PolicySnapshot } from './escalation';
 import {
   nextOnRequest,
@@ -167,6 +168,7 @@ export function decide(facts: IncidentFacts, incident: IncidentMachineState, hap
       const { by } = happening;
       s.state = 'acknowledged';
       s.acknowledged = { by, at: now };
+      d.tellMirrors();
       d.record('acknowledged', by, `acknowledged by ${by.name}: escalation stopped`);
       return d.done(true);
     }
@@ -179,8 +181,10 @@ export function decide(facts: IncidentFacts, incident: IncidentMachineState, hap
     case 'snooze': {
       if (d.repeated(happening.actionId)) return d.done(false);
       const { by, seconds } = happening;
+      const wasAcknowledged = s.state === 'acknowledged';
       s.state = 'acknowledged';
       s.acknowledged ??= { by, at: now };
+      if (!wasAcknowledged) d.tellMirrors();
       s.snoozedUntil = now + seconds * 1000;
       d.record('snoozed', by, `snoozed by ${by.name} until ${new Date(s.snoozedUntil).toISOString()}`, { seconds });
       return d.done(true);
@@ -368,6 +372,16 @@ class Decision {
     const deliveries = channels.map((channel) => ({ deliveryId: `${this.facts.incidentId}-n${n}-${channel.id}`, channel }));
     this.commands.push({ kind: 'notify', notification, deliveries, incident: summaryOf(this.facts, this.incident) });
     return deliveries;
+  }
+
+  /**
+   * The acknowledgement, to the paged channels that mirror the incident (PagerDuty, Opsgenie). None paged, nothing
+   * is sent and no notification number is taken: incidents without such channels (all those recorded before they
+   * existed) decide exactly as before, so their histories replay unchanged.
+   */
+  tellMirrors() {
+    const mirrors = this.incident.paged.filter((c) => CHANNEL_KINDS_MIRRORING_STATE.includes(c.kind));
+    if (mirrors.length > 0) this.notify(mirrors, 'acknowledged');
   }
 
   record(kind: EventKind, actor: Actor, message: string, data?: Record<string, unknown>) {

@@ -44,8 +44,12 @@ export function nextOnRequest(policy: PolicySnapshot, at: EscalationPosition): E
   return at.level + 1 < policy.levels.length ? { round: at.round, level: at.level + 1 } : { round: at.round + 1, level: 0 };
 }
 
-/** Why a notification is sent. */
-export type NotificationKind = 'triggered' | 'escalated' | 'renotified' | 'reopened' | 'resolved';
+/**
+ * Why a notification is sent. `acknowledged` goes only to channels that mirror the incident's state (an incident of
+ * their own that a human acknowledges there too: CHANNEL_KINDS_MIRRORING_STATE in src/domain/channel-kinds.ts).
+ * `test` is no incident's: an operator asked for one (POST /v1/channels/:id/test).
+ */
+export type NotificationKind = 'triggered' | 'escalated' | 'renotified' | 'reopened' | 'acknowledged' | 'resolved' | 'test';
 
 /** The incident as notifications describe it. */
 export interface IncidentSummary {

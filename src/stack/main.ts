@@ -73,8 +73,9 @@ async function main(): Promise<void> {
     uiUrl = server.uiUrl;
   }
 
-  // Payloads are encrypted with the operator's keys, else with this data folder's own, made once and kept.
-  const codecKeys = config.codec.keys ? {} : ensureStoredCodecKeys(path.join(config.dataDir, 'codec-keys.json'));
+  // Payloads and stored secrets are encrypted with the operator's keys, else with this data folder's own, made once and
+  // kept; VIGIL_CODEC_KEYS=none (the operator's choice) runs without.
+  const codecKeys = config.codec.keys || config.codec.plaintext ? {} : ensureStoredCodecKeys(path.join(config.dataDir, 'codec-keys.json'));
   const env = { ...process.env, ...codecKeys, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress };
   for (const role of ['worker', 'api'] as const) {
     const child = spawn(process.execPath, [path.join(__dirname, '..', role, 'main.js')], { env, stdio: 'inherit' });

@@ -69,8 +69,8 @@ export interface TopologySettings {
   logLevel: string;
   dynamicConfigFile: string;
   tools: { sqlTool: string; schemaDir: string; temporalCli: string };
-  /** The API's and workers' payload keys (src/codec); empty without them. */
-  codecKeys?: { VIGIL_CODEC_KEYS: string; VIGIL_CODEC_ACTIVE_KEY: string };
+  /** The API's and workers' payload keys (src/codec); they refuse to start without (VIGIL_CODEC_KEYS=none turns it off). */
+  codecKeys: { VIGIL_CODEC_KEYS: string; VIGIL_CODEC_ACTIVE_KEY: string };
 }
 
 const LOOPBACK = '127.0.0.1';
@@ -89,8 +89,8 @@ export function productionTopology(s: TopologySettings): StackService[] {
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: s.namespace,
     LOG_LEVEL: s.logLevel,
-    VIGIL_CODEC_KEYS: s.codecKeys?.VIGIL_CODEC_KEYS ?? '',
-    VIGIL_CODEC_ACTIVE_KEY: s.codecKeys?.VIGIL_CODEC_ACTIVE_KEY ?? '',
+    VIGIL_CODEC_KEYS: s.codecKeys.VIGIL_CODEC_KEYS,
+    VIGIL_CODEC_ACTIVE_KEY: s.codecKeys.VIGIL_CODEC_ACTIVE_KEY,
   };
   const apiUrl = `http://${LOOPBACK}:${s.ports.api}`;
   const uiUrl = `http://${LOOPBACK}:${s.ports.ui}`;

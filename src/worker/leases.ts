@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'pg';
 import type { ProbeWindowRunner, SlotProber } from '../activities/checks';
 import { failingFast } from '../activities/failures';
+import { openHeaders, sealHeaders, withProbeHeaders, type SecretBox } from '../codec/secrets';
 import type { RunChecksInput, RunChecksResult } from '../contracts/probes';
 import { storedResults, type StoredOutcome } from '../db/check-results';
 import { GroupCommit } from '../db/group-commit';
@@ -80,6 +81,8 @@ export class WorkerLease implements ProbeWindowRunner {
     private readonly pool: Pool,
     private readonly temporal: Client,
     private readonly probeSlots: SlotProber,
+    /** A window's input is stored with its probe headers sealed: sealed once as it registers, opened once if adopted. */
+    private readonly secrets: SecretBox,
     opts: WorkerLeaseOptions = {},
   ) {
     this.renewEveryMs = opts.renewEveryMs ?? LEASE_RENEW_EVERY_MS;
@@ -129,7 +132,8 @@ export class WorkerLease implements ProbeWindowRunner {
 
   /** Registers a window, then runs it here until it ends, is superseded, or is handed over. */
   async runWindow(taskToken: Uint8Array, input: RunChecksInput): Promise<void> {
-    await this.registrations.submit({ taskToken, targetId: input.targetId, input });
+    const stored = withProbeHeaders(input, (headers) => sealHeaders(this.secrets, headers));
+    await this.registrations.submit({ taskToken, targetId: input.targetId, input: stored });
     this.launch(taskToken, input);
   }
 
@@ -251,7 +255,7 @@ export class WorkerLease implements ProbeWindowRunner {
   /** Runs windows taken over here, each from where its worker left it: the slots it recorded are reported, not probed. */
   private async adopt(windows: AdoptedWindowRow[]): Promise<void> {
     const now = Date.now();
-    const inputs = windows.map((w) => w.input as RunChecksInput);
+    const inputs = windows.map((w) => withProbeHeaders(w.input as RunChecksInput, (headers) => openHeaders(this.secrets, headers)));
     const stored = await storedResults(
       this.pool,
       inputs.filter((i) => i.slots[0]! <= now).map((i) => ({ targetId: i.targetId, from: i.slots[0]!, to: now })),

@@ -1,7 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { vigilDataConverter } from '../codec/encryption';
-import { loadConfig } from '../config';
+import { SecretBox } from '../codec/secrets';
+import { encryptionKeys, loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { ensureCheckResultPartitions } from '../db/partitions';
 import { createPool } from '../db/pool';
@@ -13,20 +14,22 @@ import { createVigilWorker } from './worker';
 /** The worker process: probes, notifications and projection writes. SIGTERM drains it, then it exits. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  const keys = encryptionKeys(config);
   const log = createLogger('vigil-worker', config.logLevel);
   const pool = createPool(config.databaseUrl, { max: config.dbPoolSize, applicationName: 'vigil-worker', log });
   await migrate(pool);
   await ensureCheckResultPartitions(pool);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
-  const dataConverter = vigilDataConverter(config.codec.keys);
-  if (!config.codec.keys) log.warn('VIGIL_CODEC_KEYS is not set: payloads go to Temporal unencrypted (see README, Security)');
+  const dataConverter = vigilDataConverter(keys);
+  if (!keys) log.warn('VIGIL_CODEC_KEYS=none: payloads go to Temporal, and secrets to Postgres, unencrypted (see README, Security)');
   const vigil = await createVigilWorker({
     connection,
     namespace: config.temporal.namespace,
     pool,
     temporal: new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter }),
     dataConverter,
+    secrets: new SecretBox(keys),
     mail: config.mail,
     probeAllowCidrs: config.probeAllowCidrs,
     maxConcurrentActivities: config.worker.maxConcurrentActivities,

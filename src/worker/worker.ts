@@ -6,6 +6,7 @@ import { createActivities } from '../activities';
 import { createSlotProber } from '../activities/checks';
 import type { WriterSettings } from '../config';
 import type { RetentionPolicy } from '../domain/retention';
+import type { SecretBox } from '../codec/secrets';
 import { Mailer, type MailSettings } from '../activities/notifications/email';
 import { AddressGuard } from '../activities/probes/address-guard';
 import { CheckResultWriter, DEFAULT_WRITER_SETTINGS } from '../db/check-results';
@@ -31,6 +32,8 @@ export interface VigilWorkerOptions {
   lease?: WorkerLeaseOptions;
   /** Encrypts payloads (src/codec): the same as every client's, or neither side can read the other's. */
   dataConverter?: DataConverter;
+  /** Seals and opens the secrets stored in Postgres (src/codec/secrets.ts), with the same keys as the data converter. */
+  secrets: SecretBox;
   /** A pre-built bundle (tests build one for every suite); otherwise the workflows are bundled at start-up, apart. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   taskQueue?: string;
@@ -53,7 +56,7 @@ export async function createVigilWorker(opts: VigilWorkerOptions): Promise<Vigil
     onBatch: (size) => workerMetrics.writeBatchSize.observe(size),
   });
   const guard = new AddressGuard(opts.probeAllowCidrs);
-  const lease = new WorkerLease(opts.pool, opts.temporal, createSlotProber({ writer, guard, recordSlot }), opts.lease);
+  const lease = new WorkerLease(opts.pool, opts.temporal, createSlotProber({ writer, guard, recordSlot }), opts.secrets, opts.lease);
   const activities = createActivities({
     pool: opts.pool,
     writer,
@@ -63,6 +66,7 @@ export async function createVigilWorker(opts: VigilWorkerOptions): Promise<Vigil
     retention: opts.retention,
     temporal: opts.temporal,
     mailer: new Mailer(opts.mail),
+    secrets: opts.secrets,
   });
   const bundled = opts.workflowBundle ? undefined : await bundleWorkflowsApart(require.resolve('../workflows'));
   // The worker reads the bundle once, as it is created.

@@ -2,3 +2,4 @@
 export { targetWorkflow } from './target';
 export { databaseMaintenanceWorkflow } from './maintenance';
 export { incidentWorkflow } from './incident';
+export { channelTestWorkflow } from './channel-test';

@@ -11,6 +11,7 @@ import type { ActiveProbe } from '../../src/domain/probe';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { startFakeTarget } from '../support/fake-target';
 import { useStack } from '../support/stack';
+import { testSecrets } from '../support/codec';
 
 describe('runChecks (the probe activity) and the slot prober it shares with probe windows', () => {
   const stack = useStack({ db: true, site: true });
@@ -32,7 +33,7 @@ describe('runChecks (the probe activity) and the slot prober it shares with prob
   async function input(probe: Record<string, unknown> = {}, slots = [Date.now()]): Promise<RunChecksInput> {
     const targetId = `tgt_TEST${String(++n).padStart(22, '0')}`;
     const spec = TargetSpecSchema.parse({ name: targetId, intervalSeconds: 60, probe: { kind: 'http', url: stack.site.url, ...probe } });
-    await upsertTarget(stack.db.pool, { targetId: targetId, spec, version: 1, paused: false });
+    await upsertTarget(stack.db.pool, testSecrets, { targetId: targetId, spec, version: 1, paused: false });
     return {
       targetId,
       version: 1,
@@ -132,7 +133,7 @@ describe('runChecks (the probe activity) and the slot prober it shares with prob
     const i = await input({}, [now, now + 200]);
     i.judgement = { state: 'up', since: 0, consecutiveFailures: 0, consecutiveSuccesses: 5 };
     const spec = TargetSpecSchema.parse({ name: i.targetId, intervalSeconds: 60, probe: i.probe });
-    await upsertTarget(stack.db.pool, { targetId: i.targetId, spec, version: 2, paused: false });
+    await upsertTarget(stack.db.pool, testSecrets, { targetId: i.targetId, spec, version: 2, paused: false });
     const result = await probe(i);
     expect(result).toEqual({ checked: [], fenced: true });
     expect(await rows(i.targetId)).toEqual([]);

@@ -4,6 +4,7 @@ import { upsertTarget } from '../../src/db/targets';
 import type { Flip } from '../../src/domain/judge';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { useStack } from '../support/stack';
+import { testSecrets } from '../support/codec';
 
 describe('recordFlip', () => {
   const stack = useStack({ db: true });
@@ -20,13 +21,13 @@ describe('recordFlip', () => {
 
   it('moves the status to the new state even when the flip happened before the status row was written', async () => {
     const at = Date.now() - 5_000;
-    await upsertTarget(stack.db.pool, { targetId: 'tgt_FLIPEARLY', spec, version: 1, paused: false });
+    await upsertTarget(stack.db.pool, testSecrets, { targetId: 'tgt_FLIPEARLY', spec, version: 1, paused: false });
     await record('tgt_FLIPEARLY', { from: 'unknown', to: 'up', at, reason: 'first success' });
     expect(await state('tgt_FLIPEARLY')).toEqual({ state: 'up', state_since: new Date(at) });
   });
 
   it('appends each flip once, however often it is recorded', async () => {
-    await upsertTarget(stack.db.pool, { targetId: 'tgt_FLIPTWICE', spec, version: 1, paused: false });
+    await upsertTarget(stack.db.pool, testSecrets, { targetId: 'tgt_FLIPTWICE', spec, version: 1, paused: false });
     const flip: Flip = { from: 'unknown', to: 'down', at: Date.now(), reason: '2 consecutive failed probes' };
     await record('tgt_FLIPTWICE', flip);
     await record('tgt_FLIPTWICE', flip);
@@ -35,7 +36,7 @@ describe('recordFlip', () => {
   });
 
   it('never lets a late retry of an older flip overwrite a newer state', async () => {
-    await upsertTarget(stack.db.pool, { targetId: 'tgt_FLIPLATE', spec, version: 1, paused: false });
+    await upsertTarget(stack.db.pool, testSecrets, { targetId: 'tgt_FLIPLATE', spec, version: 1, paused: false });
     const t = Date.now();
     await record('tgt_FLIPLATE', { from: 'up', to: 'down', at: t + 1_000, reason: 'newer' });
     await record('tgt_FLIPLATE', { from: 'unknown', to: 'up', at: t, reason: 'older' });

@@ -11,6 +11,7 @@ import type { ChannelInput } from '../../src/domain/escalation';
 import { NOTIFICATION_RETRY, retryDelayMs, VIGIL, type Notification } from '../../src/domain/incident';
 import { newId } from '../../src/ids';
 import { verifyWebhook } from '../support/webhook-receiver';
+import { testSecrets } from '../support/codec';
 import { useStack } from '../support/stack';
 import { incidentRow } from '../support/incidents';
 
@@ -23,11 +24,11 @@ describe('deliverNotification', () => {
 
   const from = 'Vigil <vigil@test.invalid>';
   const activities = (guard = loopback, mailer = new Mailer({ smtpUrl: stack.smtp.url, from })) =>
-    createNotificationActivities({ pool: stack.db.pool, guard, mailer });
+    createNotificationActivities({ pool: stack.db.pool, guard, mailer, secrets: testSecrets });
 
   /** A channel, an incident for the delivery to belong to, and a notification to that channel. */
   async function arrange(input: ChannelInput) {
-    const channel = await insertChannel(stack.db.prisma, newId('chn'), input);
+    const channel = await insertChannel(stack.db.prisma, testSecrets, newId('chn'), input);
     const targetId = `tgt_ACT${String(++n).padStart(23, '0')}`;
     const incidentId = `inc_${targetId.slice(4)}_1`;
     await recordIncidentChange(stack.db.pool, incidentRow({ id: incidentId, targetId, reason: '2 consecutive failed probes' }), {

@@ -8,6 +8,7 @@ import { createPool } from '../../src/db/pool';
 import { initialJudgement } from '../../src/domain/judge';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { unreachableTemporal } from '../support/api';
+import { testSecrets } from '../support/codec';
 import type { TestDatabase } from '../support/db';
 import { useStack } from '../support/stack';
 import { incidentRow } from '../support/incidents';
@@ -19,6 +20,7 @@ const activitiesOn = (pool: TestDatabase['pool']): Activities =>
     guard: new AddressGuard(['127.0.0.0/8']),
     temporal: unreachableTemporal(),
     mailer: new Mailer({ from: 'Vigil tests <vigil@test.invalid>' }),
+    secrets: testSecrets,
     // Single slots only here: a window would be handed to the runner.
     windows: { runWindow: () => Promise.reject(new Error('no probe windows in these tests')) },
   });

@@ -1,6 +1,7 @@
 import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { useStack } from '../support/stack';
+import { testSecrets } from '../support/codec';
 
 /** Notification channels and escalation policies through the API: admins manage them, bad input changes nothing. */
 describe('channels and escalation policies', () => {
@@ -71,6 +72,64 @@ describe('channels and escalation policies', () => {
       expect(await count('channels')).toBe(before);
       await stack.api.request().get('/v1/channels/chn_01M8B7Z5CFY505SXTDD14RPC6R').expect(404);
       await stack.api.request().put('/v1/channels/nonsense').send({ kind: 'slack', name: 'x', url: 'https://example.com' }).expect(404);
+    });
+
+    it.each(
+      (
+        [
+          [
+            { kind: 'pagerduty', routingKey: 'R0'.repeat(16) },
+            { severity: 'critical', routingKeyHint: '…R0R0' },
+          ],
+          [
+            { kind: 'opsgenie', apiKey: '4b1c5a64-1f5a-4a8e-9a51-6c2f3c4d5e6f', baseUrl: 'https://api.eu.opsgenie.com' },
+            { priority: 'P1', apiKeyHint: '…5e6f' },
+          ],
+          [
+            { kind: 'teams', url: 'https://example.webhook.office.com/workflows/abc?sig=s3cr3t-signature' },
+            { urlHint: 'https://example.webhook.office.com/…ture' },
+          ],
+          [{ kind: 'discord', url: 'https://discord.com/api/webhooks/1/discord-token' }, { urlHint: 'https://discord.com/…oken' }],
+          [{ kind: 'telegram', botToken: '123456:AAE-telegram-token-abcdefghijklmnopq', chatId: '@vigil_alerts' }, { chatId: '@vigil_alerts' }],
+          [
+            { kind: 'ntfy', topic: 'vigil-ops', baseUrl: 'https://ntfy.example.com' },
+            { topic: 'vigil-ops', baseUrl: 'https://ntfy.example.com' },
+          ],
+          [
+            { kind: 'pushover', token: 'a'.repeat(30), user: 'u'.repeat(30) },
+            { tokenHint: '…aaaa', userHint: '…uuuu' },
+          ],
+          [{ kind: 'mattermost', url: 'https://chat.example.com/hooks/mattermost-key' }, { urlHint: 'https://chat.example.com/…-key' }],
+        ] as [{ kind: string } & Record<string, string>, Record<string, string>][]
+      ).map(([settings, shown]) => [settings.kind, settings, shown] as const),
+    )('creates a %s channel, its secrets shown in the answer alone', async (_kind, settings, shown) => {
+      const created = await stack.api
+        .request()
+        .post('/v1/channels')
+        .send({ name: `a ${settings.kind}`, ...settings })
+        .expect(201);
+      expect(created.body).toMatchObject({ ...settings, ...shown });
+      const read = await stack.api.request().get(`/v1/channels/${created.body.id}`).expect(200);
+      expect(read.body).toMatchObject(shown);
+      for (const secret of ['url', 'routingKey', 'apiKey', 'botToken', 'token', 'user']) expect(read.body).not.toHaveProperty(secret);
+    });
+
+    it('refuses a vendor channel missing its key, naming the field, and stores nothing', async () => {
+      const before = await count('channels');
+      for (const [body, expected] of [
+        [{ kind: 'pagerduty', name: 'x' }, ['routingKey']],
+        [{ kind: 'pagerduty', name: 'x', routingKey: 'short' }, ['routingKey']],
+        [{ kind: 'opsgenie', name: 'x', priority: 'P9' }, ['apiKey', 'priority']],
+        [{ kind: 'telegram', name: 'x', chatId: '42' }, ['botToken']],
+        [{ kind: 'pushover', name: 'x', token: 'a'.repeat(30) }, ['user']],
+        [{ kind: 'ntfy', name: 'x', topic: 'has spaces', baseUrl: 'ftp://x' }, ['topic', 'baseUrl']],
+        [{ kind: 'teams', name: 'x' }, ['url']],
+      ] as const) {
+        const res = await stack.api.request().post('/v1/channels').send(body).expect(400);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(fields(res)).toEqual(expect.arrayContaining([...expected]));
+      }
+      expect(await count('channels')).toBe(before);
     });
 
     it('pages newest first', async () => {
@@ -176,11 +235,16 @@ describe('channels and escalation policies', () => {
         probe: { kind: 'http', url: 'https://example.com' },
         escalationPolicyId: policy.id,
       });
-      await upsertTarget(stack.db.pool, { targetId: 'tgt_01M8B7Z5CFY505SXTDD14RPC6R', spec, version: 1, paused: false });
+      await upsertTarget(stack.db.pool, testSecrets, { targetId: 'tgt_01M8B7Z5CFY505SXTDD14RPC6R', spec, version: 1, paused: false });
       const named = await stack.api.request().delete(`/v1/escalation-policies/${policy.id}`).expect(409);
       expect(named.body.detail).toContain('tgt_01M8B7Z5CFY505SXTDD14RPC6R');
 
-      await upsertTarget(stack.db.pool, { targetId: 'tgt_01M8B7Z5CFY505SXTDD14RPC6R', spec: { ...spec, escalationPolicyId: null }, version: 2, paused: false });
+      await upsertTarget(stack.db.pool, testSecrets, {
+        targetId: 'tgt_01M8B7Z5CFY505SXTDD14RPC6R',
+        spec: { ...spec, escalationPolicyId: null },
+        version: 2,
+        paused: false,
+      });
       await stack.api.request().delete(`/v1/escalation-policies/${policy.id}`).expect(204);
       await stack.api.request().get(`/v1/escalation-policies/${policy.id}`).expect(404);
       await stack.api.request().delete(`/v1/channels/${a.id}`).expect(204);

@@ -11,6 +11,7 @@ import { createPrisma } from '../../src/db/prisma';
 import { createLogger } from '../../src/log';
 import { unreachableTemporal } from '../support/api';
 import { readTestEnv } from '../support/env';
+import { testSecrets } from '../support/codec';
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean>; stack: { handle: { name: string } }[] };
@@ -44,6 +45,7 @@ describe('the OpenAPI document', () => {
     pool,
     prisma: createPrisma(pool),
     temporal: unreachableTemporal(),
+    secrets: testSecrets,
     config: { minIntervalSeconds: 10, publicRateLimitPerMinute: 0 },
     log: createLogger('test', 'silent'),
   });

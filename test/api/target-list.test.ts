@@ -4,6 +4,7 @@ import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { newId } from '../../src/ids';
 import { useStack } from '../support/stack';
+import { testSecrets } from '../support/codec';
 
 /** GET /v1/targets: filters and cursor pagination over the projections; no Temporal involved. */
 describe('listing targets', () => {
@@ -16,7 +17,7 @@ describe('listing targets', () => {
     const id = newId('tgt', clock);
     const probe = opts.kind === 'tcp' ? { kind: 'tcp', host: 'db.example.com', port: 5432 } : { kind: 'http', url: 'https://example.com' };
     const spec = TargetSpecSchema.parse({ name, intervalSeconds: 60, probe, tags: opts.tags ?? [] });
-    await upsertTarget(stack.db.pool, { targetId: id, spec, version: 1, paused: false });
+    await upsertTarget(stack.db.pool, testSecrets, { targetId: id, spec, version: 1, paused: false });
     if (opts.state) await stack.db.pool.query('UPDATE target_status SET state = $2 WHERE target_id = $1', [id, opts.state]);
     return id;
   }

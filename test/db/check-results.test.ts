@@ -3,11 +3,12 @@ import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { useStack } from '../support/stack';
 import { resultRow } from '../support/seed';
+import { testSecrets } from '../support/codec';
 
 describe('the group-commit result writer', () => {
   const stack = useStack({ db: true });
   beforeAll(async () => {
-    await upsertTarget(stack.db.pool, {
+    await upsertTarget(stack.db.pool, testSecrets, {
       targetId: 'tgt_WRITER',
       spec: TargetSpecSchema.parse({ name: 'writer', intervalSeconds: 30, probe: { kind: 'http', url: 'https://example.com' } }),
       version: 1,

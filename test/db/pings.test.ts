@@ -2,6 +2,7 @@ import { PingRecorder } from '../../src/db/pings';
 import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { useStack } from '../support/stack';
+import { testSecrets } from '../support/codec';
 
 describe('the group-commit ping recorder', () => {
   const stack = useStack({ db: true });
@@ -10,7 +11,7 @@ describe('the group-commit ping recorder', () => {
   beforeAll(async () => {
     for (const n of [1, 2]) {
       const spec = TargetSpecSchema.parse({ name: `cron-${n}`, intervalSeconds: 60, probe: { kind: 'heartbeat', token: token(n) } });
-      await upsertTarget(stack.db.pool, { targetId: `tgt_PINGS${n}`, spec, version: 1, paused: n === 2 });
+      await upsertTarget(stack.db.pool, testSecrets, { targetId: `tgt_PINGS${n}`, spec, version: 1, paused: n === 2 });
     }
     await stack.db.pool.query("UPDATE target_status SET state = 'down' WHERE target_id = 'tgt_PINGS1'");
   });

@@ -6,6 +6,7 @@ import { TargetSpecSchema } from '../../src/domain/target';
 import { useStack } from '../support/stack';
 import { responseTime, seeded } from '../support/random';
 import { resultRow } from '../support/seed';
+import { testSecrets } from '../support/codec';
 
 const HOUR = 3_600_000;
 const at = (iso: string) => Date.parse(iso);
@@ -23,7 +24,7 @@ describe('rollups kept by the result writer', () => {
   const stack = useStack({ db: true });
 
   const addTarget = (targetId: string, opts: { version?: number; paused?: boolean } = {}) =>
-    upsertTarget(stack.db.pool, {
+    upsertTarget(stack.db.pool, testSecrets, {
       targetId,
       spec: TargetSpecSchema.parse({ name: targetId, intervalSeconds: 30, probe: { kind: 'http', url: 'https://example.com' } }),
       version: opts.version ?? 1,

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { CONFIG_VARIABLES, loadConfig } from '../../src/config';
+import { generateCodecKeyEntry } from '../../src/codec/keys';
+import { CONFIG_VARIABLES, encryptionKeys, loadConfig } from '../../src/config';
 
 /**
  * No Docker engine runs where Vigil is developed, so docker-compose.yml is checked here instead: it parses, it has
@@ -27,6 +28,19 @@ const compose = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'ut
 };
 const services = compose.services;
 const hostOf = (address: string) => address.split(':')[0];
+
+/** Compose's interpolation of `${VAR}`, `${VAR:-default}` and `${VAR:?error}` from the shell's environment. */
+function interpolated(env: Record<string, string>, shell: Record<string, string>): Record<string, string> {
+  const value = (text: string) =>
+    text.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_, name: string, op?: string, arg?: string) => {
+      const set = shell[name];
+      if (set) return set;
+      if (op === '?') throw new Error(`compose refuses to start: ${name}: ${arg}`);
+      return op === '-' ? arg! : '';
+    });
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, value(String(v))]));
+}
+const keysFromShell = { VIGIL_CODEC_KEYS: generateCodecKeyEntry('compose') };
 
 describe('docker-compose.yml', () => {
   it('runs the production topology: Postgres, Temporal on Postgres, its UI, the API and two workers', () => {
@@ -62,11 +76,19 @@ describe('docker-compose.yml', () => {
   });
 
   it.each(['vigil-api', 'vigil-worker'])('%s reads only variables Vigil knows, with values its config accepts', (name) => {
-    const env = services[name]!.environment!;
+    const env = interpolated(services[name]!.environment!, keysFromShell);
     for (const key of Object.keys(env)) expect(CONFIG_VARIABLES).toContain(key);
     const config = loadConfig(env);
+    expect(encryptionKeys(config)?.activeKeyId).toBe('compose');
     expect(config.embeddedPostgres).toBe(false);
     expect(config.temporal.embedded).toBe(false);
+  });
+
+  it.each(['vigil-api', 'vigil-worker'])('%s runs with payload and secret encryption, or with none only when the operator says so', (name) => {
+    const env = services[name]!.environment!;
+    expect(() => interpolated(env, {})).toThrow(/compose refuses to start: VIGIL_CODEC_KEYS: set VIGIL_CODEC_KEYS/);
+    const plaintext = loadConfig(interpolated(env, { VIGIL_CODEC_KEYS: 'none' }));
+    expect(encryptionKeys(plaintext)).toBeUndefined();
   });
 
   it('gives the API the database and role that the Postgres init script creates', () => {

@@ -28,6 +28,7 @@ const topology = productionTopology({
   logLevel: 'info',
   dynamicConfigFile: '/deploy/temporal-dynamicconfig.yaml',
   tools: { sqlTool: '/cache/sql', schemaDir: '/cache/schema', temporalCli: '/cache/temporal' },
+  codecKeys: { VIGIL_CODEC_KEYS: 'k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', VIGIL_CODEC_ACTIVE_KEY: 'k1' },
 });
 const stackService = (name: string) => topology.find((s) => s.name === name)!;
 

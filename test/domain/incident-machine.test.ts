@@ -124,6 +124,28 @@ describe('responders', () => {
     expect(again).toEqual({ incident: first.incident, commands: [], wake: false });
   });
 
+  it('tells the paged channels that keep an incident of their own (PagerDuty, Opsgenie) of an acknowledgement or snooze, and no others', () => {
+    const mirrored: PolicySnapshot = {
+      ...policy(),
+      levels: [
+        { timeoutSeconds: 300, channels: [channel('chn_a'), { id: 'chn_pd', name: 'pd', kind: 'pagerduty' }, { id: 'chn_og', name: 'og', kind: 'opsgenie' }] },
+      ],
+    };
+    const paged = incidentAfter([{ kind: 'page' }], { policy: mirrored });
+    const acked = decide(facts(), paged, act('acknowledge'), T0 + 2 * MIN);
+    expect(notifications(acked.commands)).toEqual([{ kind: 'acknowledged', to: ['chn_pd', 'chn_og'] }]);
+    expect(notifications(decide(facts(), paged, act('snooze', { seconds: 600 }), T0 + 2 * MIN).commands)).toEqual([
+      { kind: 'acknowledged', to: ['chn_pd', 'chn_og'] },
+    ]);
+    // Already acknowledged: a snooze tells nobody again.
+    expect(notifications(decide(facts(), acked.incident, act('snooze', { seconds: 600 }, 's2'), T0 + 3 * MIN).commands)).toEqual([]);
+    // Without such channels, nothing is sent and no notification number is used: old histories decide as before.
+    const plain = incidentAfter([{ kind: 'page' }]);
+    const plainAcked = decide(facts(), plain, act('acknowledge'), T0 + 2 * MIN);
+    expect(plainAcked.commands.map((c) => c.kind)).toEqual(['record']);
+    expect(plainAcked.incident.notificationSeq).toBe(plain.notificationSeq);
+  });
+
   it('snoozing acknowledges until then; when the snooze ends the current level is notified again', () => {
     const snoozed = incidentAfter([{ kind: 'page' }, act('snooze', { seconds: 600 })]);
     expect(snoozed).toMatchObject({ state: 'acknowledged', snoozedUntil: T0 + 2 * MIN + 600_000 });

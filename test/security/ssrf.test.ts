@@ -5,7 +5,7 @@ import { AddressGuard, type Resolve } from '../../src/activities/probes/address-
 import { probeDns } from '../../src/activities/probes/dns';
 import { probeHttp } from '../../src/activities/probes/http';
 import { probeTcp } from '../../src/activities/probes/tcp';
-import { postJson } from '../../src/activities/notifications/http';
+import { post } from '../../src/activities/notifications/http';
 import { DnsProbeSchema, HttpProbeSchema, TcpProbeSchema } from '../../src/domain/probe';
 
 /**
@@ -203,16 +203,16 @@ describe('the address guard holds against redirects, DNS rebinding and address t
   it('webhooks: refuse a private address or a rebinding name, and never follow a redirect to one', async () => {
     const dns = scriptedDns({ 'rebind.test': ['127.0.0.1', '127.0.0.2'] });
     const guard = strict(dns);
-    await expect(postJson(`http://127.0.0.2:${port()}/hook`, '{}', {}, guard)).rejects.toMatchObject({
+    await expect(post(`http://127.0.0.2:${port()}/hook`, '{}', {}, { guard })).rejects.toMatchObject({
       retryable: false,
       message: expect.stringContaining('refused to notify'),
     });
     // The name first resolves to the allowed address, which redirects: a webhook takes that as a failed delivery, and
     // goes no further.
-    await expect(postJson(`http://rebind.test:${port()}/?to=${encodeURIComponent(`http://127.0.0.2:${port()}/`)}`, '{}', {}, guard)).rejects.toMatchObject({
+    await expect(post(`http://rebind.test:${port()}/?to=${encodeURIComponent(`http://127.0.0.2:${port()}/`)}`, '{}', {}, { guard })).rejects.toMatchObject({
       message: expect.stringContaining('HTTP 302'),
     });
-    await expect(postJson(`http://rebind.test:${port()}/hook`, '{}', {}, guard)).rejects.toMatchObject({
+    await expect(post(`http://rebind.test:${port()}/hook`, '{}', {}, { guard })).rejects.toMatchObject({
       retryable: false,
       message: expect.stringContaining('refused to notify'),
     });

@@ -5,7 +5,7 @@ import { issueApiKey } from '../../src/api/auth/keys';
 import type { Role } from '../../src/domain/roles';
 import { startWebServer, type RunningServer } from '../../src/api/server';
 import { createLogger } from '../../src/log';
-import { testCodecKeys } from './codec';
+import { testCodecKeys, testSecrets } from './codec';
 import type { TestDatabase } from './db';
 
 /** The origin the test API lets call its codec endpoint from a browser, as a Temporal Web UI would. */
@@ -32,6 +32,7 @@ export async function startApi(db: TestDatabase, temporal: Client, opts: ApiOpti
     pool: db.pool,
     prisma: db.prisma,
     temporal,
+    secrets: testSecrets,
     config: {
       minIntervalSeconds: opts.minIntervalSeconds ?? 1,
       publicRateLimitPerMinute: opts.publicRateLimitPerMinute ?? 0,

@@ -1,5 +1,6 @@
 import { vigilDataConverter } from '../../src/codec/encryption';
 import { parseCodecKeys, type CodecKeys } from '../../src/codec/keys';
+import { SecretBox } from '../../src/codec/secrets';
 
 /**
  * The payload keys every suite's Temporal clients and workers share, so the whole suite runs with encrypted payloads
@@ -13,3 +14,6 @@ export const TEST_CODEC_KEYS_ENV = {
 export const testCodecKeys: CodecKeys = parseCodecKeys(TEST_CODEC_KEYS_ENV.VIGIL_CODEC_KEYS, TEST_CODEC_KEYS_ENV.VIGIL_CODEC_ACTIVE_KEY);
 
 export const testDataConverter = vigilDataConverter(testCodecKeys);
+
+/** Seals the secrets the suites store in Postgres with the same keys (src/codec/secrets.ts). */
+export const testSecrets = new SecretBox(testCodecKeys);

@@ -3,6 +3,7 @@ import type { CheckResultRow } from '../../src/db/check-results';
 import { upsertTarget } from '../../src/db/targets';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { newId } from '../../src/ids';
+import { testSecrets } from './codec';
 
 /**
  * Rows as the workers would write them, for tests of the read side: a target's projection (no workflow behind it), and
@@ -18,7 +19,7 @@ export async function seedTarget(pool: Pool, fields: { name?: string; intervalSe
     probe: { kind: 'http', url: 'https://example.com' },
     maintenance: fields.maintenance ?? [],
   });
-  await upsertTarget(pool, { targetId: id, spec, version: 1, paused: false });
+  await upsertTarget(pool, testSecrets, { targetId: id, spec, version: 1, paused: false });
   return id;
 }
 

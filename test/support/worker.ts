@@ -3,6 +3,7 @@ import type { Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import type { WorkerLeaseOptions } from '../../src/worker/leases';
 import { createVigilWorker, type VigilWorker } from '../../src/worker/worker';
+import { testSecrets } from './codec';
 import { readTestEnv } from './env';
 
 export interface RunningWorker {
@@ -30,6 +31,7 @@ export async function startWorker(env: TestWorkflowEnvironment, pool: Pool, opts
     workflowBundle: { codePath: readTestEnv().bundlePath },
     // Whatever the suite's client encrypts with (src/codec): both sides must agree.
     dataConverter: env.client.options.dataConverter,
+    secrets: testSecrets,
     lease: opts.lease,
   });
   const { worker, lease } = vigil;

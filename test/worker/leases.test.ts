@@ -11,6 +11,7 @@ import { targetIdWithFirstWindowOf } from '../support/target-ids';
 import { eventually } from '../support/eventually';
 import { slotGridViolations } from '../support/faults';
 import { useStack } from '../support/stack';
+import { testSecrets } from '../support/codec';
 
 /** Leases much shorter than production's, so that a test sees several renewals a second. */
 const LEASE = { renewEveryMs: 300, ttlMs: 1_000 };
@@ -110,7 +111,7 @@ describe('worker leases: probe windows run by the worker, carried on by another 
 
   it('never reaps a live worker: both keep their leases and windows through many renewals', async () => {
     // A second lease keeping in this process, running no windows of its own.
-    const other = new WorkerLease(stack.db.pool, stack.temporal.client, () => Promise.reject(new Error('runs no windows')), LEASE);
+    const other = new WorkerLease(stack.db.pool, stack.temporal.client, () => Promise.reject(new Error('runs no windows')), testSecrets, LEASE);
     await other.start();
     try {
       const targets = await Promise.all([targetWithWindow(), targetWithWindow(), targetWithWindow()]);
@@ -142,7 +143,7 @@ describe('a worker taken for dead while alive', () => {
           resolve({ checked: [], fenced: true });
         }),
       );
-    const zombie = new WorkerLease(stack.db.pool, temporal, prober, { renewEveryMs: 60_000, ttlMs: 30_000 });
+    const zombie = new WorkerLease(stack.db.pool, temporal, prober, testSecrets, { renewEveryMs: 60_000, ttlMs: 30_000 });
     await zombie.start();
     const input = { targetId: 'tgt_ZOMBIE', slots: [Date.now() + 60_000, Date.now() + 120_000] } as RunChecksInput;
     await zombie.runWindow(randomBytes(16), input);

@@ -32,6 +32,7 @@ import { startFakeTarget, type FakeTarget } from '../support/fake-target';
 import { startLocalTemporal, startTimeSkippingTemporal } from '../support/temporal';
 import { startWebhookReceiver } from '../support/webhook-receiver';
 import { startWorker } from '../support/worker';
+import { testSecrets } from '../support/codec';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 
@@ -52,7 +53,7 @@ async function record(
     .padEnd(26, '0')
     .slice(0, 26)}`;
   const spec = TargetSpecSchema.parse({ name, intervalSeconds, probe: { kind: 'http', url: site.url }, thresholds: { downAfter: 2, upAfter: 1 } });
-  await upsertTarget(db.pool, { targetId, spec, version: 1, paused: false });
+  await upsertTarget(db.pool, testSecrets, { targetId, spec, version: 1, paused: false });
   const handle = await env.client.workflow.start(targetWorkflow, {
     workflowId: targetWorkflowId(targetId),
     taskQueue: TASK_QUEUE,
@@ -188,7 +189,8 @@ describe('record workflow histories', () => {
     const env = await startTimeSkippingTemporal();
     const receiver = await startWebhookReceiver();
     const worker = await startWorker(env, db.pool);
-    const channel = (level: string) => insertChannel(db.prisma, newId('chn'), { kind: 'webhook', name: `${name}-${level}`, url: `${receiver.url}/${level}` });
+    const channel = (level: string) =>
+      insertChannel(db.prisma, testSecrets, newId('chn'), { kind: 'webhook', name: `${name}-${level}`, url: `${receiver.url}/${level}` });
     const [l1, l2] = [await channel('l1'), await channel('l2')];
     const levels = [
       { timeoutSeconds: 300, channelIds: [l1.id] },

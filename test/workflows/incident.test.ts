@@ -25,6 +25,7 @@ import { eventually } from '../support/eventually';
 import { startFakeTarget } from '../support/fake-target';
 import { verifyWebhook } from '../support/webhook-receiver';
 import { useStack } from '../support/stack';
+import { testSecrets } from '../support/codec';
 
 /** Runs an activity function in an activity context, as a worker would. */
 const inActivity = <R>(fn: () => Promise<R>): Promise<R> => new MockActivityEnvironment().run(fn) as Promise<R>;
@@ -50,7 +51,12 @@ describe('incidentWorkflow', () => {
 
   /** A webhook channel posting to `path` on the receiver. */
   const channel = async (path: string) =>
-    insertChannel(stack.db.prisma, newId('chn'), { kind: 'webhook', name: path.slice(1), url: `${stack.webhooks.url}${path}`, signingSecret: SECRET });
+    insertChannel(stack.db.prisma, testSecrets, newId('chn'), {
+      kind: 'webhook',
+      name: path.slice(1),
+      url: `${stack.webhooks.url}${path}`,
+      signingSecret: SECRET,
+    });
 
   /** A policy whose levels notify the given receiver paths, each level with its timeout in minutes. */
   async function policy(levels: { minutes: number; paths: string[] }[], repeat = 0) {
@@ -299,7 +305,7 @@ describe('incidentWorkflow', () => {
         thresholds: { downAfter: 1, upAfter: 1 },
         ...fields,
       });
-      await upsertTarget(stack.db.pool, { targetId, spec, version: 1, paused: false });
+      await upsertTarget(stack.db.pool, testSecrets, { targetId, spec, version: 1, paused: false });
       const handle = await stack.temporal.client.workflow.start(targetWorkflow, {
         workflowId: targetWorkflowId(targetId),
         taskQueue: TASK_QUEUE,

@@ -7,6 +7,7 @@ import { checkNowUpdate, deleteTargetUpdate, pauseUpdate, resumeUpdate, statusQu
 import { HISTORY_EVENTS_PER_RUN, targetWorkflow } from '../../src/workflows/target';
 import { eventually } from '../support/eventually';
 import { useStack } from '../support/stack';
+import { testSecrets } from '../support/codec';
 
 const HOUR = 3_600_000;
 
@@ -26,7 +27,7 @@ describe('targetWorkflow', () => {
   async function start(fields: Record<string, unknown> = {}) {
     const targetId = `tgt_WF${String(++n).padStart(24, '0')}`;
     const spec = TargetSpecSchema.parse({ name: targetId, intervalSeconds: 600, probe: { kind: 'http', url: stack.site.url }, ...fields });
-    await upsertTarget(stack.db.pool, { targetId, spec, version: 1, paused: false });
+    await upsertTarget(stack.db.pool, testSecrets, { targetId, spec, version: 1, paused: false });
     const handle = await stack.temporal.client.workflow.start(targetWorkflow, {
       workflowId: targetWorkflowId(targetId),
       taskQueue: TASK_QUEUE,

@@ -9,6 +9,7 @@ import { statusQuery, updateTargetUpdate } from '../../src/contracts/target';
 import { targetWorkflow } from '../../src/workflows/target';
 import { eventually } from '../support/eventually';
 import { useStack } from '../support/stack';
+import { testSecrets } from '../support/codec';
 
 /**
  * What a workflow does when Postgres refuses, for good, what one of its activities writes (the activity fails
@@ -53,7 +54,7 @@ describe('workflows whose writes Postgres refuses', () => {
   it('an update whose configuration cannot be stored is refused, and the target keeps the one in force and takes the next', async () => {
     const targetId = nextTargetId();
     const first = spec();
-    await upsertTarget(stack.db.pool, { targetId, spec: first, version: 1, paused: false });
+    await upsertTarget(stack.db.pool, testSecrets, { targetId, spec: first, version: 1, paused: false });
     const handle = await startTarget(targetId, first);
     const refused = await handle.executeUpdate(updateTargetUpdate, { args: [{ spec: spec({ name: 'nul\u0000name' }) }] }).then(
       () => undefined,
@@ -75,10 +76,10 @@ describe('workflows whose writes Postgres refuses', () => {
   it('an update to a ping token another target has is refused the same way, not retried until that target goes', async () => {
     const token = 'K'.repeat(43);
     const owner = nextTargetId();
-    await upsertTarget(stack.db.pool, { targetId: owner, spec: spec({ probe: { kind: 'heartbeat', token } }), version: 1, paused: false });
+    await upsertTarget(stack.db.pool, testSecrets, { targetId: owner, spec: spec({ probe: { kind: 'heartbeat', token } }), version: 1, paused: false });
     const targetId = nextTargetId();
     const own = spec({ probe: { kind: 'heartbeat', token: 'L'.repeat(43) } });
-    await upsertTarget(stack.db.pool, { targetId, spec: own, version: 1, paused: false });
+    await upsertTarget(stack.db.pool, testSecrets, { targetId, spec: own, version: 1, paused: false });
     const handle = await startTarget(targetId, own);
     const refused = await handle.executeUpdate(updateTargetUpdate, { args: [{ spec: spec({ probe: { kind: 'heartbeat', token } }) }] }).then(
       () => undefined,

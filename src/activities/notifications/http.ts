@@ -10,13 +10,19 @@ const MAX_ANSWER_BYTES = 4096;
 /** Statuses worth another attempt; any other 4xx means the receiver refuses this request as it is. */
 const RETRYABLE_STATUS = new Set([408, 425, 429]);
 
+/** How a notification goes out: through the probes' address guard, and given up when the activity is cancelled. */
+export interface Sending {
+  guard: AddressGuard;
+  signal?: AbortSignal;
+}
+
 /**
- * POSTs a JSON body, through the same address guard as probes (resolved addresses checked, so an admin cannot point a
+ * POSTs a body (JSON unless `headers` name another content type), through the same address guard as probes (resolved addresses checked, so an admin cannot point a
  * webhook at the cloud metadata service or the internal network unless allow-listed). Redirects are not followed:
  * a webhook URL that redirects is misconfigured. Resolves on 2xx; otherwise throws a DeliveryError saying whether
  * retrying may help.
  */
-export function postJson(url: string, body: string, headers: Record<string, string>, guard: AddressGuard, signal?: AbortSignal): Promise<void> {
+export function post(url: string, body: string, headers: Record<string, string>, { guard, signal }: Sending): Promise<void> {
   const target = new URL(url);
   const transport = target.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
@@ -47,7 +53,11 @@ export function postJson(url: string, body: string, headers: Record<string, stri
           const retryable = status >= 500 || RETRYABLE_STATUS.has(status);
           const detail = answer.trim().slice(0, 200);
           reject(
-            new DeliveryError(`${target.host} answered HTTP ${status}${detail ? `: ${detail}` : ''}`, retryable, retryAfterMs(res.headers['retry-after'])),
+            new DeliveryError(
+              `${target.host} answered HTTP ${status}${detail ? `: ${detail}` : ''}`,
+              retryable,
+              retryAfterMs(res.headers['retry-after']) ?? retryAfterInBodyMs(answer),
+            ),
           );
         });
         res.on('error', (err) => reject(new DeliveryError(`reading the answer failed: ${err.message}`, true)));
@@ -70,6 +80,20 @@ export function postJson(url: string, body: string, headers: Record<string, stri
 
 /** The address guard's refusal will not change on retry. */
 const refusal = (err: Error) => new DeliveryError(err.message.replace('refused to probe', 'refused to notify'), false);
+
+/**
+ * Some APIs say how long to wait in their JSON answer instead of (Telegram: `parameters.retry_after`) or as well as
+ * (Discord: `retry_after`) the header: seconds either way.
+ */
+function retryAfterInBodyMs(answer: string): number | undefined {
+  try {
+    const body = JSON.parse(answer) as { retry_after?: unknown; parameters?: { retry_after?: unknown } };
+    const seconds = body.retry_after ?? body.parameters?.retry_after;
+    return typeof seconds === 'number' && Number.isFinite(seconds) ? Math.max(0, seconds * 1000) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Retry-After in seconds or as an HTTP date. */
 function retryAfterMs(header: string | undefined): number | undefined {

@@ -1,19 +1,23 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
+import type { SecretBox } from '../../codec/secrets';
 import { finishDeliveryAttempt, startDeliveryAttempt } from '../../db/deliveries';
 import { readChannel } from '../../db/escalation';
-import type { ChannelKind } from '../../domain/escalation';
+import type { ChannelTestInput, ChannelTestResult } from '../../contracts/channel-test';
+import { CHANNEL_KINDS_MIRRORING_STATE, type ChannelKind } from '../../domain/escalation';
 import { NOTIFICATION_RETRY, retryDelayMs, type Notification } from '../../domain/incident';
 import type { AddressGuard } from '../probes/address-guard';
 import type { Mailer } from './email';
 import { DeliveryError } from './errors';
-import { sendSlack } from './slack';
-import { sendWebhook } from './webhook';
+import { sendNotification } from './send';
 
 export interface NotificationActivityDeps {
   pool: Pool;
   guard: AddressGuard;
   mailer: Mailer;
+  /** Opens the channels' sealed settings. */
+  secrets: SecretBox;
 }
 
 export interface DeliverNotificationInput {
@@ -22,7 +26,7 @@ export interface DeliverNotificationInput {
   notification: Notification;
 }
 
-export function createNotificationActivities({ pool, guard, mailer }: NotificationActivityDeps) {
+export function createNotificationActivities({ pool, guard, mailer, secrets }: NotificationActivityDeps) {
   return {
     /**
      * Delivers one notification to one channel: one attempt per activity attempt, each recorded (attempts, last error)
@@ -35,7 +39,7 @@ export function createNotificationActivities({ pool, guard, mailer }: Notificati
       const ctx = Context.current();
       const { attempt } = ctx.info;
       const maxAttempts = ctx.info.retryPolicy?.maximumAttempts || NOTIFICATION_RETRY.attempts;
-      const channel = await readChannel(pool, named.id);
+      const channel = await readChannel(pool, secrets, named.id);
       const { alreadyDelivered } = await startDeliveryAttempt(pool, {
         id: n.deliveryId,
         incidentId: n.incident.id,
@@ -48,18 +52,7 @@ export function createNotificationActivities({ pool, guard, mailer }: Notificati
       if (alreadyDelivered) return;
       try {
         if (!channel) throw new DeliveryError(`channel ${named.id} (${named.name}) was deleted`, false);
-        const { config } = channel;
-        switch (config.kind) {
-          case 'webhook':
-            await sendWebhook(config, n, guard, ctx.cancellationSignal);
-            break;
-          case 'slack':
-            await sendSlack(config, n, guard, ctx.cancellationSignal);
-            break;
-          case 'email':
-            await mailer.send(config, n);
-            break;
-        }
+        await sendNotification(channel.config, n, { guard, mailer, signal: ctx.cancellationSignal });
       } catch (err) {
         const failure = err instanceof DeliveryError ? err : new DeliveryError(String((err as Error)?.message ?? err), true);
         const final = !failure.retryable || attempt >= maxAttempts;
@@ -73,6 +66,38 @@ export function createNotificationActivities({ pool, guard, mailer }: Notificati
         });
       }
       await finishDeliveryAttempt(pool, n.deliveryId, { delivered: true });
+    },
+
+    /**
+     * Sends a test notification to a channel now, once, and answers how it went: delivered, or what the receiver (or
+     * the network) said. Channels that keep an incident of their own (PagerDuty, Opsgenie) get the test's resolution
+     * right after, so no test incident is left open there. Nothing is recorded: it belongs to no incident.
+     */
+    async sendTestNotification({ channelId, requestedBy }: ChannelTestInput): Promise<ChannelTestResult> {
+      const channel = await readChannel(pool, secrets, channelId);
+      if (!channel) return { delivered: false, error: `channel ${channelId} was deleted` };
+      const id = `test-${randomUUID()}`;
+      const test = (kind: 'test' | 'resolved'): Notification => ({
+        deliveryId: `${id}-${kind}`,
+        kind,
+        at: Date.now(),
+        incident: {
+          id,
+          targetId: 'none',
+          targetName: channel.name,
+          state: kind === 'test' ? 'triggered' : 'resolved',
+          reason: `a test notification, asked for by ${requestedBy}`,
+          openedAt: new Date().toISOString(),
+        },
+      });
+      const via = { guard, mailer, signal: Context.current().cancellationSignal };
+      try {
+        await sendNotification(channel.config, test('test'), via);
+        if (CHANNEL_KINDS_MIRRORING_STATE.includes(channel.kind)) await sendNotification(channel.config, test('resolved'), via);
+        return { delivered: true };
+      } catch (err) {
+        return { delivered: false, error: (err as Error).message };
+      }
     },
   };
 }

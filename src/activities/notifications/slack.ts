@@ -1,11 +1,11 @@
 import type { Notification } from '../../domain/incident';
-import type { AddressGuard } from '../probes/address-guard';
-import { postJson } from './http';
+import { post, type Sending } from './http';
 import { lines, title } from './render';
 
 /**
- * Slack incoming-webhook payload: `text` (what notifications and clients without blocks show) and blocks. Mattermost,
- * Rocket.Chat and Discord's `/slack` endpoint take the same shape. Slack has no idempotency of its own; the
+ * Slack incoming-webhook payload: `text` (what notifications and clients without blocks show) and blocks. Discord's
+ * `/slack` endpoint takes the same shape; Mattermost and Rocket.Chat show only the `text` of it, so they have a kind of
+ * their own (mattermost.ts). Slack has no idempotency of its own; the
  * Idempotency-Key header is sent anyway for proxies and compatible receivers that honour it.
  */
 export function slackPayload(n: Notification): { text: string; blocks: unknown[] } {
@@ -20,6 +20,6 @@ export function slackPayload(n: Notification): { text: string; blocks: unknown[]
   };
 }
 
-export async function sendSlack(config: { url: string }, n: Notification, guard: AddressGuard, signal?: AbortSignal): Promise<void> {
-  await postJson(config.url, JSON.stringify(slackPayload(n)), { 'idempotency-key': n.deliveryId }, guard, signal);
+export async function sendSlack(config: { url: string }, n: Notification, via: Sending): Promise<void> {
+  await post(config.url, JSON.stringify(slackPayload(n)), { 'idempotency-key': n.deliveryId }, via);
 }

@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Notification } from '../../domain/incident';
-import type { AddressGuard } from '../probes/address-guard';
-import { postJson } from './http';
+import { post, type Sending } from './http';
 
 /**
  * Generic webhooks, signed the Standard Webhooks way (https://www.standardwebhooks.com), so any of its libraries
@@ -26,10 +25,10 @@ export function signature(secret: string, id: string, timestampSeconds: number, 
   return `v1,${createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64')}`;
 }
 
-export async function sendWebhook(config: { url: string; signingSecret: string }, n: Notification, guard: AddressGuard, signal?: AbortSignal): Promise<void> {
+export async function sendWebhook(config: { url: string; signingSecret: string }, n: Notification, via: Sending): Promise<void> {
   const body = webhookBody(n);
   const timestamp = Math.floor(Date.now() / 1000);
-  await postJson(
+  await post(
     config.url,
     body,
     {
@@ -38,7 +37,6 @@ export async function sendWebhook(config: { url: string; signingSecret: string }
       'webhook-timestamp': String(timestamp),
       'webhook-signature': signature(config.signingSecret, n.deliveryId, timestamp, body),
     },
-    guard,
-    signal,
+    via,
   );
 }

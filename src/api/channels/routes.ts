@@ -3,8 +3,8 @@ import { channelId, ChannelInputSchema } from '../../domain/escalation';
 import type { ApiDeps } from '../deps';
 import type { Operation } from '../operations';
 import { pageSchema } from '../pagination';
-import { createChannel, deleteChannel, getChannel, ListChannelsQuery, listChannelsHandler, replaceChannelHandler } from './handlers';
-import { ChannelSchema } from './representation';
+import { createChannel, deleteChannel, getChannel, ListChannelsQuery, listChannelsHandler, replaceChannelHandler, testChannel } from './handlers';
+import { ChannelSchema, ChannelTestResultSchema } from './representation';
 
 const ChannelPath = z.object({ id: channelId.meta({ description: 'The channel id, chn_…' }) });
 const channel = { description: 'The channel', body: ChannelSchema };
@@ -20,8 +20,11 @@ export function channelRoutes(deps: ApiDeps): Operation[] {
       access: 'admin',
       summary: 'Create a notification channel',
       description:
-        'A signed webhook (`url`, optional `signingSecret` in Standard Webhooks form, made for you when left out and shown ' +
-        'only in this answer), a Slack-compatible incoming webhook (`url`), or e-mail (`addresses`).',
+        'A signed webhook (`url`, optional `signingSecret` in Standard Webhooks form, made for you when left out), a Slack ' +
+        'incoming webhook (`url`), e-mail (`addresses`), PagerDuty Events API v2 (`routingKey`), Opsgenie (`apiKey`), ' +
+        'Microsoft Teams (`url` of a Workflows webhook), Discord (`url`), Telegram (`botToken`, `chatId`), ntfy (`topic`, ' +
+        'optional `accessToken`), Pushover (`token`, `user`) or Mattermost / Rocket.Chat (`url`); `baseUrl` points a ' +
+        "vendor's kind at a self-hosted server. Secrets are stored encrypted and shown whole only in this answer.",
       body: ChannelInputSchema,
       responses: { 201: { description: 'Created', body: ChannelSchema, headers: { Location: 'The channel URL' } } },
       handler: createChannel(deps),
@@ -58,6 +61,19 @@ export function channelRoutes(deps: ApiDeps): Operation[] {
       body: ChannelInputSchema,
       responses: { 200: channel },
       handler: replaceChannelHandler(deps),
+    },
+    {
+      method: 'post',
+      path: '/v1/channels/:id/test',
+      tag,
+      access: 'admin',
+      summary: 'Send a test notification',
+      description:
+        'Sends a test message to the channel now, once (PagerDuty and Opsgenie: a test alert, resolved at once), and answers ' +
+        "how it went: `delivered`, or the receiver's error. Needs a worker: it is sent from one, as incidents' notifications are.",
+      params: ChannelPath,
+      responses: { 200: { description: 'The outcome', body: ChannelTestResultSchema } },
+      handler: testChannel(deps),
     },
     {
       method: 'delete',

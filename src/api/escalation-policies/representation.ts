@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { policySnapshot, type StoredPolicy } from '../../db/escalation';
+import { CHANNEL_KINDS } from '../../domain/escalation';
 
 const timestamp = z.iso.datetime({ offset: true });
 
@@ -19,7 +20,7 @@ export const EscalationPolicySchema = z
     levels: z.array(
       z.object({
         timeoutSeconds: z.int(),
-        channels: z.array(z.object({ id: z.string(), name: z.string(), kind: z.enum(['webhook', 'slack', 'email']) })),
+        channels: z.array(z.object({ id: z.string(), name: z.string(), kind: z.enum(CHANNEL_KINDS) })),
       }),
     ),
     createdAt: timestamp,

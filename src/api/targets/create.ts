@@ -38,7 +38,7 @@ export function createTarget(deps: ApiDeps): RequestHandler {
 export async function startNewTarget(deps: ApiDeps, id: string, spec: TargetSpec): Promise<Problem | undefined> {
   const workflow = await startTargetWorkflow(deps.temporal, id, spec);
   try {
-    await upsertTarget(deps.pool, { targetId: id, spec, version: 1, paused: false });
+    await upsertTarget(deps.pool, deps.secrets, { targetId: id, spec, version: 1, paused: false });
     return undefined;
   } catch (err) {
     if (!isRefusedRow(err)) throw err;

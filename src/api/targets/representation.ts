@@ -1,14 +1,23 @@
 import { z } from 'zod';
+import { withProbeHeaders } from '../../codec/secrets';
 import type { TargetRow } from '../../db/target-reads';
 import { TagsSchema, type TargetSpec } from '../../domain/target';
 import { targetFields } from './schema';
 
-/** A target as the API shows it: its configuration in the shape it was written, and its current status. */
+/** What a probe header's value is shown as: the values often carry tokens, so they are written, never read back. */
+export const HIDDEN_HEADER_VALUE = '(secret)';
+
+const hiddenHeaders = (headers: Record<string, string>) => Object.fromEntries(Object.keys(headers).map((name) => [name, HIDDEN_HEADER_VALUE]));
+
+/**
+ * A target as the API shows it: its configuration in the shape it was written, but for its probe headers' values
+ * (sealed in Postgres, never shown), and its current status.
+ */
 export function targetRepresentation(target: TargetRow) {
   const { status } = target;
   return {
     id: target.id,
-    ...targetFields(target.spec as TargetSpec),
+    ...targetFields(withProbeHeaders(target.spec as TargetSpec, hiddenHeaders)),
     version: target.configVersion,
     paused: target.paused,
     status: {
@@ -54,4 +63,7 @@ export const TargetSchema = z
     createdAt: timestamp,
     updatedAt: timestamp,
   })
-  .meta({ description: 'A target: the fields above, and every other field of its configuration as it was written (see the create body).' });
+  .meta({
+    description:
+      'A target: the fields above, and every other field of its configuration as it was written (see the create body), but for the values of its probe `headers`, shown as "(secret)": they often carry tokens, are stored encrypted, and are written, never read back.',
+  });
