@@ -133,6 +133,16 @@ if (!executablePath) {
         expect(await page.locator('section[aria-labelledby="active"] h3').allTextContents()).toEqual(['Checkout: investigating']);
       }, 60_000);
       expect(await overall()).toBe('Partial outage');
+      // A responder tells the public what is going on, and writes a note for the team alone.
+      const { rows } = await stack.db.pool.query("SELECT id FROM incidents WHERE target_id = $1 AND state <> 'resolved'", [checkout]);
+      const notes = `/v1/incidents/${rows[0].id}/notes`;
+      await stack.api.request().post(notes).send({ text: 'Payments fail at checkout; we are rolling back.', public: true }).expect(200);
+      await stack.api.request().post(notes).send({ text: 'db-7 disk full again' }).expect(200);
+      await open();
+      expect(await page.locator('section[aria-labelledby="active"] li li').allTextContents()).toEqual([
+        expect.stringMatching(/^Investigating: Checkout is not responding as expected\. /),
+        expect.stringMatching(/^Investigating: Payments fail at checkout; we are rolling back\. /),
+      ]);
 
       stack.site.behave({ status: 200 });
       await eventually(async () => {
@@ -142,7 +152,8 @@ if (!executablePath) {
       }, 60_000);
       expect(await overall()).toBe('All systems operational');
       expect(await page.locator('#active').count()).toBe(0);
-      expect(await page.locator('section[aria-labelledby="past"] strong').allTextContents()).toEqual(['Investigating', 'Resolved']);
+      expect(await page.locator('section[aria-labelledby="past"] strong').allTextContents()).toEqual(['Investigating', 'Investigating', 'Resolved']);
+      expect(await page.content()).not.toContain('db-7');
       // Today's bar of the target shows the downtime it just had.
       const today = page
         .locator('.list > li', { has: page.locator('h3', { hasText: /^Checkout$/ }) })
