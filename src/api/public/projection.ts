@@ -60,7 +60,7 @@ export const PublicStatusPageSchema = z.object({
     }),
   ),
   incidents: z.array(IncidentSchema).meta({ description: 'Open incidents of these targets, oldest first' }),
-  resolvedIncidents: z.array(IncidentSchema).meta({ description: `Incidents resolved in the last ${RESOLVED_SHOWN_DAYS} days, newest first` }),
+  resolvedIncidents: z.array(IncidentSchema).meta({ description: `Incidents resolved in the last ${RESOLVED_SHOWN_DAYS} days, the last to start first` }),
   maintenance: z
     .array(z.object({ target: z.string(), startsAt: timestamp, endsAt: timestamp }))
     .meta({ description: `Maintenance going on or starting within ${MAINTENANCE_NOTICE_DAYS} days, earliest first` }),
