@@ -97,6 +97,8 @@ describe('status pages for people: HTML, badges and an Atom feed', () => {
       expect(html).toContain('<img class="logo" src="https://cdn.example.com/logo.png" alt="">');
       expect(html).toContain('<a href="https://acme.example/" rel="noopener">Home</a>');
       expect(html).toContain('<p class="overall outage">Partial outage</p>');
+      // The tab's icon is a dot of the same colour, inline: no request for /favicon.ico.
+      expect(html).toMatch(/<link rel="icon" href="data:image\/svg\+xml,[^"]*fill='%23cf222e'/);
       const states = [...html.matchAll(/<h3>([^<]+)<\/h3><span class="state s-(\w+)">([^<]+)</g)].map((m) => m.slice(1));
       expect(states).toEqual([
         ['shop', 'up', 'Operational'],
