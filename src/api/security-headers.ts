@@ -2,7 +2,8 @@ import type { RequestHandler } from 'express';
 
 /**
  * Headers for a JSON API that no browser should render, frame or sniff (what helmet sets, minus what only matters
- * for HTML). HSTS only counts behind TLS, where it should: browsers ignore it over plain HTTP.
+ * for HTML). HSTS only counts behind TLS, where it should: browsers ignore it over plain HTTP. The one HTML answer,
+ * a status page, replaces the Content-Security-Policy with its own, as strict (src/api/public/html.ts).
  */
 const HEADERS = {
   'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",

@@ -101,5 +101,6 @@ export const snoozeUpdate = defineUpdate<IncidentRow, [ResponderAction & { secon
 export const escalateUpdate = defineUpdate<IncidentRow, [ResponderAction]>('escalate');
 /** Hands the incident to someone (a name), or to another escalation policy, which then starts from its first level. */
 export const reassignUpdate = defineUpdate<IncidentRow, [ResponderAction & { assignee?: string; policy?: PolicySnapshot }]>('reassign');
-export const addNoteUpdate = defineUpdate<IncidentRow, [ResponderAction & { text: string }]>('addNote');
+/** `public`: the note is an update for the public too, on the status pages that show the target. */
+export const addNoteUpdate = defineUpdate<IncidentRow, [ResponderAction & { text: string; public?: boolean }]>('addNote');
 export const incidentQuery = defineQuery<IncidentRow>('incident');

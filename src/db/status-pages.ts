@@ -228,6 +228,8 @@ export interface PublicIncident {
   openedAt: Date;
   acknowledgedAt: Date | null;
   resolvedAt: Date | null;
+  /** Responders' notes marked public, oldest first. */
+  publicNotes: { at: string; message: string }[];
 }
 
 /** The page by its slug with each target's public name, current state and maintenance windows: one query over unique and primary keys. */
@@ -252,16 +254,23 @@ export async function readPublicStatusPage(pool: Pool, slug: string): Promise<Pu
 }
 
 /**
- * The incidents of these targets that are open, or resolved since `resolvedSince`: the partial index on open incidents
- * and the (target, opened_at) index answer it. Oldest first.
+ * The incidents of these targets that are open, or resolved since `resolvedSince`, with their public notes: the
+ * partial index on open incidents and the (target, opened_at) index find them, the timeline's primary key their notes.
+ * Oldest first.
  */
 export async function readPublicIncidents(pool: Pool, targetIds: readonly string[], resolvedSince: Date): Promise<PublicIncident[]> {
   const { rows } = await pool.query<PublicIncident>(
-    `SELECT id, target_id AS "targetId", state, reason, opened_at AS "openedAt", acknowledged_at AS "acknowledgedAt",
-            resolved_at AS "resolvedAt"
-     FROM incidents
-     WHERE target_id = ANY($1) AND (state <> 'resolved' OR (opened_at >= $2::timestamptz - interval '90 days' AND resolved_at >= $2))
-     ORDER BY opened_at, id`,
+    `SELECT i.id, i.target_id AS "targetId", i.state, i.reason, i.opened_at AS "openedAt", i.acknowledged_at AS "acknowledgedAt",
+            i.resolved_at AS "resolvedAt", coalesce(n.notes, '[]') AS "publicNotes"
+     FROM incidents i
+     LEFT JOIN LATERAL (
+       SELECT json_agg(json_build_object('at', e.at, 'message', e.message) ORDER BY e.seq) AS notes
+       FROM incident_events e
+       WHERE e.incident_id = i.id AND e.kind = 'note' AND e.data->>'public' = 'true'
+     ) n ON true
+     WHERE i.target_id = ANY($1)
+       AND (i.state <> 'resolved' OR (i.opened_at >= $2::timestamptz - interval '90 days' AND i.resolved_at >= $2))
+     ORDER BY i.opened_at, i.id`,
     [targetIds, resolvedSince],
   );
   return rows;

@@ -76,7 +76,7 @@ export type ResponderHappening = { actionId: string; by: Actor } & (
   | { kind: 'snooze'; seconds: number }
   | { kind: 'escalate' }
   | { kind: 'reassign'; assignee?: string; policy?: PolicySnapshot }
-  | { kind: 'note'; text: string }
+  | { kind: 'note'; text: string; public?: boolean }
 );
 
 /** Everything that can happen to an incident. */
@@ -224,8 +224,8 @@ export function decide(facts: IncidentFacts, incident: IncidentMachineState, hap
     }
     case 'note': {
       if (d.repeated(happening.actionId)) return d.done(false);
-      // A note changes nothing the incident waits for.
-      d.record('note', happening.by, happening.text);
+      // A note changes nothing the incident waits for. A public one is marked so in the timeline: status pages read it.
+      d.record('note', happening.by, happening.text, happening.public ? { public: true } : undefined);
       return d.done(false);
     }
     case 'targetDown': {

@@ -77,6 +77,13 @@ describe('status pages for people: HTML, badges and an Atom feed', () => {
         hidden,
       ],
     );
+    // Responders' notes on the open one: one for the public, one not.
+    await stack.db.pool.query(
+      `INSERT INTO incident_events (incident_id, seq, at, kind, actor_id, actor_name, message, data) VALUES
+         ($1, 1, $2, 'note', 'key_1', 'alice', 'We are rolling back the release.', '{"public": true}'),
+         ($1, 2, $2, 'note', 'key_1', 'alice', 'db-7 ran out of disk', NULL)`,
+      [`inc_${payments.slice(4)}_2`, new Date(today + 60_000)],
+    );
   });
 
   describe('the HTML page', () => {
@@ -90,6 +97,8 @@ describe('status pages for people: HTML, badges and an Atom feed', () => {
       expect(html).toContain('<img class="logo" src="https://cdn.example.com/logo.png" alt="">');
       expect(html).toContain('<a href="https://acme.example/" rel="noopener">Home</a>');
       expect(html).toContain('<p class="overall outage">Partial outage</p>');
+      // The tab's icon is a dot of the same colour, inline: no request for /favicon.ico.
+      expect(html).toMatch(/<link rel="icon" href="data:image\/svg\+xml,[^"]*fill='%23cf222e'/);
       const states = [...html.matchAll(/<h3>([^<]+)<\/h3><span class="state s-(\w+)">([^<]+)</g)].map((m) => m.slice(1));
       expect(states).toEqual([
         ['shop', 'up', 'Operational'],
@@ -115,13 +124,15 @@ describe('status pages for people: HTML, badges and an Atom feed', () => {
       const section = (id: string) => html.match(new RegExp(`<section aria-labelledby="${id}">(.*?)</section>`))?.[1] ?? '';
       expect(section('active')).toContain('<h3>Payments: investigating</h3>');
       expect(section('active')).toContain('<strong>Investigating</strong>: Payments is not responding as expected.');
+      expect(section('active')).toContain('<strong>Investigating</strong>: We are rolling back the release.');
       const past = section('past');
       expect(past).toContain('<h3>Payments</h3>');
       expect([...past.matchAll(/<strong>(\w+)<\/strong>/g)].map((m) => m[1])).toEqual(['Investigating', 'Identified', 'Resolved']);
       expect(section('maintenance')).toContain('<h3>search</h3>');
       expect(section('maintenance')).toContain(`<time datetime="${new Date(now + HOUR).toISOString()}">`);
-      // The probe's error (an internal address) is the operators' to read, not the public's.
+      // The probe's error (an internal address) and notes not marked public are the operators' to read.
       expect(html).not.toContain('10.0.0.7');
+      expect(html).not.toContain('db-7');
     });
 
     it('is cached as the JSON is, with a strict Content-Security-Policy that allows its own style sheet and nothing to run', async () => {
@@ -170,6 +181,8 @@ describe('status pages for people: HTML, badges and an Atom feed', () => {
       expect(feed.items[1]!.description).toContain('<strong>resolved</strong>');
       expect(feed.items[2]!.date).toEqual(new Date(now + HOUR - 7 * DAY));
       expect(feed.items.every((i) => i.link === `${stack.api.url}/status/acme`)).toBe(true);
+      expect(feed.items[0]!.description).toContain('We are rolling back the release.');
+      expect(res.text).not.toContain('db-7');
     });
   });
 

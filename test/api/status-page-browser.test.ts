@@ -96,12 +96,12 @@ if (!executablePath) {
       const res = await page.goto(`${stack.api.url}/status/acme`);
       expect(res?.status()).toBe(200);
     };
-    const overall = () => page.locator('.overall').innerText();
+    const overall = () => page.locator('.overall').textContent();
     const checkoutState = () =>
       page
         .locator('.list > li', { has: page.locator('h3', { hasText: /^Checkout$/ }) })
         .locator('.state')
-        .innerText();
+        .textContent();
 
     async function axeViolations(colorScheme: 'light' | 'dark'): Promise<string[]> {
       await page.emulateMedia({ colorScheme });
@@ -130,19 +130,30 @@ if (!executablePath) {
       await eventually(async () => {
         await open();
         expect(await checkoutState()).toBe('Outage');
-        expect(await page.locator('section[aria-labelledby="active"] h3').allInnerTexts()).toEqual(['Checkout: investigating']);
+        expect(await page.locator('section[aria-labelledby="active"] h3').allTextContents()).toEqual(['Checkout: investigating']);
       }, 60_000);
       expect(await overall()).toBe('Partial outage');
+      // A responder tells the public what is going on, and writes a note for the team alone.
+      const { rows } = await stack.db.pool.query("SELECT id FROM incidents WHERE target_id = $1 AND state <> 'resolved'", [checkout]);
+      const notes = `/v1/incidents/${rows[0].id}/notes`;
+      await stack.api.request().post(notes).send({ text: 'Payments fail at checkout; we are rolling back.', public: true }).expect(200);
+      await stack.api.request().post(notes).send({ text: 'db-7 disk full again' }).expect(200);
+      await open();
+      expect(await page.locator('section[aria-labelledby="active"] li li').allTextContents()).toEqual([
+        expect.stringMatching(/^Investigating: Checkout is not responding as expected\. /),
+        expect.stringMatching(/^Investigating: Payments fail at checkout; we are rolling back\. /),
+      ]);
 
       stack.site.behave({ status: 200 });
       await eventually(async () => {
         await open();
         expect(await checkoutState()).toBe('Operational');
-        expect(await page.locator('section[aria-labelledby="past"] h3').allInnerTexts()).toEqual(['Checkout']);
+        expect(await page.locator('section[aria-labelledby="past"] h3').allTextContents()).toEqual(['Checkout']);
       }, 60_000);
       expect(await overall()).toBe('All systems operational');
       expect(await page.locator('#active').count()).toBe(0);
-      expect(await page.locator('section[aria-labelledby="past"] strong').allInnerTexts()).toEqual(['Investigating', 'Resolved']);
+      expect(await page.locator('section[aria-labelledby="past"] strong').allTextContents()).toEqual(['Investigating', 'Investigating', 'Resolved']);
+      expect(await page.content()).not.toContain('db-7');
       // Today's bar of the target shows the downtime it just had.
       const today = page
         .locator('.list > li', { has: page.locator('h3', { hasText: /^Checkout$/ }) })
@@ -187,7 +198,7 @@ if (!executablePath) {
       try {
         const noScript = await context.newPage();
         await noScript.goto(`${stack.api.url}/status/acme`);
-        expect(await noScript.locator('.overall').innerText()).toBe('All systems operational');
+        expect(await noScript.locator('.overall').textContent()).toBe('All systems operational');
         expect(await noScript.locator('.bars').count()).toBe(4);
       } finally {
         await context.close();

@@ -181,6 +181,13 @@ describe('responders', () => {
     expect(wake).toBe(false);
   });
 
+  it('a note for the public is marked public in the timeline; others carry no mark', () => {
+    const shared = decide(facts(), incidentAfter([]), act('note', { text: 'a fix is rolling out', public: true }), T0);
+    expect(records(shared.commands)).toMatchObject([{ kind: 'note', message: 'a fix is rolling out', data: { public: true } }]);
+    const internal = decide(facts(), incidentAfter([]), act('note', { text: 'db-7 disk full' }), T0);
+    expect(records(internal.commands)[0]!.data).toBeUndefined();
+  });
+
   it('an action whose record Postgres refused is forgotten, so the same action may come again', () => {
     const s = incidentAfter([act('note', { text: 'x' }, 'n1')]);
     expect(s.recentActions).toEqual(['n1']);

@@ -110,7 +110,10 @@ export function incidentAction<B extends z.ZodType>(
 export const NoBody = z.strictObject({});
 export const ResolveBody = z.strictObject({ note: trimmedText(1, 2000).optional() });
 export const SnoozeBody = z.strictObject({ durationSeconds: z.int().min(60).max(86_400).meta({ description: 'From 60 s to 1 day' }) });
-export const NoteBody = z.strictObject({ text: trimmedText(1, 5000) });
+export const NoteBody = z.strictObject({
+  text: trimmedText(1, 5000),
+  public: z.boolean().default(false).meta({ description: 'Also an update for the public, on the status pages that show the target' }),
+});
 export const ReassignBody = z
   .strictObject({
     assignee: trimmedText(1, 200).optional().meta({ description: 'Who owns it now (a name)' }),

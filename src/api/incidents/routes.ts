@@ -109,9 +109,11 @@ export function incidentRoutes(deps: ApiDeps): Operation[] {
     action(
       'notes',
       'Add a note to an incident',
-      'Appends it to the timeline, with who wrote it.',
+      'Appends it to the timeline, with who wrote it; with `public: true` the status pages that show the target show it too.',
       NoteBody,
-      incidentAction(deps, NoteBody, (h, a, b, updateId) => h.executeUpdate(addNoteUpdate, { args: [{ ...a, text: b.text }], updateId })),
+      incidentAction(deps, NoteBody, (h, a, b, updateId) =>
+        h.executeUpdate(addNoteUpdate, { args: [{ ...a, text: b.text, ...(b.public ? { public: true } : {}) }], updateId }),
+      ),
     ),
   ];
 }

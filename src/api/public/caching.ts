@@ -25,7 +25,9 @@ function notModified(req: Request, etag: string): boolean {
  * Sends a public answer the same for everyone: a strong ETag of its bytes, CACHE_CONTROL, and a 304 when the client
  * has it already. `headers` adds what its media type needs (a Content-Security-Policy for HTML).
  */
-export function sendCacheable(req: Request, res: Response, body: string, contentType: string, headers: Record<string, string> = {}): void {
+export function sendCacheable(req: Request, res: Response, text: string, contentType: string, headers: Record<string, string> = {}): void {
+  // Encoded once, for the hash and the answer both (a page is hundreds of kilobytes).
+  const body = Buffer.from(text);
   const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
   // Other sites show these pages, badges and feeds: any origin may read them.
   res.set({ ETag: etag, 'Cache-Control': CACHE_CONTROL, 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin', ...headers });

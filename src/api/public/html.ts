@@ -54,11 +54,14 @@ footer{margin-top:2.5rem;padding-top:1rem;border-top:1px solid var(--line);color
 footer p{margin:.25rem 0}
 `.trim();
 
-/** The Content-Security-Policy of the page: nothing but its own style sheet and an operator's https logo. */
+/**
+ * The Content-Security-Policy of the page: nothing but its own style sheet, an operator's https logo, and its inline
+ * favicon (a data: URL, so a browser asks no /favicon.ico that Vigil would answer 404).
+ */
 export const HTML_CSP = [
   "default-src 'none'",
   `style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`,
-  'img-src https:',
+  'img-src https: data:',
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
@@ -74,6 +77,11 @@ const STATE_LABELS: Record<PublicStatusPageView['targets'][number]['state'], str
 };
 
 const INCIDENT_LABELS: Record<PublicIncidentView['status'], string> = { investigating: 'Investigating', identified: 'Identified', resolved: 'Resolved' };
+
+/** A dot of the overall state's colour: the browser tab says how things are. */
+const FAVICON_COLOURS: Record<PublicStatusPageView['status'], string> = { operational: '1a7f37', degraded: '9a6700', outage: 'cf222e', maintenance: '0969da' };
+const favicon = (status: PublicStatusPageView['status']) =>
+  `<link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%23${FAVICON_COLOURS[status]}'/%3E%3C/svg%3E">`;
 
 function overallLabel(view: PublicStatusPageView): string {
   switch (view.status) {
@@ -187,7 +195,7 @@ export function renderStatusPageHtml(view: PublicStatusPageView, now = Date.now(
     '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark">' +
     `<title>${title}</title>${view.description ? `<meta name="description" content="${e(view.description)}">` : ''}` +
-    `<link rel="alternate" type="application/atom+xml" title="${title}" href="${feedPath(view.slug)}">` +
+    `${favicon(view.status)}<link rel="alternate" type="application/atom+xml" title="${title}" href="${feedPath(view.slug)}">` +
     `<style>${STYLE}</style></head><body><div class="wrap">${header(view)}<main>` +
     `<p class="overall ${view.status}">${overallLabel(view)}</p>${active}${maintenance(view, now)}` +
     `<section aria-labelledby="services"><h2 id="services">Services</h2>${LEGEND}${targets}</section>` +

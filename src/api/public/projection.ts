@@ -60,7 +60,7 @@ export const PublicStatusPageSchema = z.object({
     }),
   ),
   incidents: z.array(IncidentSchema).meta({ description: 'Open incidents of these targets, oldest first' }),
-  resolvedIncidents: z.array(IncidentSchema).meta({ description: `Incidents resolved in the last ${RESOLVED_SHOWN_DAYS} days, newest first` }),
+  resolvedIncidents: z.array(IncidentSchema).meta({ description: `Incidents resolved in the last ${RESOLVED_SHOWN_DAYS} days, the last to start first` }),
   maintenance: z
     .array(z.object({ target: z.string(), startsAt: timestamp, endsAt: timestamp }))
     .meta({ description: `Maintenance going on or starting within ${MAINTENANCE_NOTICE_DAYS} days, earliest first` }),
@@ -77,8 +77,9 @@ function overallStatus(states: readonly string[]): PublicStatusPageView['status'
 }
 
 /**
- * What the public is told about an incident: its lifecycle, in Statuspage's words. Responders' notes and the probe's
- * error stay private (they may name internal hosts).
+ * What the public is told about an incident: its lifecycle in Statuspage's words, and the notes responders marked
+ * public, each under the status the incident had when it was written. Other notes and the probe's error stay private
+ * (they may name internal hosts).
  */
 function incidentView(i: PublicIncident, target: string): PublicIncidentView {
   const status = i.state === 'resolved' ? 'resolved' : i.state === 'acknowledged' ? 'identified' : 'investigating';
@@ -87,6 +88,14 @@ function incidentView(i: PublicIncident, target: string): PublicIncidentView {
   ];
   if (i.acknowledgedAt) updates.push({ at: i.acknowledgedAt.toISOString(), status: 'identified', message: 'The team is working on it.' });
   if (i.resolvedAt) updates.push({ at: i.resolvedAt.toISOString(), status: 'resolved', message: `${target} is working again.` });
+  const statusAt = (at: number) =>
+    i.resolvedAt && at >= i.resolvedAt.getTime() ? 'resolved' : i.acknowledgedAt && at >= i.acknowledgedAt.getTime() ? 'identified' : 'investigating';
+  for (const note of i.publicNotes) {
+    const at = new Date(note.at);
+    updates.push({ at: at.toISOString(), status: statusAt(at.getTime()), message: note.message });
+  }
+  // Oldest first; at the same instant the lifecycle's update (pushed first) stays first, the sort being stable.
+  updates.sort((a, b) => a.at.localeCompare(b.at));
   return { id: i.id, target, status, startedAt: i.openedAt.toISOString(), resolvedAt: i.resolvedAt?.toISOString() ?? null, updates };
 }
 

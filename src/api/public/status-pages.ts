@@ -17,7 +17,7 @@ function readStatusPage(deps: ApiDeps): RequestHandler<{ slug: string }> {
   return async (req, res) => {
     const view = await readStatusPageView(deps.pool, req.params.slug);
     if (!view) throw new Problem('not-found', `no status page ${req.params.slug}`);
-    sendCacheable(req, res, JSON.stringify(view), 'application/json');
+    sendCacheable(req, res, JSON.stringify(view), 'application/json; charset=utf-8');
   };
 }
 
