@@ -1,5 +1,7 @@
 import type { Client } from '@temporalio/client';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { SlotProber } from '../../src/activities/checks';
 import { parseCodecKeys } from '../../src/codec/keys';
 import { SecretBox, SecretDecryptionError, sealedKeyId } from '../../src/codec/secrets';
@@ -11,6 +13,7 @@ import { newId } from '../../src/ids';
 import { WorkerLease } from '../../src/worker/leases';
 import { TEST_CODEC_KEYS_ENV, testSecrets } from '../support/codec';
 import { eventually } from '../support/eventually';
+import { startVigilProcess } from '../support/process';
 import { useStack } from '../support/stack';
 
 const key = (byte: number) => Buffer.alloc(32, byte).toString('base64');
@@ -180,5 +183,31 @@ describe('secrets in PostgreSQL', () => {
     await eventually(() => expect(inputs).toHaveLength(2));
     expect((inputs[1]!.probe as { headers: Record<string, string> }).headers.authorization).toBe(TOKEN);
     await second.stop();
+  });
+
+  it.each(['api', 'worker'] as const)('the %s process refuses to start without keys, naming the variable and the way to turn it off', async (role) => {
+    const started = startVigilProcess(role, { DATABASE_URL: stack.db.url, TEMPORAL_ADDRESS: '127.0.0.1:1', VIGIL_CODEC_KEYS: '', VIGIL_CODEC_ACTIVE_KEY: '' });
+    expect(await started.exited).toBe(1);
+    expect(started.output()).toMatch(/VIGIL_CODEC_KEYS is not set: set it .* or set VIGIL_CODEC_KEYS=none to run without encryption on purpose/);
+  });
+
+  it('npm run reseal-secrets seals every stored secret under the active key and says how many', async () => {
+    const channel = await insertChannel(stack.db.prisma, beforeRotation, newId('chn'), {
+      kind: 'discord',
+      name: 'old key',
+      url: 'https://discord.com/api/webhooks/1/x',
+    });
+    const run = () =>
+      new Promise<string>((resolve, reject) =>
+        execFile(
+          'npm',
+          ['run', '--silent', 'reseal-secrets'],
+          { cwd: path.resolve(__dirname, '..', '..'), env: { ...process.env, ...TEST_CODEC_KEYS_ENV, DATABASE_URL: stack.db.url } },
+          (err, stdout, stderr) => (err ? reject(new Error(stdout + stderr)) : resolve(stdout)),
+        ),
+      );
+    expect(await run()).toMatch(/^sealed under key "test-new": [1-9]\d* channel\(s\), the probe headers of \d+ target\(s\)$/m);
+    expect(await configOf(channel.id)).toContain('vigil:sealed:v1:test-new:');
+    expect(await run()).toContain('sealed under key "test-new": 0 channel(s), the probe headers of 0 target(s)');
   });
 });
