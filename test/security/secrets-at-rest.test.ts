@@ -185,6 +185,39 @@ describe('secrets in PostgreSQL', () => {
     await second.stop();
   });
 
+  it('fails a taken-over window over to Temporal when its headers cannot be opened (their key was dropped), rather than run it', async () => {
+    const failed: string[] = [];
+    const probed: RunChecksInput[] = [];
+    const probing: SlotProber = (input, { signal }) => {
+      probed.push(input);
+      return new Promise((resolve) => signal.addEventListener('abort', () => resolve({ checked: [], fenced: true })));
+    };
+    const temporal = {
+      activity: { complete: async () => undefined, fail: async (token: Uint8Array) => void failed.push(Buffer.from(token).toString('hex')) },
+    } as unknown as Client;
+    const first = new WorkerLease(stack.db.pool, temporal, probing, beforeRotation, { renewEveryMs: 60_000, ttlMs: 30_000 });
+    await first.start();
+    const token = randomBytes(16);
+    const input = {
+      targetId: 'tgt_01KBSEA1ED00000000000000DK',
+      slots: [Date.now() + 60_000],
+      probe: { kind: 'http', url: 'https://example.com', method: 'GET', headers: { authorization: TOKEN } },
+    } as unknown as RunChecksInput;
+    await first.runWindow(token, input);
+    await first.stop();
+    const probedBefore = probed.length;
+
+    const second = new WorkerLease(stack.db.pool, temporal, probing, afterRotation, { renewEveryMs: 60_000, ttlMs: 30_000 });
+    await second.start();
+    // One expired lease is taken a renewal: earlier tests' leases may come first.
+    await eventually(async () => {
+      await second.tick();
+      expect(failed).toContain(token.toString('hex'));
+    });
+    expect(probed.slice(probedBefore).filter((i) => i.targetId === input.targetId)).toEqual([]);
+    await second.stop();
+  });
+
   it.each(['api', 'worker'] as const)('the %s process refuses to start without keys, naming the variable and the way to turn it off', async (role) => {
     const started = startVigilProcess(role, { DATABASE_URL: stack.db.url, TEMPORAL_ADDRESS: '127.0.0.1:1', VIGIL_CODEC_KEYS: '', VIGIL_CODEC_ACTIVE_KEY: '' });
     expect(await started.exited).toBe(1);
