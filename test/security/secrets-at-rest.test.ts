@@ -114,6 +114,18 @@ describe('secrets in PostgreSQL', () => {
     expect(hookConfig).not.toContain('abc123');
   });
 
+  it('keeps the answer of an idempotent create, which shows its secrets, sealed, and replays it whole', async () => {
+    const create = () =>
+      stack.api.request().post('/v1/channels').set('Idempotency-Key', 'sealed-answer').send({ kind: 'slack', name: 'retried', url: SLACK_URL }).expect(201);
+    const first = await create();
+    const { rows } = await stack.db.pool.query('SELECT response_body FROM idempotency_keys WHERE key = $1', ['sealed-answer']);
+    expect(rows[0].response_body).not.toContain('do-not-leak');
+    const replayed = await create();
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expect(replayed.body).toEqual(first.body);
+    expect(replayed.body.url).toBe(SLACK_URL);
+  });
+
   it('reads a channel written in clear before sealing existed, and seals it at its next write or when resealed', async () => {
     const [a, b] = [newId('chn'), newId('chn')];
     for (const id of [a, b]) {
