@@ -55,7 +55,7 @@ export function createApp(deps: ApiDeps): Express {
   ];
   mountOperations(app, operations, {
     publicRateLimit: unauthenticated,
-    idempotency: idempotency(deps.pool, deps.log),
+    idempotency: idempotency(deps.pool, deps.log, deps.secrets),
     refuseIdempotencyKey,
   });
   app.use(notFoundHandler);

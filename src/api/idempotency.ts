@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import type { Pool } from 'pg';
+import type { SecretBox } from '../codec/secrets';
 import { claimIdempotencyKey, forgetIdempotencyKey, releaseIdempotencyKey, storeIdempotentResponse } from '../db/idempotency-keys';
 import { newId, type IdPrefix } from '../ids';
 import type { Logger } from '../log';
@@ -18,6 +19,9 @@ import { Problem } from './problems';
  * runs it again as the same operation. That is safe because what it creates has an id derived from the key
  * (`idempotentId`): a retried target create starts the same workflow id, and Temporal keeps the one it has; a retried
  * bulk create the same workflow id for each item.
+ *
+ * The stored body is sealed (src/codec/secrets.ts): a create's answer may show secrets whole (a channel's URL or API
+ * key, the only time they are shown), and it is kept for 24 hours.
  */
 const LEASE_MS = 90_000; // longer than the longest request (check now: 75 s)
 const REPLAYED_HEADERS = ['content-type', 'location', 'etag'];
@@ -68,7 +72,7 @@ const canonical = (value: unknown): unknown =>
         )
       : value;
 
-export function idempotency(pool: Pool, log: Logger): RequestHandler {
+export function idempotency(pool: Pool, log: Logger, secrets: SecretBox): RequestHandler {
   return async (req, res, next) => {
     const key = readKey(req.get('idempotency-key'));
     const principal = principalOf(res);
@@ -83,7 +87,7 @@ export function idempotency(pool: Pool, log: Logger): RequestHandler {
       }
       if (claim.response) {
         const { status, body, headers } = claim.response;
-        res.status(status).set(headers).set('Idempotent-Replayed', 'true').send(body);
+        res.status(status).set(headers).set('Idempotent-Replayed', 'true').send(secrets.open(body, 'idempotent-response'));
         return;
       }
       const waitMs = (claim.lockedUntil?.getTime() ?? Date.now()) - Date.now();
@@ -97,7 +101,7 @@ export function idempotency(pool: Pool, log: Logger): RequestHandler {
       async (status, body) => {
         if (status >= 200 && status < 300) {
           const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (res.get(h) ? [[h, res.get(h)!]] : [])));
-          await storeIdempotentResponse(pool, principal.keyId, key, { status, body, headers });
+          await storeIdempotentResponse(pool, principal.keyId, key, { status, body: secrets.seal(body, 'idempotent-response'), headers });
         } else if (status < 500) {
           await forgetIdempotencyKey(pool, principal.keyId, key);
         } else {

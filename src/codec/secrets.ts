@@ -2,7 +2,8 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { CodecKeys } from './keys';
 
 /**
- * Secrets at rest in PostgreSQL (channel URLs, signing secrets and API keys, probe request headers), sealed with the
+ * Secrets at rest in PostgreSQL (channel URLs, signing secrets and API keys, probe request headers, the stored answers
+ * of idempotent requests, which may show them), sealed with the
  * same keys as Temporal payloads (VIGIL_CODEC_KEYS): those payloads already carry the same secrets (a target's
  * configuration crosses Temporal), so one key set guards them in both places, one rotation covers both, and an
  * operator has one secret to keep, not two. A sealed value is a string, so it sits where the clear one did:
@@ -19,7 +20,7 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 /** What a sealed value protects; bound into its authentication so values cannot be moved between uses. */
-export type SecretPurpose = 'channel' | 'probe-headers';
+export type SecretPurpose = 'channel' | 'probe-headers' | 'idempotent-response';
 
 export class SecretDecryptionError extends Error {
   override name = 'SecretDecryptionError';

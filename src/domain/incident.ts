@@ -49,7 +49,8 @@ export function nextOnRequest(policy: PolicySnapshot, at: EscalationPosition): E
  * their own that a human acknowledges there too: CHANNEL_KINDS_MIRRORING_STATE in src/domain/channel-kinds.ts).
  * `test` is no incident's: an operator asked for one (POST /v1/channels/:id/test).
  */
-export type NotificationKind = 'triggered' | 'escalated' | 'renotified' | 'reopened' | 'acknowledged' | 'resolved' | 'test';
+export const NOTIFICATION_KINDS = ['triggered', 'escalated', 'renotified', 'reopened', 'acknowledged', 'resolved', 'test'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** The incident as notifications describe it. */
 export interface IncidentSummary {

@@ -240,9 +240,9 @@ export class WorkerLease implements ProbeWindowRunner {
   private async reap(): Promise<void> {
     for (const gone of await claimExpiredLeases(this.pool, this.workerId, this.ttlMs, LEASES_CLAIMED_AT_ONCE)) {
       const windows = await adoptWindowsOf(this.pool, gone, this.workerId);
-      const adoptable = windows.filter((w) => w.input !== null);
-      await this.adopt(adoptable);
-      await this.failOver(windows.filter((w) => w.input === null));
+      const opened = windows.map((w) => ({ ...w, input: this.openedInput(w.input) }));
+      await this.adopt(opened.filter((w): w is typeof w & { input: RunChecksInput } => w.input !== null));
+      await this.failOver(opened.filter((w) => w.input === null));
       await dropLease(this.pool, gone, this.workerId);
       Runtime.instance().logger.info('took over the probe windows of a worker whose lease expired', {
         worker: gone,
@@ -252,10 +252,25 @@ export class WorkerLease implements ProbeWindowRunner {
     }
   }
 
+  /**
+   * A taken-over window's input with its probe headers opened; null when there is none (registered before windows
+   * were adopted) or it cannot be opened (sealed with a key no longer listed): such a window is failed over instead,
+   * and Temporal's retry starts it afresh.
+   */
+  private openedInput(input: unknown): RunChecksInput | null {
+    if (input === null) return null;
+    try {
+      return withProbeHeaders(input as RunChecksInput, (headers) => openHeaders(this.secrets, headers));
+    } catch (err) {
+      Runtime.instance().logger.warn('a taken-over probe window cannot be opened: failing it over', { error: (err as Error).message });
+      return null;
+    }
+  }
+
   /** Runs windows taken over here, each from where its worker left it: the slots it recorded are reported, not probed. */
-  private async adopt(windows: AdoptedWindowRow[]): Promise<void> {
+  private async adopt(windows: (AdoptedWindowRow & { input: RunChecksInput })[]): Promise<void> {
     const now = Date.now();
-    const inputs = windows.map((w) => withProbeHeaders(w.input as RunChecksInput, (headers) => openHeaders(this.secrets, headers)));
+    const inputs = windows.map((w) => w.input);
     const stored = await storedResults(
       this.pool,
       inputs.filter((i) => i.slots[0]! <= now).map((i) => ({ targetId: i.targetId, from: i.slots[0]!, to: now })),

@@ -90,7 +90,10 @@ describe('channels and escalation policies', () => {
             { urlHint: 'https://example.webhook.office.com/…ture' },
           ],
           [{ kind: 'discord', url: 'https://discord.com/api/webhooks/1/discord-token' }, { urlHint: 'https://discord.com/…oken' }],
-          [{ kind: 'telegram', botToken: '123456:AAE-telegram-token-abcdefghijklmnopq', chatId: '@vigil_alerts' }, { chatId: '@vigil_alerts' }],
+          [
+            { kind: 'telegram', botToken: '123456:AAE-telegram-token-abcdefghijklmnopq', chatId: '@vigil_alerts' },
+            { chatId: '@vigil_alerts', botTokenHint: '…nopq' },
+          ],
           [
             { kind: 'ntfy', topic: 'vigil-ops', baseUrl: 'https://ntfy.example.com' },
             { topic: 'vigil-ops', baseUrl: 'https://ntfy.example.com' },

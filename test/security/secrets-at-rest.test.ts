@@ -1,5 +1,7 @@
 import type { Client } from '@temporalio/client';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { SlotProber } from '../../src/activities/checks';
 import { parseCodecKeys } from '../../src/codec/keys';
 import { SecretBox, SecretDecryptionError, sealedKeyId } from '../../src/codec/secrets';
@@ -11,6 +13,7 @@ import { newId } from '../../src/ids';
 import { WorkerLease } from '../../src/worker/leases';
 import { TEST_CODEC_KEYS_ENV, testSecrets } from '../support/codec';
 import { eventually } from '../support/eventually';
+import { startVigilProcess } from '../support/process';
 import { useStack } from '../support/stack';
 
 const key = (byte: number) => Buffer.alloc(32, byte).toString('base64');
@@ -111,6 +114,18 @@ describe('secrets in PostgreSQL', () => {
     expect(hookConfig).not.toContain('abc123');
   });
 
+  it('keeps the answer of an idempotent create, which shows its secrets, sealed, and replays it whole', async () => {
+    const create = () =>
+      stack.api.request().post('/v1/channels').set('Idempotency-Key', 'sealed-answer').send({ kind: 'slack', name: 'retried', url: SLACK_URL }).expect(201);
+    const first = await create();
+    const { rows } = await stack.db.pool.query('SELECT response_body FROM idempotency_keys WHERE key = $1', ['sealed-answer']);
+    expect(rows[0].response_body).not.toContain('do-not-leak');
+    const replayed = await create();
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expect(replayed.body).toEqual(first.body);
+    expect(replayed.body.url).toBe(SLACK_URL);
+  });
+
   it('reads a channel written in clear before sealing existed, and seals it at its next write or when resealed', async () => {
     const [a, b] = [newId('chn'), newId('chn')];
     for (const id of [a, b]) {
@@ -180,5 +195,64 @@ describe('secrets in PostgreSQL', () => {
     await eventually(() => expect(inputs).toHaveLength(2));
     expect((inputs[1]!.probe as { headers: Record<string, string> }).headers.authorization).toBe(TOKEN);
     await second.stop();
+  });
+
+  it('fails a taken-over window over to Temporal when its headers cannot be opened (their key was dropped), rather than run it', async () => {
+    const failed: string[] = [];
+    const probed: RunChecksInput[] = [];
+    const probing: SlotProber = (input, { signal }) => {
+      probed.push(input);
+      return new Promise((resolve) => signal.addEventListener('abort', () => resolve({ checked: [], fenced: true })));
+    };
+    const temporal = {
+      activity: { complete: async () => undefined, fail: async (token: Uint8Array) => void failed.push(Buffer.from(token).toString('hex')) },
+    } as unknown as Client;
+    const first = new WorkerLease(stack.db.pool, temporal, probing, beforeRotation, { renewEveryMs: 60_000, ttlMs: 30_000 });
+    await first.start();
+    const token = randomBytes(16);
+    const input = {
+      targetId: 'tgt_01KBSEA1ED00000000000000DK',
+      slots: [Date.now() + 60_000],
+      probe: { kind: 'http', url: 'https://example.com', method: 'GET', headers: { authorization: TOKEN } },
+    } as unknown as RunChecksInput;
+    await first.runWindow(token, input);
+    await first.stop();
+    const probedBefore = probed.length;
+
+    const second = new WorkerLease(stack.db.pool, temporal, probing, afterRotation, { renewEveryMs: 60_000, ttlMs: 30_000 });
+    await second.start();
+    // One expired lease is taken a renewal: earlier tests' leases may come first.
+    await eventually(async () => {
+      await second.tick();
+      expect(failed).toContain(token.toString('hex'));
+    });
+    expect(probed.slice(probedBefore).filter((i) => i.targetId === input.targetId)).toEqual([]);
+    await second.stop();
+  });
+
+  it.each(['api', 'worker'] as const)('the %s process refuses to start without keys, naming the variable and the way to turn it off', async (role) => {
+    const started = startVigilProcess(role, { DATABASE_URL: stack.db.url, TEMPORAL_ADDRESS: '127.0.0.1:1', VIGIL_CODEC_KEYS: '', VIGIL_CODEC_ACTIVE_KEY: '' });
+    expect(await started.exited).toBe(1);
+    expect(started.output()).toMatch(/VIGIL_CODEC_KEYS is not set: set it .* or set VIGIL_CODEC_KEYS=none to run without encryption on purpose/);
+  });
+
+  it('npm run reseal-secrets seals every stored secret under the active key and says how many', async () => {
+    const channel = await insertChannel(stack.db.prisma, beforeRotation, newId('chn'), {
+      kind: 'discord',
+      name: 'old key',
+      url: 'https://discord.com/api/webhooks/1/x',
+    });
+    const run = () =>
+      new Promise<string>((resolve, reject) =>
+        execFile(
+          'npm',
+          ['run', '--silent', 'reseal-secrets'],
+          { cwd: path.resolve(__dirname, '..', '..'), env: { ...process.env, ...TEST_CODEC_KEYS_ENV, DATABASE_URL: stack.db.url } },
+          (err, stdout, stderr) => (err ? reject(new Error(stdout + stderr)) : resolve(stdout)),
+        ),
+      );
+    expect(await run()).toMatch(/^sealed under key "test-new": [1-9]\d* channel\(s\), the probe headers of \d+ target\(s\)$/m);
+    expect(await configOf(channel.id)).toContain('vigil:sealed:v1:test-new:');
+    expect(await run()).toContain('sealed under key "test-new": 0 channel(s), the probe headers of 0 target(s)');
   });
 });

@@ -7,7 +7,7 @@ const timestamp = z.iso.datetime({ offset: true });
 /** Enough of a secret to tell two apart, never enough to use: a URL's origin, and the last 4 characters. */
 export function secretHint(value: string): string {
   const tail = value.length >= 16 ? value.slice(-4) : '';
-  const origin = URL.canParse(value) ? `${new URL(value).origin}/` : '';
+  const origin = /^https?:\/\//.test(value) && URL.canParse(value) ? `${new URL(value).origin}/` : '';
   return `${origin}…${tail}`;
 }
 

@@ -56,7 +56,9 @@ export function channelRoutes(deps: ApiDeps): Operation[] {
       tag,
       access: 'admin',
       summary: 'Replace a notification channel',
-      description: 'A webhook written without `signingSecret` keeps its secret. Applies to deliveries from now on, open incidents included.',
+      description:
+        'Replaces the whole channel, its secrets written again (they are never shown back), but for a webhook written without `signingSecret`, which keeps its own. ' +
+        'Applies to deliveries from now on, open incidents included.',
       params: ChannelPath,
       body: ChannelInputSchema,
       responses: { 200: channel },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DeliveryRecord } from '../../db/deliveries';
 import type { IncidentEventRecord, IncidentRecord } from '../../db/incidents';
-import { INCIDENT_STATES } from '../../domain/incident';
+import { INCIDENT_STATES, NOTIFICATION_KINDS } from '../../domain/incident';
 
 const timestamp = z.iso.datetime({ offset: true });
 const actor = (id: string | null, name: string | null) => (id && name ? { id, name } : null);
@@ -84,7 +84,8 @@ export const IncidentDetailSchema = IncidentSchema.extend({
     z.object({
       id: z.string().meta({ description: 'The Idempotency-Key and webhook-id receivers saw' }),
       channel: z.object({ id: z.string(), name: z.string(), kind: z.string() }),
-      kind: z.enum(['triggered', 'escalated', 'renotified', 'reopened', 'resolved']),
+      // A test notification belongs to no incident.
+      kind: z.enum(NOTIFICATION_KINDS).exclude(['test']),
       status: z.enum(['pending', 'delivered', 'failed']),
       attempts: z.int(),
       lastError: z.string().nullable(),
