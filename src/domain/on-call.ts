@@ -108,8 +108,10 @@ export function shiftsBetween(plan: OnCallPlan, from: number, to: number): Shift
   if (!(to > from)) return [];
   const clocks = new Map<string, ZoneClock>();
   const clockOf = (zone: string) => {
-    let clock = clocks.get(zone);
-    if (!clock) clocks.set(zone, (clock = zoneClock(zone)));
+    const known = clocks.get(zone);
+    if (known) return known;
+    const clock = zoneClock(zone);
+    clocks.set(zone, clock);
     return clock;
   };
   const boundaries = [from];
