@@ -1,4 +1,5 @@
 import { IANAZone } from 'luxon';
+import { z } from 'zod';
 
 /**
  * Wall-clock time in an IANA time zone, for rotations and schedules. Pure: the zone rules come from the runtime's
@@ -90,3 +91,10 @@ export type ShiftUnit = (typeof SHIFT_UNITS)[number];
 
 /** A shift unit on the wall clock: a day is 24 wall-clock hours, whatever the DST change makes of it. */
 export const UNIT_MS: Record<ShiftUnit, number> = { hours: HOUR_MS, days: DAY_MS, weeks: 7 * DAY_MS };
+
+/** A field naming a time zone: the IANA name (`Europe/Berlin`), which the runtime must know. */
+export const timeZoneSchema = z
+  .string()
+  .max(64)
+  .refine(isTimeZone, 'not an IANA time zone the server knows, e.g. Europe/Berlin')
+  .meta({ description: 'An IANA time zone, e.g. Europe/Berlin or UTC', 'x-vigil-rule': 'an IANA time zone name' });
