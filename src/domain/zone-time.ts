@@ -30,26 +30,37 @@ export interface ZoneClock {
   instantOf(local: number): number;
 }
 
+/** The span over which a zone is taken to change its offset at most once. */
+const WEEK_MS = 7 * DAY_MS;
+
 /**
- * A zone's clock, remembering its offsets by UTC day for the life of the clock (one computation): asking the runtime
- * costs microseconds, and a 90-day schedule asks thousands of times about a hundred days. A day whose two ends have the
- * same offset is taken to keep it all day (no zone changes twice within a day); on a day that changes, the instant of
- * the change is found to the second by bisection.
+ * A zone's clock, remembering its offsets by week for the life of the clock (one computation): asking the runtime
+ * costs microseconds, and a 90-day schedule asks thousands of times. A week whose two ends have the same offset is
+ * taken to keep it all week (no zone changes twice within a week: DST suspensions for Ramadan, the shortest in the tz
+ * database, last about a month); in a week that changes, the instant of the change is found to the second by bisection.
  */
 export function zoneClock(timeZone: string): ZoneClock {
   const zone = IANAZone.create(timeZone);
   if (!zone.isValid) throw new RangeError(`unknown time zone ${timeZone}`);
-  const days = new Map<number, { before: number; after: number; changesAt: number }>();
-  const dayOf = (day: number) => {
-    let known = days.get(day);
+  const atWeekStart = new Map<number, number>();
+  const offsetAtWeekStart = (week: number) => {
+    let offset = atWeekStart.get(week);
+    if (offset === undefined) {
+      offset = zone.offset(week * WEEK_MS);
+      atWeekStart.set(week, offset);
+    }
+    return offset;
+  };
+  const weeks = new Map<number, { before: number; after: number; changesAt: number }>();
+  const weekOf = (week: number) => {
+    let known = weeks.get(week);
     if (!known) {
-      const start = day * DAY_MS;
-      const before = zone.offset(start);
-      const after = zone.offset(start + DAY_MS);
+      const before = offsetAtWeekStart(week);
+      const after = offsetAtWeekStart(week + 1);
       let changesAt = Number.POSITIVE_INFINITY;
       if (before !== after) {
         // The first second with the new offset: the change lies in (lo, hi].
-        let [lo, hi] = [start, start + DAY_MS];
+        let [lo, hi] = [week * WEEK_MS, (week + 1) * WEEK_MS];
         while (hi - lo > 1000) {
           const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
           if (zone.offset(mid) === before) lo = mid;
@@ -58,12 +69,12 @@ export function zoneClock(timeZone: string): ZoneClock {
         changesAt = hi;
       }
       known = { before, after, changesAt };
-      days.set(day, known);
+      weeks.set(week, known);
     }
     return known;
   };
   const offsetAt = (instant: number) => {
-    const { before, after, changesAt } = dayOf(Math.floor(instant / DAY_MS));
+    const { before, after, changesAt } = weekOf(Math.floor(instant / WEEK_MS));
     return instant < changesAt ? before : after;
   };
   return {
