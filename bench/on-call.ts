@@ -38,9 +38,33 @@ const people = Array.from({ length: 12 }, (_, i) => `usr_${String(i).padStart(2,
 const pick = () => people[Math.floor(random() * people.length)]!;
 
 const rotations: Rotation[] = [
-  { id: 'rot_day', timeZone: 'Europe/Berlin', shiftLength: 1, shiftUnit: 'days', start: Date.parse('2026-01-05T08:00:00Z'), participants: people.slice(0, 5), turnOffset: 0 },
-  { id: 'rot_night', timeZone: 'America/New_York', shiftLength: 1, shiftUnit: 'weeks', start: Date.parse('2026-01-05T14:00:00Z'), participants: people.slice(5, 9), turnOffset: 1 },
-  { id: 'rot_follow', timeZone: 'Australia/Sydney', shiftLength: 12, shiftUnit: 'hours', start: Date.parse('2026-01-04T22:00:00Z'), participants: people.slice(6), turnOffset: 2 },
+  {
+    id: 'rot_day',
+    timeZone: 'Europe/Berlin',
+    shiftLength: 1,
+    shiftUnit: 'days',
+    start: Date.parse('2026-01-05T08:00:00Z'),
+    participants: people.slice(0, 5),
+    turnOffset: 0,
+  },
+  {
+    id: 'rot_night',
+    timeZone: 'America/New_York',
+    shiftLength: 1,
+    shiftUnit: 'weeks',
+    start: Date.parse('2026-01-05T14:00:00Z'),
+    participants: people.slice(5, 9),
+    turnOffset: 1,
+  },
+  {
+    id: 'rot_follow',
+    timeZone: 'Australia/Sydney',
+    shiftLength: 12,
+    shiftUnit: 'hours',
+    start: Date.parse('2026-01-04T22:00:00Z'),
+    participants: people.slice(6),
+    turnOffset: 2,
+  },
 ];
 const weekdays = WEEKDAYS.filter((d) => d !== 'sat' && d !== 'sun');
 const overrides: Override[] = Array.from({ length: overrideCount }, () => {
