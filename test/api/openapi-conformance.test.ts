@@ -174,6 +174,7 @@ describe('valid requests, generated from the OpenAPI document, on every operatio
       .replace('{slug}', fixtures.slug)
       .replace('{token}', 'AAAAAAAAAAAAAAAAAAAAAA')
       .replace('{targetId}', fixtures.target)
+      .replace('{overrideId}', fixtures.override)
       .replace('{id}', () => {
         const resource = op.path.split('/')[2];
         const byResource: Record<string, string> = {
@@ -183,6 +184,9 @@ describe('valid requests, generated from the OpenAPI document, on every operatio
           'escalation-policies': fixtures.policy,
           'status-pages': fixtures.statusPage,
           'api-keys': fixtures.apiKey,
+          users: fixtures.user,
+          rotations: fixtures.rotation,
+          schedules: fixtures.schedule,
         };
         return byResource[resource!]!;
       });
