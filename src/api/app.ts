@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import { authenticate } from './auth/middleware';
+import { auditChanges, auditRoutes } from './audit';
 import { apiKeyRoutes } from './auth/routes';
 import { calendarRoutes } from './calendars/routes';
 import { channelRoutes } from './channels/routes';
@@ -60,11 +61,13 @@ export function createApp(deps: ApiDeps): Express {
     ...rotationRoutes(deps),
     ...scheduleRoutes(deps),
     ...calendarRoutes(deps),
+    ...auditRoutes(deps),
   ];
   mountOperations(app, operations, {
     publicRateLimit: unauthenticated,
     idempotency: idempotency(deps.pool, deps.log),
     refuseIdempotencyKey,
+    audit: auditChanges(deps.pool),
   });
   app.use(notFoundHandler);
   app.use(problemHandler(deps.log));
