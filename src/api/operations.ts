@@ -68,8 +68,8 @@ const noBodyIsEmpty: RequestHandler = (req, _res, next) => {
 /**
  * Registers each operation on the app behind what its access needs (a role check, or a rate limit when public), then
  * its body parser if it takes a body, then for authenticated POSTs the Idempotency-Key handling, then for changes the
- * audit log's recording. An operation without
- * a body ignores whatever was sent (a cron job's ping may carry its log, in any content type).
+ * audit log's recording. An operation without a body ignores whatever was sent (a cron job's ping may carry its log,
+ * in any content type).
  */
 export function mountOperations(app: Express, operations: readonly Operation[], guards: Guards): void {
   for (const op of operations) {

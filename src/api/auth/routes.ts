@@ -50,11 +50,10 @@ const createApiKey =
   (deps: ApiDeps): RequestHandler =>
   async (req, res) => {
     const body = validated(CreateApiKeyBody, req.body);
-    const issued = await issueApiKey(deps.pool, body).catch((err: unknown) => {
+    const { record, secret } = await issueApiKey(deps.pool, body).catch((err: unknown) => {
       if (err instanceof UnknownKeyUserError) throw new Problem('unprocessable', err.message, { errors: [{ field: 'userId', message: err.message }] });
       throw err;
     });
-    const { record, secret } = issued;
     res
       .status(201)
       .location(`/v1/api-keys/${record.id}`)
