@@ -45,10 +45,13 @@ export function newId(prefix: IdPrefix, now = Date.now(), random?: Uint8Array): 
   return `${prefix}_${time}${rand}`;
 }
 
-/** Targets, API keys, notification channels, escalation policies, responder actions on incidents, status pages. */
-export type IdPrefix = 'tgt' | 'key' | 'chn' | 'esc' | 'act' | 'stp';
+/**
+ * Targets, API keys, notification channels, escalation policies, responder actions on incidents, status pages; users,
+ * rotations, schedules and their overrides (on call); audit events.
+ */
+export type IdPrefix = 'tgt' | 'key' | 'chn' | 'esc' | 'act' | 'stp' | 'usr' | 'rot' | 'sch' | 'ovr' | 'aud';
 
-const ID_PREFIXES: readonly IdPrefix[] = ['tgt', 'key', 'chn', 'esc', 'act', 'stp'];
+const ID_PREFIXES: readonly IdPrefix[] = ['tgt', 'key', 'chn', 'esc', 'act', 'stp', 'usr', 'rot', 'sch', 'ovr', 'aud'];
 const ID_PATTERNS = Object.fromEntries(ID_PREFIXES.map((p) => [p, new RegExp(`^${p}_[0-9A-HJKMNP-TV-Z]{26}$`)])) as Record<IdPrefix, RegExp>;
 
 /** What an id of this kind looks like: for validation, and for the OpenAPI document's patterns. */

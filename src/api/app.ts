@@ -1,6 +1,8 @@
 import express, { type Express } from 'express';
 import { authenticate } from './auth/middleware';
+import { auditChanges, auditRoutes } from './audit';
 import { apiKeyRoutes } from './auth/routes';
+import { calendarRoutes } from './calendars/routes';
 import { channelRoutes } from './channels/routes';
 import { CODEC_PATH, codecCors, codecRoutes } from './codec/routes';
 import type { ApiDeps } from './deps';
@@ -16,9 +18,12 @@ import { publicRoutes } from './public/status-pages';
 import { notFoundHandler, problemHandler } from './problems';
 import { rateLimiter } from './rate-limit';
 import { requestId } from './request-id';
+import { rotationRoutes } from './rotations/routes';
+import { scheduleRoutes } from './schedules/routes';
 import { securityHeaders } from './security-headers';
 import { statusPageRoutes } from './status-pages/routes';
 import { targetRoutes } from './targets/routes';
+import { userRoutes } from './users/routes';
 
 /**
  * The REST API. Stateless: everything it answers comes from Postgres projections or Temporal, never from memory (the
@@ -52,11 +57,17 @@ export function createApp(deps: ApiDeps): Express {
     ...codecRoutes(codec),
     ...statusPageRoutes(deps),
     ...publicRoutes(deps),
+    ...userRoutes(deps),
+    ...rotationRoutes(deps),
+    ...scheduleRoutes(deps),
+    ...calendarRoutes(deps),
+    ...auditRoutes(deps),
   ];
   mountOperations(app, operations, {
     publicRateLimit: unauthenticated,
     idempotency: idempotency(deps.pool, deps.log, deps.secrets),
     refuseIdempotencyKey,
+    audit: auditChanges(deps.pool),
   });
   app.use(notFoundHandler);
   app.use(problemHandler(deps.log));

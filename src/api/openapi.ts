@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Operation } from './operations';
+import { isAudited, type Operation } from './operations';
 import { IDEMPOTENCY_KEY } from './idempotency';
 import { PROBLEM_TYPES, problemStatus } from './problems';
 
@@ -108,6 +108,7 @@ export function openApiDocument(operations: readonly Operation[]): JsonSchema {
       ...(op.description ? { description: op.description } : {}),
       security: op.access === 'public' ? [] : [{ apiKey: [] }],
       'x-vigil-role': op.access,
+      ...(isAudited(op) ? { 'x-vigil-audited': true } : {}),
       parameters: parameters(op),
       // A missing body reads as {} (operations.ts): it may be left out exactly where {} is valid.
       ...(op.body

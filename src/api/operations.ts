@@ -32,6 +32,8 @@ export interface Operation {
    * that must never be stored.
    */
   idempotent?: false;
+  /** Authenticated operations other than GET are recorded in the audit log (src/api/audit.ts); `false` for one that changes nothing. */
+  audit?: false;
   /** `mediaType` of a body that is not JSON (an HTML page, an SVG image); `body` then describes it as a string. */
   responses: Record<number, { description: string; body?: z.ZodType; mediaType?: string; headers?: Record<string, string> }>;
   /** Typed by each handler for its own params. */
@@ -45,7 +47,12 @@ export interface Guards {
   /** Authenticated POSTs. */
   idempotency: RequestHandler;
   refuseIdempotencyKey: RequestHandler;
+  /** Records a change in the audit log once it succeeds. */
+  audit: (op: Operation) => RequestHandler;
 }
+
+/** Whether the audit log records the operation: every authenticated one but reads and those marked `audit: false`. */
+export const isAudited = (op: Operation): boolean => op.access !== 'public' && op.method !== 'get' && op.audit !== false;
 
 /** Answers that carry configuration or secrets are never cached by a browser or a proxy. */
 const noStore: RequestHandler = (_req, res, next) => {
@@ -61,8 +68,9 @@ const noBodyIsEmpty: RequestHandler = (req, _res, next) => {
 
 /**
  * Registers each operation on the app behind what its access needs (a role check, or a rate limit when public), then
- * its body parser if it takes a body, then for authenticated POSTs the Idempotency-Key handling. An operation without
- * a body ignores whatever was sent (a cron job's ping may carry its log, in any content type).
+ * its body parser if it takes a body, then for authenticated POSTs the Idempotency-Key handling, then for changes the
+ * audit log's recording. An operation without a body ignores whatever was sent (a cron job's ping may carry its log,
+ * in any content type).
  */
 export function mountOperations(app: Express, operations: readonly Operation[], guards: Guards): void {
   for (const op of operations) {
@@ -72,6 +80,8 @@ export function mountOperations(app: Express, operations: readonly Operation[], 
     if (op.method === 'post' && op.access !== 'public') {
       before.push(op.idempotent === false ? guards.refuseIdempotencyKey : guards.idempotency);
     }
+    // After the idempotency layer: a replayed answer is not a change.
+    if (isAudited(op)) before.push(guards.audit(op));
     app[op.method](op.path, ...before, op.handler);
   }
   for (const [path, allow] of allowedMethods(operations)) app.all(path, otherMethods(allow));

@@ -10,15 +10,23 @@ export interface ApiKeyRecord {
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
+  /** The user the key belongs to, if any: their actions are recorded as theirs. */
+  userId: string | null;
 }
 
-const COLUMNS = `id, name, role, prefix, created_at AS "createdAt", last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"`;
+const COLUMNS = `id, name, role, prefix, created_at AS "createdAt", last_used_at AS "lastUsedAt", revoked_at AS "revokedAt", user_id AS "userId"`;
 
 export interface NewApiKey {
   name: string;
   role: Role;
   keyHash: string;
   prefix: string;
+  userId?: string;
+}
+
+/** The user a new key was to belong to does not exist. */
+export class UnknownKeyUserError extends Error {
+  override name = 'UnknownKeyUserError';
 }
 
 /**
@@ -26,19 +34,28 @@ export interface NewApiKey {
  * nothing is returned: every API instance can ensure the bootstrap key at start-up, and revoking it sticks.
  */
 export async function insertApiKey(pool: Pool, key: NewApiKey, { ifAbsent = false } = {}): Promise<ApiKeyRecord | undefined> {
-  const { rows } = await pool.query<ApiKeyRecord>(
-    `INSERT INTO api_keys (id, name, role, key_hash, prefix) VALUES ($1, $2, $3, $4, $5)
-     ${ifAbsent ? 'ON CONFLICT (key_hash) DO NOTHING' : ''} RETURNING ${COLUMNS}`,
-    [newId('key'), key.name, key.role, key.keyHash, key.prefix],
-  );
-  return rows[0];
+  try {
+    const { rows } = await pool.query<ApiKeyRecord>(
+      `INSERT INTO api_keys (id, name, role, key_hash, prefix, user_id) VALUES ($1, $2, $3, $4, $5, $6)
+       ${ifAbsent ? 'ON CONFLICT (key_hash) DO NOTHING' : ''} RETURNING ${COLUMNS}`,
+      [newId('key'), key.name, key.role, key.keyHash, key.prefix, key.userId ?? null],
+    );
+    return rows[0];
+  } catch (err) {
+    if ((err as { code?: string }).code === '23503') throw new UnknownKeyUserError(`no user ${key.userId}`);
+    throw err;
+  }
 }
 
-/** The key a secret belongs to, revoked or not, with its hash for the constant-time comparison. One index lookup. */
-export async function findApiKeyBySecretHash(pool: Pool, keyHash: string): Promise<(ApiKeyRecord & { keyHash: string }) | undefined> {
-  const { rows } = await pool.query<ApiKeyRecord & { keyHash: string }>(`SELECT ${COLUMNS}, key_hash AS "keyHash" FROM api_keys WHERE key_hash = $1`, [
-    keyHash,
-  ]);
+/**
+ * The key a secret belongs to, revoked or not, with its hash for the constant-time comparison and the name of the user
+ * it belongs to (null for none). One index lookup, and the user's by primary key.
+ */
+export async function findApiKeyBySecretHash(pool: Pool, keyHash: string): Promise<(ApiKeyRecord & { keyHash: string; userName: string | null }) | undefined> {
+  const { rows } = await pool.query<ApiKeyRecord & { keyHash: string; userName: string | null }>(
+    `SELECT k.*, u.name AS "userName" FROM (SELECT ${COLUMNS}, key_hash AS "keyHash" FROM api_keys WHERE key_hash = $1) k LEFT JOIN users u ON u.id = k."userId"`,
+    [keyHash],
+  );
   return rows[0];
 }
 

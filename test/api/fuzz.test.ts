@@ -313,6 +313,10 @@ describe('bad input on every operation of the OpenAPI document', () => {
       '/v1/channels/{id}': made.channel,
       '/v1/api-keys/{id}': made.apiKey,
       '/v1/status-pages/{id}': made.statusPage,
+      '/v1/users/{id}': made.user,
+      '/v1/rotations/{id}': made.rotation,
+      '/v1/schedules/{id}': made.schedule,
+      '{overrideId}': made.override,
       '{targetId}': made.target,
       '/v1/public/status-pages/{slug}': made.slug,
     });

@@ -140,6 +140,8 @@ function onLoopback(value: unknown, ctx: Context & { resolver: string }): unknow
 interface Operation {
   method: string;
   path: string;
+  /** The document says the audit log records it. */
+  audited: boolean;
   parameters: { name: string; in: string; required: boolean; schema: Schema }[];
   body?: Schema;
   bodyRequired: boolean;
@@ -158,6 +160,7 @@ describe('valid requests, generated from the OpenAPI document, on every operatio
       Object.entries(methods).map(([method, op]) => ({
         method,
         path,
+        audited: op['x-vigil-audited'] === true,
         parameters: op.parameters ?? [],
         body: op.requestBody?.content?.['application/json']?.schema,
         bodyRequired: op.requestBody?.required ?? false,
@@ -174,6 +177,7 @@ describe('valid requests, generated from the OpenAPI document, on every operatio
       .replace('{slug}', fixtures.slug)
       .replace('{token}', 'AAAAAAAAAAAAAAAAAAAAAA')
       .replace('{targetId}', fixtures.target)
+      .replace('{overrideId}', fixtures.override)
       .replace('{id}', () => {
         const resource = op.path.split('/')[2];
         const byResource: Record<string, string> = {
@@ -183,12 +187,18 @@ describe('valid requests, generated from the OpenAPI document, on every operatio
           'escalation-policies': fixtures.policy,
           'status-pages': fixtures.statusPage,
           'api-keys': fixtures.apiKey,
+          users: fixtures.user,
+          rotations: fixtures.rotation,
+          schedules: fixtures.schedule,
         };
         return byResource[resource!]!;
       });
 
-  it('none is refused as invalid, and none is a 5xx', async () => {
+  it('none is refused as invalid, and none is a 5xx; each change that succeeds is one audit event naming its caller', async () => {
     expect(operations.length).toBeGreaterThan(40);
+    const adminKeyId = (await stack.api.request().get('/v1/api-keys').expect(200)).body.data.find((k: { name: string }) => k.name === 'test admin').id;
+    const auditEvents = async () => (await stack.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_events')).rows[0]!.n;
+    const audited = new Set<string>();
     const faults: string[] = [];
     const late: string[] = [];
     let sent = 0;
@@ -221,8 +231,18 @@ describe('valid requests, generated from the OpenAPI document, on every operatio
               .query(q as Record<string, string>);
             // Unique per request: a key sent again with another request is refused, as the document says.
             if (takesKey && idempotencyKey) req = req.set('Idempotency-Key', `${idempotencyKey}-${sent}`);
+            const eventsBefore = await auditEvents();
             const res = await (sentBody === undefined ? req : req.send(sentBody as object));
             const what = `${op.method.toUpperCase()} ${op.path} ${JSON.stringify({ query: q, body: sentBody }).slice(0, 300)}`;
+            // Every change that succeeds appends exactly one event, naming the caller; anything else appends none.
+            const appended = (await auditEvents()) - eventsBefore;
+            const changed = op.audited && res.status >= 200 && res.status < 300;
+            if (appended !== (changed ? 1 : 0)) faults.push(`${what}: ${res.status} appended ${appended} audit events`);
+            if (changed && appended === 1) {
+              const { rows } = await stack.db.pool.query('SELECT key_id, path FROM audit_events ORDER BY id DESC LIMIT 1');
+              if (rows[0].key_id !== adminKeyId) faults.push(`${what}: the audit event names ${rows[0].key_id}, not the caller`);
+              audited.add(`${op.method.toUpperCase()} ${op.path}`);
+            }
             // A workflow that answers late is Temporal's timing, not the document's: reported, not held against it.
             if (res.body?.type === 'https://vigil.dev/problems/temporal-unavailable') return void late.push(what);
             if (res.status >= 500) return void faults.push(`${what}: ${res.status} ${res.text.slice(0, 200)}`);
@@ -238,7 +258,14 @@ describe('valid requests, generated from the OpenAPI document, on every operatio
         { seed: SEED, numRuns: RUNS },
       );
     }
-    console.log(JSON.stringify({ operations: operations.length, requestsSent: sent, answered503TemporalUnavailable: late }));
+    console.log(
+      JSON.stringify({
+        operations: operations.length,
+        requestsSent: sent,
+        answered503TemporalUnavailable: late,
+        changesAudited: `${audited.size} of ${operations.filter((op) => op.audited).length} audited operations`,
+      }),
+    );
     expect(faults).toEqual([]);
   }, 300_000);
 });

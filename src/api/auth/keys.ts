@@ -27,7 +27,7 @@ export const displayPrefix = (secret: string): string => secret.slice(0, SECRET_
 export const isStrongSecret = (secret: string): boolean => /^[A-Za-z0-9_-]{32,256}$/.test(secret);
 
 /** Creates a key and returns its secret: the only time the secret exists outside the client's hands. */
-export async function issueApiKey(pool: Pool, input: { name: string; role: Role }): Promise<{ record: ApiKeyRecord; secret: string }> {
+export async function issueApiKey(pool: Pool, input: { name: string; role: Role; userId?: string }): Promise<{ record: ApiKeyRecord; secret: string }> {
   const secret = generateSecret();
   const record = await insertApiKey(pool, { ...input, keyHash: hashSecret(secret), prefix: displayPrefix(secret) });
   return { record: record!, secret };

@@ -5,11 +5,12 @@ import { Problem } from '../problems';
 import { hashSecret, sameHash } from './keys';
 import { hasRole, type Role } from '../../domain/roles';
 
-/** Who is calling: the API key a request authenticated with. */
+/** Who is calling: the API key a request authenticated with, and the user it belongs to, if any. */
 export interface Principal {
   keyId: string;
   name: string;
   role: Role;
+  user?: { id: string; name: string };
 }
 
 export const principalOf = (res: Response): Principal | undefined => res.locals.principal as Principal | undefined;
@@ -33,7 +34,8 @@ export function authenticate(pool: Pool, onRefused: RequestHandler = (_req, _res
     const key = await findApiKeyBySecretHash(pool, keyHash);
     if (!key || !sameHash(key.keyHash, keyHash)) return refuse('unknown API key');
     if (key.revokedAt) return refuse('this API key was revoked');
-    res.locals.principal = { keyId: key.id, name: key.name, role: key.role } satisfies Principal;
+    const user = key.userId !== null && key.userName !== null ? { user: { id: key.userId, name: key.userName } } : {};
+    res.locals.principal = { keyId: key.id, name: key.name, role: key.role, ...user } satisfies Principal;
     if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) await touchApiKey(pool, key.id);
     next();
   };

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { getApiKey, listApiKeys, revokeApiKey, type ApiKeyRecord } from '../../db/api-keys';
+import { getApiKey, listApiKeys, revokeApiKey, UnknownKeyUserError, type ApiKeyRecord } from '../../db/api-keys';
 import { idSchema } from '../../domain/id';
 import { trimmedText } from '../../domain/text';
 import { isId } from '../../ids';
@@ -21,11 +21,15 @@ const ApiKeySchema = z.object({
   createdAt: timestamp,
   lastUsedAt: timestamp.nullable().meta({ description: 'Accurate to a minute' }),
   revokedAt: timestamp.nullable(),
+  userId: z.string().nullable().meta({ description: 'The user the key belongs to: actions taken with it are recorded as theirs' }),
 });
 
 const CreateApiKeyBody = z.strictObject({
   name: trimmedText(1, 100).meta({ description: 'Who or what uses the key, e.g. "grafana" or "alice"' }),
   role: z.enum(ROLES).meta({ description: 'viewer reads; responder also acts on incidents; admin does everything' }),
+  userId: idSchema('usr', 'a user')
+    .optional()
+    .meta({ description: 'The person who uses the key (usr_…): incident actions taken with it are recorded as theirs' }),
 });
 
 const ListApiKeysQuery = z.strictObject(pageQueryFields);
@@ -39,13 +43,17 @@ const represent = (key: ApiKeyRecord) => ({
   createdAt: key.createdAt,
   lastUsedAt: key.lastUsedAt,
   revokedAt: key.revokedAt,
+  userId: key.userId,
 });
 
 const createApiKey =
   (deps: ApiDeps): RequestHandler =>
   async (req, res) => {
     const body = validated(CreateApiKeyBody, req.body);
-    const { record, secret } = await issueApiKey(deps.pool, body);
+    const { record, secret } = await issueApiKey(deps.pool, body).catch((err: unknown) => {
+      if (err instanceof UnknownKeyUserError) throw new Problem('unprocessable', err.message, { errors: [{ field: 'userId', message: err.message }] });
+      throw err;
+    });
     res
       .status(201)
       .location(`/v1/api-keys/${record.id}`)
@@ -93,7 +101,10 @@ export function apiKeyRoutes(deps: ApiDeps): Operation[] {
       body: CreateApiKeyBody,
       // The answer holds the secret, which is never stored, so it cannot be replayed.
       idempotent: false,
-      responses: { 201: { description: 'The new key and its secret', body: ApiKeySchema.extend({ key: z.string() }) } },
+      responses: {
+        201: { description: 'The new key and its secret', body: ApiKeySchema.extend({ key: z.string() }) },
+        422: { description: 'No such user (`userId`)' },
+      },
       handler: createApiKey(deps),
     },
     {

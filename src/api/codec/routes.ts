@@ -97,6 +97,8 @@ export function codecRoutes(settings: CodecSettings): Operation[] {
   const common = {
     method: 'post',
     tag: 'Codec',
+    // Decoding changes nothing.
+    audit: false,
     access: 'admin',
     body: CodecBody,
     bodyLimit: CODEC_BODY_LIMIT,

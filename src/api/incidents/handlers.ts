@@ -73,9 +73,10 @@ const REFUSALS: Record<string, (f: ApplicationFailure) => Problem> = {
   NoteUnstorable: (f) => new Problem('unprocessable', f.message, { errors: [{ field: 'text', message: f.message }] }),
 };
 
+/** Who acts: the person the API key belongs to (usr_…), or the key itself (key_…) when it belongs to nobody. */
 const actorOf = (res: Response): Actor => {
   const principal = principalOf(res)!;
-  return { id: principal.keyId, name: principal.name };
+  return principal.user ?? { id: principal.keyId, name: principal.name };
 };
 
 type IncidentHandle = WorkflowHandle<IncidentWorkflow>;

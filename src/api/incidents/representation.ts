@@ -52,7 +52,9 @@ export const incidentDetail = (i: IncidentRecord, timeline: IncidentEventRecord[
   })),
 });
 
-const ActorSchema = z.object({ id: z.string(), name: z.string() }).meta({ description: 'An API key (its id and name), or Vigil itself (id vigil)' });
+const ActorSchema = z.object({ id: z.string(), name: z.string() }).meta({
+  description: 'Who acted: the user the API key belongs to (usr_…), else the API key (key_…), or Vigil itself (id vigil)',
+});
 
 export const IncidentSchema = z
   .object({

@@ -1,0 +1,238 @@
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import {
+  deleteRotation,
+  findRotation,
+  insertRotation,
+  listRotations,
+  RotationInUseError,
+  rotationOf,
+  schedulesNamingRotation,
+  UnknownParticipantsError,
+  updateRotation,
+  type RotationFields,
+  type RotationRecord,
+} from '../../db/rotations';
+import { idSchema } from '../../domain/id';
+import { handOff, shiftNumberAt, participantOfShift, turnOffsetKeepingOnCall } from '../../domain/rotation';
+import { trimmedText } from '../../domain/text';
+import { SHIFT_UNITS, timeZoneSchema, zoneClock } from '../../domain/zone-time';
+import { isId } from '../../ids';
+import type { ApiDeps } from '../deps';
+import type { Operation } from '../operations';
+import { idCursor, pageQueryFields, pageSchema, sendPage } from '../pagination';
+import { Problem, validated } from '../problems';
+
+const userId = idSchema('usr', 'a user');
+const timestamp = z.iso.datetime({ offset: true });
+
+const rotationFields = {
+  name: trimmedText(1, 200),
+  timeZone: timeZoneSchema,
+  shiftLength: z.int().min(1).max(1000).meta({ description: 'In `shiftUnit`s; at least 1' }),
+  shiftUnit: z.enum(SHIFT_UNITS).meta({ description: 'Units of the wall clock: a day is from one local time to the same the next day' }),
+  start: timestamp.meta({ description: "The first hand-off; every hand-off is at its wall-clock time in the rotation's time zone" }),
+  participants: z.array(userId).min(1).max(100).meta({ description: 'User ids in turn order; one may appear more than once' }),
+};
+
+const CreateRotationBody = z.strictObject(rotationFields);
+const ChangeRotationBody = z
+  .strictObject({
+    name: rotationFields.name.optional(),
+    timeZone: rotationFields.timeZone.optional(),
+    shiftLength: rotationFields.shiftLength.optional(),
+    shiftUnit: rotationFields.shiftUnit.optional(),
+    start: rotationFields.start.optional(),
+    participants: rotationFields.participants.optional(),
+    onCallNow: userId.optional().meta({
+      description: 'Who takes over the shift under way (a participant after the change). Left out, whoever is on call stays on call.',
+      'x-vigil-rule': 'a participant of the rotation after the change',
+    }),
+  })
+  .meta({ description: 'The fields to change; `participants` replaces the list' });
+
+const RotationPath = z.object({ id: idSchema('rot', 'a rotation').meta({ description: 'The rotation id, rot_…' }) });
+const ListRotationsQuery = z.strictObject(pageQueryFields);
+
+const RotationSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  timeZone: z.string(),
+  shiftLength: z.int(),
+  shiftUnit: z.enum(SHIFT_UNITS),
+  start: timestamp,
+  participants: z.array(z.string()),
+  onCallNow: z
+    .object({ userId: z.string(), shiftStart: timestamp, shiftEnd: timestamp })
+    .nullable()
+    .meta({ description: 'Whose shift it is now and when it began and ends; null before the start' }),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+function represent(record: RotationRecord, now = Date.now()) {
+  const rotation = rotationOf(record);
+  const clock = zoneClock(rotation.timeZone);
+  const k = shiftNumberAt(rotation, clock, now);
+  const userId = participantOfShift(rotation, k);
+  const { turnOffset: _, start, ...rest } = record;
+  return {
+    ...rest,
+    start: start.toISOString(),
+    onCallNow:
+      userId === undefined
+        ? null
+        : { userId, shiftStart: new Date(handOff(rotation, clock, k)).toISOString(), shiftEnd: new Date(handOff(rotation, clock, k + 1)).toISOString() },
+  };
+}
+
+const rotationId = (id: string): string => {
+  if (!isId('rot', id)) throw new Problem('not-found', `no rotation ${id}`);
+  return id;
+};
+
+async function storing<T>(write: Promise<T>, participants?: readonly string[]): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    if (err instanceof UnknownParticipantsError) {
+      const errors = err.missing.map((id) => ({ field: `participants.${participants?.indexOf(id) ?? 0}`, message: `no user ${id}` }));
+      throw new Problem('unprocessable', `no such user: ${err.missing.join(', ') || 'one was deleted meanwhile'}`, { errors });
+    }
+    throw err;
+  }
+}
+
+const create =
+  (deps: ApiDeps): RequestHandler =>
+  async (req, res) => {
+    const body = validated(CreateRotationBody, req.body);
+    const fields: RotationFields = { ...body, start: new Date(body.start), turnOffset: 0 };
+    const rotation = await storing(insertRotation(deps.pool, fields), body.participants);
+    res.status(201).location(`/v1/rotations/${rotation.id}`).json(represent(rotation));
+  };
+
+const list =
+  (deps: ApiDeps): RequestHandler =>
+  async (req, res) => {
+    const { limit, cursor } = validated(ListRotationsQuery, req.query, 'query');
+    const now = Date.now();
+    sendPage(req, res, await listRotations(deps.pool, { before: cursor, limit: limit + 1 }), limit, (r) => represent(r, now), idCursor);
+  };
+
+const get =
+  (deps: ApiDeps): RequestHandler<{ id: string }> =>
+  async (req, res) => {
+    const id = rotationId(req.params.id);
+    const rotation = await findRotation(deps.pool, id);
+    if (!rotation) throw new Problem('not-found', `no rotation ${id}`);
+    res.json(represent(rotation));
+  };
+
+/** PATCH: every change keeps whoever is on call now on call (rotation.ts says how), unless `onCallNow` names someone. */
+const update =
+  (deps: ApiDeps): RequestHandler<{ id: string }> =>
+  async (req, res) => {
+    const id = rotationId(req.params.id);
+    const { onCallNow, start, ...change } = validated(ChangeRotationBody, req.body);
+    const now = Date.now();
+    const rotation = await storing(
+      updateRotation(deps.pool, id, (current) => {
+        const next = { ...current, ...change, ...(start === undefined ? {} : { start: new Date(start) }) };
+        if (onCallNow !== undefined && !next.participants.includes(onCallNow)) {
+          throw new Problem('invalid-request', 'invalid body: onCallNow', { errors: [{ field: 'onCallNow', message: 'not a participant of the rotation' }] });
+        }
+        const before = rotationOf(current);
+        const after = rotationOf({ ...next, turnOffset: 0 });
+        const clocks = { before: zoneClock(before.timeZone), after: zoneClock(after.timeZone) };
+        return { ...next, turnOffset: turnOffsetKeepingOnCall(before, after, clocks, now, onCallNow) };
+      }),
+      change.participants,
+    );
+    if (!rotation) throw new Problem('not-found', `no rotation ${id}`);
+    res.json(represent(rotation, now));
+  };
+
+const remove =
+  (deps: ApiDeps): RequestHandler<{ id: string }> =>
+  async (req, res) => {
+    const id = rotationId(req.params.id);
+    try {
+      if (!(await deleteRotation(deps.pool, id))) throw new Problem('not-found', `no rotation ${id}`);
+    } catch (err) {
+      if (!(err instanceof RotationInUseError)) throw err;
+      const schedules = await schedulesNamingRotation(deps.pool, id);
+      throw new Problem('conflict', `the rotation is named by schedules ${schedules.join(', ') || '(one meanwhile)'}: take it out of their rules first`);
+    }
+    res.status(204).end();
+  };
+
+/** Reading rotations takes a viewer's key; changing them an admin's. */
+export function rotationRoutes(deps: ApiDeps): Operation[] {
+  const tag = 'Rotations';
+  const rotation = { description: 'The rotation', body: RotationSchema };
+  const unknownUser = { description: 'A participant is not a user (`errors` names it)' };
+  return [
+    {
+      method: 'post',
+      path: '/v1/rotations',
+      tag,
+      access: 'admin',
+      summary: 'Create a rotation',
+      description:
+        'Participants take shifts of `shiftLength` `shiftUnit`s in turn from `start`, handing off at the wall-clock time of `start` in ' +
+        '`timeZone` all year (a daily 09:00 Europe/Berlin hand-off is at 09:00 on both sides of a DST change). A wall-clock time a DST ' +
+        'change skips happens as late as the gap is long; one it repeats, at its first occurrence. Nobody is on call before `start`.',
+      body: CreateRotationBody,
+      responses: { 201: { ...rotation, headers: { Location: 'The rotation URL' } }, 422: unknownUser },
+      handler: create(deps),
+    },
+    {
+      method: 'get',
+      path: '/v1/rotations',
+      tag,
+      access: 'viewer',
+      summary: 'List rotations',
+      description: 'Newest first, with cursor pagination.',
+      query: ListRotationsQuery,
+      responses: { 200: { description: 'A page of rotations', body: pageSchema(RotationSchema), headers: { Link: 'rel="next": the next page' } } },
+      handler: list(deps),
+    },
+    {
+      method: 'get',
+      path: '/v1/rotations/:id',
+      tag,
+      access: 'viewer',
+      summary: 'Get a rotation',
+      params: RotationPath,
+      responses: { 200: rotation },
+      handler: get(deps),
+    },
+    {
+      method: 'patch',
+      path: '/v1/rotations/:id',
+      tag,
+      access: 'admin',
+      summary: 'Change a rotation',
+      description:
+        'Adding, removing and reordering participants, and changing the shift length, start or time zone, keep whoever is on call now on ' +
+        'call until the shift under way ends (if they were removed, the participant who came after them takes over), and the turns go ' +
+        'on in the new order. `onCallNow` gives the shift under way to another participant instead.',
+      params: RotationPath,
+      body: ChangeRotationBody,
+      responses: { 200: rotation, 422: unknownUser },
+      handler: update(deps),
+    },
+    {
+      method: 'delete',
+      path: '/v1/rotations/:id',
+      tag,
+      access: 'admin',
+      summary: 'Delete a rotation',
+      description: 'Refused (409, naming them) while a schedule names it.',
+      params: RotationPath,
+      responses: { 204: { description: 'Deleted' } },
+      handler: remove(deps),
+    },
+  ];
+}
