@@ -24,11 +24,20 @@ export interface StoredChannel {
   name: string;
   kind: ChannelKind;
   config: ChannelConfig;
+  key: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-const toChannel = (row: { id: string; name: string; kind: string; config: Prisma.JsonValue; createdAt: Date; updatedAt: Date }): StoredChannel => ({
+const toChannel = (row: {
+  id: string;
+  name: string;
+  kind: string;
+  config: Prisma.JsonValue;
+  key: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}): StoredChannel => ({
   ...row,
   kind: row.kind as ChannelKind,
   config: row.config as unknown as ChannelConfig,
@@ -36,7 +45,11 @@ const toChannel = (row: { id: string; name: string; kind: string; config: Prisma
 
 export async function insertChannel(prisma: PrismaClient, id: string, input: ChannelInput): Promise<StoredChannel> {
   const config = channelConfig(input);
-  return toChannel(await prisma.channel.create({ data: { id, name: input.name, kind: input.kind, config: config as unknown as Prisma.InputJsonValue } }));
+  return toChannel(
+    await prisma.channel.create({
+      data: { id, name: input.name, kind: input.kind, key: input.key ?? null, config: config as unknown as Prisma.InputJsonValue },
+    }),
+  );
 }
 
 export async function findChannel(db: PrismaClient | Prisma.TransactionClient, id: string): Promise<StoredChannel | undefined> {
@@ -46,13 +59,19 @@ export async function findChannel(db: PrismaClient | Prisma.TransactionClient, i
 
 /** Read at each delivery, by the worker: the channel as it is now (undefined once deleted). */
 export async function readChannel(pool: Pool, id: string): Promise<StoredChannel | undefined> {
-  const { rows } = await pool.query('SELECT id, name, kind, config, created_at AS "createdAt", updated_at AS "updatedAt" FROM channels WHERE id = $1', [id]);
+  const { rows } = await pool.query('SELECT id, name, kind, config, key, created_at AS "createdAt", updated_at AS "updatedAt" FROM channels WHERE id = $1', [
+    id,
+  ]);
   return rows[0] ? toChannel(rows[0]) : undefined;
 }
 
-/** Newest first, ids below `before` (src/api/pagination.ts). */
-export async function listChannels(prisma: PrismaClient, { before, limit }: { before?: string; limit: number }): Promise<StoredChannel[]> {
-  const rows = await prisma.channel.findMany({ where: before ? { id: { lt: before } } : {}, orderBy: { id: 'desc' }, take: limit });
+/** Newest first, ids below `before` (src/api/pagination.ts); with `key`, the one channel of that key. */
+export async function listChannels(prisma: PrismaClient, { before, limit, key }: { before?: string; limit: number; key?: string }): Promise<StoredChannel[]> {
+  const rows = await prisma.channel.findMany({
+    where: { ...(before ? { id: { lt: before } } : {}), ...(key ? { key } : {}) },
+    orderBy: { id: 'desc' },
+    take: limit,
+  });
   return rows.map(toChannel);
 }
 
@@ -61,7 +80,7 @@ export async function replaceChannel(prisma: PrismaClient, id: string, input: Ch
   return toChannel(
     await prisma.channel.update({
       where: { id },
-      data: { name: input.name, kind: input.kind, config: config as unknown as Prisma.InputJsonValue, updatedAt: new Date() },
+      data: { name: input.name, kind: input.kind, key: input.key ?? null, config: config as unknown as Prisma.InputJsonValue, updatedAt: new Date() },
     }),
   );
 }
@@ -107,7 +126,7 @@ export async function unknownChannels(prisma: PrismaClient, levels: EscalationPo
 
 export async function insertPolicy(prisma: PrismaClient, id: string, input: EscalationPolicyInput): Promise<StoredPolicy> {
   return prisma.escalationPolicy.create({
-    data: { id, name: input.name, description: input.description, repeat: input.repeat, levels: levelRows(input.levels) },
+    data: { id, name: input.name, key: input.key ?? null, description: input.description, repeat: input.repeat, levels: levelRows(input.levels) },
     include: policyInclude,
   });
 }
@@ -116,8 +135,14 @@ export function findPolicy(prisma: PrismaClient, id: string): Promise<StoredPoli
   return prisma.escalationPolicy.findUnique({ where: { id }, include: policyInclude });
 }
 
-export function listPolicies(prisma: PrismaClient, { before, limit }: { before?: string; limit: number }): Promise<StoredPolicy[]> {
-  return prisma.escalationPolicy.findMany({ where: before ? { id: { lt: before } } : {}, orderBy: { id: 'desc' }, take: limit, include: policyInclude });
+/** Newest first, ids below `before`; with `key`, the one policy of that key. */
+export function listPolicies(prisma: PrismaClient, { before, limit, key }: { before?: string; limit: number; key?: string }): Promise<StoredPolicy[]> {
+  return prisma.escalationPolicy.findMany({
+    where: { ...(before ? { id: { lt: before } } : {}), ...(key ? { key } : {}) },
+    orderBy: { id: 'desc' },
+    take: limit,
+    include: policyInclude,
+  });
 }
 
 /** Replaces a policy's settings and levels at once, as a new version; incidents already open keep the one they captured. */
@@ -125,7 +150,14 @@ export async function replacePolicy(prisma: PrismaClient, id: string, input: Esc
   return prisma.$transaction(async (tx) => {
     const { count } = await tx.escalationPolicy.updateMany({
       where: { id },
-      data: { name: input.name, description: input.description, repeat: input.repeat, version: { increment: 1 }, updatedAt: new Date() },
+      data: {
+        name: input.name,
+        key: input.key ?? null,
+        description: input.description,
+        repeat: input.repeat,
+        version: { increment: 1 },
+        updatedAt: new Date(),
+      },
     });
     if (count === 0) return null;
     await tx.escalationLevel.deleteMany({ where: { policyId: id } });

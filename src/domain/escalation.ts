@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema } from './id';
+import { resourceKeyField } from './resource-key';
 import { trimmedText } from './text';
 
 /**
@@ -33,9 +34,9 @@ export const EmailConfigSchema = z.strictObject({ addresses: z.array(emailAddres
 
 /** A channel as created: its kind beside the kind's own fields. */
 export const ChannelInputSchema = z.discriminatedUnion('kind', [
-  WebhookConfigSchema.extend({ kind: z.literal('webhook'), name: trimmedText(1, 200) }),
-  SlackConfigSchema.extend({ kind: z.literal('slack'), name: trimmedText(1, 200) }),
-  EmailConfigSchema.extend({ kind: z.literal('email'), name: trimmedText(1, 200) }),
+  WebhookConfigSchema.extend({ kind: z.literal('webhook'), name: trimmedText(1, 200), key: resourceKeyField }),
+  SlackConfigSchema.extend({ kind: z.literal('slack'), name: trimmedText(1, 200), key: resourceKeyField }),
+  EmailConfigSchema.extend({ kind: z.literal('email'), name: trimmedText(1, 200), key: resourceKeyField }),
 ]);
 export type ChannelInput = z.infer<typeof ChannelInputSchema>;
 
@@ -61,6 +62,7 @@ export const EscalationLevelSchema = z.strictObject({
 
 export const EscalationPolicyInputSchema = z.strictObject({
   name: trimmedText(1, 200),
+  key: resourceKeyField,
   description: z.string().max(2000).default(''),
   /** How many more times the whole chain runs when nobody acknowledges it; then the incident is exhausted. */
   repeat: z.int().min(0).max(9).default(0),

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { deleteChannelRow, findChannel, insertChannel, listChannels, policiesUsingChannel, replaceChannel } from '../../db/escalation';
 import { ChannelInputSchema, type ChannelInput } from '../../domain/escalation';
+import { ResourceKeySchema } from '../../domain/resource-key';
 import { isId } from '../../ids';
 import type { ApiDeps } from '../deps';
 import { idempotentId } from '../idempotency';
@@ -9,7 +10,17 @@ import { idCursor, pageQueryFields, sendPage } from '../pagination';
 import { Problem, validated } from '../problems';
 import { channelRepresentation } from './representation';
 
-export const ListChannelsQuery = z.strictObject({ ...pageQueryFields });
+export const ListChannelsQuery = z.strictObject({
+  key: ResourceKeySchema.optional().meta({ description: 'Only the channel of this key.' }),
+  ...pageQueryFields,
+});
+
+/** Another channel has the key: Prisma's unique violation, as the problem naming the field. */
+const keyTaken = (err: unknown): never => {
+  if ((err as { code?: string }).code === 'P2002')
+    throw new Problem('conflict', 'another channel has this key', { errors: [{ field: 'key', message: 'taken by another channel' }] });
+  throw err;
+};
 
 const parseBody = (body: unknown): ChannelInput => validated(ChannelInputSchema, body);
 
@@ -24,7 +35,7 @@ export const createChannel =
   (deps: ApiDeps): RequestHandler =>
   async (req, res) => {
     const input = parseBody(req.body);
-    const channel = await insertChannel(deps.prisma, idempotentId(res, 'chn'), input);
+    const channel = await insertChannel(deps.prisma, idempotentId(res, 'chn'), input).catch(keyTaken);
     res
       .status(201)
       .location(`/v1/channels/${channel.id}`)
@@ -34,8 +45,8 @@ export const createChannel =
 export const listChannelsHandler =
   (deps: ApiDeps): RequestHandler =>
   async (req, res) => {
-    const { limit, cursor } = validated(ListChannelsQuery, req.query, 'query');
-    sendPage(req, res, await listChannels(deps.prisma, { before: cursor, limit: limit + 1 }), limit, (c) => channelRepresentation(c), idCursor);
+    const { limit, cursor, key } = validated(ListChannelsQuery, req.query, 'query');
+    sendPage(req, res, await listChannels(deps.prisma, { before: cursor, limit: limit + 1, key }), limit, (c) => channelRepresentation(c), idCursor);
   };
 
 export const getChannel =
@@ -56,7 +67,7 @@ export const replaceChannelHandler =
     const input = parseBody(req.body);
     const keepsSecret = input.kind === 'webhook' && !input.signingSecret && current.config.kind === 'webhook';
     const written = keepsSecret && current.config.kind === 'webhook' ? { ...input, signingSecret: current.config.signingSecret } : input;
-    const channel = await replaceChannel(deps.prisma, current.id, written);
+    const channel = await replaceChannel(deps.prisma, current.id, written).catch(keyTaken);
     res.json(channelRepresentation(channel, { revealSecret: input.kind === 'webhook' && !keepsSecret }));
   };
 

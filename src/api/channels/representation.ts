@@ -15,12 +15,13 @@ export function channelRepresentation(channel: StoredChannel, { revealSecret = f
       : config.kind === 'slack'
         ? { url: config.url }
         : { addresses: config.addresses };
-  return { id: channel.id, name: channel.name, kind: channel.kind, ...settings, createdAt: channel.createdAt, updatedAt: channel.updatedAt };
+  return { id: channel.id, key: channel.key, name: channel.name, kind: channel.kind, ...settings, createdAt: channel.createdAt, updatedAt: channel.updatedAt };
 }
 
 export const ChannelSchema = z
   .object({
     id: z.string().meta({ description: 'chn_ and a ULID' }),
+    key: z.string().nullable().meta({ description: 'The stable name configuration files give it; null without one' }),
     name: z.string(),
     kind: z.enum(['webhook', 'slack', 'email']),
     url: z.string().optional().meta({ description: 'webhook and slack' }),
