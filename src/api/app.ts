@@ -3,6 +3,7 @@ import { authenticate } from './auth/middleware';
 import { apiKeyRoutes } from './auth/routes';
 import { channelRoutes } from './channels/routes';
 import { CODEC_PATH, codecCors, codecRoutes } from './codec/routes';
+import { configRoutes } from './config/routes';
 import type { ApiDeps } from './deps';
 import { escalationPolicyRoutes } from './escalation-policies/routes';
 import { healthRoutes } from './health';
@@ -52,6 +53,7 @@ export function createApp(deps: ApiDeps): Express {
     ...codecRoutes(codec),
     ...statusPageRoutes(deps),
     ...publicRoutes(deps),
+    ...configRoutes(),
   ];
   mountOperations(app, operations, {
     publicRateLimit: unauthenticated,
