@@ -44,7 +44,7 @@ statusPages:
         displayName: Public API
 `;
 
-  it('reads every kind of entry, filling in defaults as the API does, and the environment into ${NAME}', () => {
+  it('reads every kind of entry, filling in defaults as the API does, and values from the environment', () => {
     const { config } = loadConfig('vigil.yaml', valid, { SLACK_URL: 'https://hooks.slack.com/services/T/B/x' });
     expect(config.channels).toEqual([{ key: 'ops', kind: 'slack', name: 'Ops', url: 'https://hooks.slack.com/services/T/B/x' }]);
     expect(config.escalationPolicies[0]).toEqual({
@@ -67,7 +67,7 @@ statusPages:
 
   it('writes a literal ${ for $${', () => {
     const { config } = loadConfig('vigil.yaml', 'targets: [{ key: a, name: "cost $${HOME}", url: "https://a.example", intervalSeconds: 60 }]', {});
-    expect(config.targets[0]!.name).toBe('cost ${HOME}');
+    expect(config.targets[0]!.name).toBe(`cost $${'{'}HOME}`);
   });
 
   it('refuses bad YAML syntax, saying where', () => {
