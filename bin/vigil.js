@@ -13,15 +13,7 @@ if (fs.existsSync(source) && hasTsx()) {
 } else {
   cli = require(path.join(root, 'dist', 'src', 'cli', 'main.js'));
 }
-cli.main(process.argv.slice(2), cli.processIo()).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    process.stderr.write(`vigil: ${err && err.stack ? err.stack : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+cli.runProcess();
 
 function hasTsx() {
   try {

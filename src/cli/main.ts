@@ -62,3 +62,19 @@ export const processIo = (): CliIo => ({
   readFile: (path) => readFile(path, 'utf8'),
   writeFile: (path, text) => writeFile(path, text),
 });
+
+/** Runs the command line this process was started with, and sets its exit code. */
+export function runProcess(): void {
+  main(process.argv.slice(2), processIo()).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`vigil: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = EXIT.failed;
+    },
+  );
+}
+
+// `node dist/src/cli/main.js …`: in the Docker image, which has the build but not bin/.
+if (require.main === module) runProcess();

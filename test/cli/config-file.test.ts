@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { formatFileError, InvalidConfigFile, loadConfig } from '../../src/cli/config-file';
 
 /** Reading a configuration file: every fault refused with its file, line and column, before the server is asked anything. */
@@ -115,5 +117,13 @@ statusPages:
 
   it('refuses a key that two YAML mappings repeat', () => {
     expect(faults('targets: []\ntargets: []\n')).toEqual([expect.stringMatching(/^vigil\.yaml:2:1: Map keys must be unique/)]);
+  });
+
+  it('takes the README’s example as it is written there', () => {
+    const readme = readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration as code'));
+    const example = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const { config } = loadConfig('README.md', example, { SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x' });
+    expect([config.channels.length, config.escalationPolicies.length, config.targets.length, config.statusPages.length]).toEqual([2, 1, 3, 1]);
   });
 });
