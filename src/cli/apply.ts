@@ -27,12 +27,7 @@ export interface ApplyProgress {
   waiting(seconds: number): void;
 }
 
-export interface ApplyResult {
-  /** The changes made, in the order made. */
-  made: Change[];
-}
-
-export async function applyPlan(client: VigilClient, desired: ConfigFile, observed: Observed, plan: Plan, progress?: ApplyProgress): Promise<ApplyResult> {
+export async function applyPlan(client: VigilClient, desired: ConfigFile, observed: Observed, plan: Plan, progress?: ApplyProgress): Promise<void> {
   const run = randomUUID();
   const idempotencyKey = (method: string, path: string, body: unknown) =>
     `vigil-apply-${run}-${createHash('sha256')
@@ -53,8 +48,13 @@ export async function applyPlan(client: VigilClient, desired: ConfigFile, observ
     if (!id) throw new Error(`no ${resource} "${key}" on the server`);
     return id;
   };
-  const entryOf = (resource: Resource, key: string) =>
-    (desired[SECTION[resource]] as Record<string, unknown>[]).find((e) => e[resource === 'statusPage' ? 'slug' : 'key'] === key)!;
+  const entries = Object.fromEntries(
+    (['channel', 'escalationPolicy', 'target', 'statusPage'] as const).map((resource) => [
+      resource,
+      new Map((desired[SECTION[resource]] as Record<string, unknown>[]).map((e) => [e[resource === 'statusPage' ? 'slug' : 'key'] as string, e])),
+    ]),
+  ) as Record<Resource, Map<string, Record<string, unknown>>>;
+  const entryOf = (resource: Resource, key: string) => entries[resource].get(key)!;
 
   const body = {
     channel: (entry: Record<string, unknown>, rep?: Representation) => {
@@ -81,11 +81,9 @@ export async function applyPlan(client: VigilClient, desired: ConfigFile, observ
     },
   };
 
-  const made: Change[] = [];
   let done = 0;
   const total = plan.changes.length;
   const advance = (changes: Change[]) => {
-    made.push(...changes);
     done += changes.length;
     progress?.advanced(done, total);
   };
@@ -149,7 +147,6 @@ export async function applyPlan(client: VigilClient, desired: ConfigFile, observ
       make,
     );
   }
-  return { made };
 }
 
 const idsByKey = (reps: Map<string, Representation>) => new Map([...reps].map(([key, rep]) => [key, rep.id]));
