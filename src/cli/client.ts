@@ -43,9 +43,11 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** Retries of one request; with Retry-After of a few seconds, a busy server gets minutes to catch up. */
+/** Attempts of one request the server asks to wait for: with Retry-After of a few seconds, minutes to catch up. */
 const ATTEMPTS = 30;
-/** When neither the server nor the failure says how long to wait. */
+/** Attempts while the server cannot be reached at all, 0.25 s apart and doubling: a wrong address fails within seconds. */
+const UNREACHABLE_ATTEMPTS = 5;
+/** When the server asks to wait without saying how long. */
 const DEFAULT_WAIT_SECONDS = 1;
 
 export class VigilClient {
@@ -62,6 +64,7 @@ export class VigilClient {
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const retryable = method !== 'POST' || opts.idempotencyKey !== undefined;
     const what = `${method} ${path}`;
+    let unreachable = 0;
     for (let attempt = 1; ; attempt++) {
       const last = !retryable || attempt === ATTEMPTS;
       let res: Response;
@@ -77,8 +80,11 @@ export class VigilClient {
           body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
         });
       } catch (err) {
-        if (last) throw new Unreachable(`${what}: cannot reach ${this.baseUrl} (${(err as Error).cause ?? (err as Error).message})`);
-        await this.sleep(DEFAULT_WAIT_SECONDS * 1000);
+        unreachable++;
+        if (!retryable || unreachable === UNREACHABLE_ATTEMPTS) {
+          throw new Unreachable(`${what}: cannot reach ${this.baseUrl} (${(err as Error).cause ?? (err as Error).message})`);
+        }
+        await this.sleep(250 * 2 ** (unreachable - 1));
         continue;
       }
       if (res.status === 204) return undefined as T;

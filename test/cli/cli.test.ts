@@ -235,6 +235,16 @@ describe('the vigil command-line client', () => {
     });
   });
 
+  it('fails with 1, saying why, when the key is refused or the server cannot be reached', async () => {
+    const plain = await file('plain.yaml', 'targets: []\n');
+    const refused = await vigil(['plan', '-f', plain, '--key', 'vigil_not-a-key']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^vigil plan: GET \/v1\/\S+: 401 /m);
+    const nowhere = await vigil(['status', '--url', 'http://127.0.0.1:9']);
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toMatch(/^vigil status: GET \/v1\/\S+: cannot reach http:\/\/127\.0\.0\.1:9 /m);
+  }, 30_000);
+
   it('answers usage errors with 64 and --help with 0, for every command', async () => {
     expect((await spawnVigil(['plan'])).code).toBe(64);
     expect((await spawnVigil(['plan', '-f', 'x', '--bogus'])).code).toBe(64);
