@@ -13,7 +13,10 @@ import { newId } from '../../src/ids';
 /** The plan as a pure function of the file and the server's state, with the state made by the API's own representations. */
 describe('planning a configuration file', () => {
   let clock = Date.UTC(2026, 0, 1);
-  const id = (prefix: 'tgt' | 'chn' | 'esc' | 'stp') => newId(prefix, (clock += 1000));
+  const id = (prefix: 'tgt' | 'chn' | 'esc' | 'stp') => {
+    clock += 1000;
+    return newId(prefix, clock);
+  };
   /** What the client receives: the representation, through JSON. */
   const wire = (value: unknown) => JSON.parse(JSON.stringify(value)) as Representation;
 
