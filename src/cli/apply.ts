@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { secretFieldsOf, type ConfigFile } from '../api/config/schema';
+import type { ConfigFile } from '../api/config/schema';
 import { forEachAtMost } from '../concurrency';
 import type { VigilClient } from './client';
-import { SECTION, type Change, type Plan, type Resource } from './plan';
+import { channelBody, SECTION, type Change, type Plan, type Resource } from './plan';
 import type { Observed, Representation } from './state';
 
 /**
@@ -57,13 +57,7 @@ export async function applyPlan(client: VigilClient, desired: ConfigFile, observ
   const entryOf = (resource: Resource, key: string) => entries[resource].get(key)!;
 
   const body = {
-    channel: (entry: Record<string, unknown>, rep?: Representation) => {
-      // A secret the file leaves out: the server's, when it shows it (a PUT replaces the whole channel); else the server keeps its own.
-      const shown = secretFieldsOf('channels', String(entry.kind)).filter(
-        (f) => entry[f] === undefined && rep?.kind === entry.kind && typeof rep?.[f] === 'string',
-      );
-      return { ...Object.fromEntries(shown.map((f) => [f, rep![f]])), ...entry };
-    },
+    channel: channelBody,
     escalationPolicy: (entry: Record<string, unknown>) => {
       const { levels, ...rest } = entry as { levels: { timeoutSeconds: number; channels: string[] }[] };
       return { ...rest, levels: levels.map((l) => ({ timeoutSeconds: l.timeoutSeconds, channelIds: l.channels.map((k) => idOf('channel', k)) })) };

@@ -63,11 +63,28 @@ export const canonical = (value: unknown): string =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
   );
 
-/** Whether a secret of the file is what the server holds: shown whole, or by its last characters (a `…Hint`); when the server shows neither, it cannot be told, and counts as the same. */
+/**
+ * Whether a secret of the file is what the server holds: shown whole, or by its hint (`…` with what the API shows of
+ * it around: its last characters, a URL's origin before); when the server shows neither, it cannot be told, and
+ * counts as the same.
+ */
 function secretMatches(rep: Representation, field: string, value: unknown): boolean {
   if (typeof rep[field] === 'string') return rep[field] === value;
   const hint = rep[`${field}Hint`];
-  return typeof hint !== 'string' || typeof value !== 'string' || hint === `…${value.slice(-4)}`;
+  if (typeof hint !== 'string' || typeof value !== 'string' || !hint.includes('…')) return true;
+  const [head, tail] = [hint.slice(0, hint.indexOf('…')), hint.slice(hint.indexOf('…') + 1)];
+  return value.startsWith(head) && value.endsWith(tail);
+}
+
+/**
+ * A channel as PUT replaces it: the file's entry, with each secret the file leaves out taken from the server where it
+ * shows it whole; where it does not, left out (a webhook keeps its signing secret; another kind's PUT then needs it).
+ */
+export function channelBody(entry: Record<string, unknown>, rep?: Representation): Record<string, unknown> {
+  const shown = secretFieldsOf('channels', String(entry.kind)).filter(
+    (f) => entry[f] === undefined && rep?.kind === entry.kind && typeof rep?.[f] === 'string',
+  );
+  return { ...Object.fromEntries(shown.map((f) => [f, rep![f]])), ...entry };
 }
 
 const secretsOf = (resource: Resource, entry: Record<string, unknown>): readonly string[] =>
@@ -92,7 +109,7 @@ export function fieldChanges(resource: Resource, desired: Record<string, unknown
  * to create without a secret it needs.
  */
 export function planChanges(desired: ConfigFile, observed: Observed, { prune }: { prune: boolean }): Plan {
-  assertResolvable(desired, observed, prune);
+  const errors = unresolved(desired, observed, prune);
   const changes: Change[] = [];
   const deletes: Change[][] = [];
   const observedEntries = {
@@ -119,6 +136,8 @@ export function planChanges(desired: ConfigFile, observed: Observed, { prune }: 
     }
     if (prune) deletes.push([...reps].filter(([key]) => !wanted.has(key)).map(([key, rep]) => ({ action: 'delete', resource, key, id: rep.id, fields: [] })));
   }
+  errors.push(...secretsToSend(desired, observed, changes));
+  if (errors.length > 0) throw new UnresolvedConfig(errors);
   const unmanaged = {
     channel: observed.unmanaged.channels,
     escalationPolicy: observed.unmanaged.escalationPolicies,
@@ -128,7 +147,7 @@ export function planChanges(desired: ConfigFile, observed: Observed, { prune }: 
   return { changes: [...changes, ...deletes.reverse().flat()], unmanaged };
 }
 
-function assertResolvable(desired: ConfigFile, observed: Observed, prune: boolean): void {
+function unresolved(desired: ConfigFile, observed: Observed, prune: boolean): PlanError[] {
   const errors: PlanError[] = [];
   const known = (section: 'targets' | 'channels' | 'escalationPolicies') => {
     const keys = new Set((desired[section] as { key: string }[]).map((e) => e.key));
@@ -172,5 +191,20 @@ function assertResolvable(desired: ConfigFile, observed: Observed, prune: boolea
       errors.push({ path: ['channels', i, field], message: leftOut ? 'needed to create the channel (a secret may be left out only once it exists)' : message });
     }
   }
-  if (errors.length > 0) throw new UnresolvedConfig(errors);
+  return errors;
+}
+
+/** A channel to change whose PUT needs a secret the file leaves out and the server does not show. */
+function secretsToSend(desired: ConfigFile, observed: Observed, changes: Change[]): PlanError[] {
+  return changes.flatMap((change) => {
+    if (change.resource !== 'channel' || change.action !== 'update') return [];
+    const i = desired.channels.findIndex((c) => c.key === change.key);
+    const entry = desired.channels[i]!;
+    const parsed = ChannelInputSchema.safeParse(channelBody(entry, observed.byKey.channels.get(change.key)));
+    if (parsed.success) return [];
+    return (Problem.invalid(parsed.error).extra.errors ?? []).map(({ field, message }) => ({
+      path: ['channels', i, field],
+      message: entry[field] === undefined ? 'needed to change the channel, and the server does not show it: set it in the file' : message,
+    }));
+  });
 }

@@ -40,6 +40,13 @@ export const ChannelInputSchema = z.discriminatedUnion('kind', [
 ]);
 export type ChannelInput = z.infer<typeof ChannelInputSchema>;
 
+/** Each kind's fields that are secrets: never written back by `vigil export`, compared by their hint where the API shows one. */
+export const CHANNEL_SECRET_FIELDS = {
+  webhook: ['signingSecret'],
+  slack: ['url'],
+  email: [],
+} as const satisfies { [K in ChannelKind]: readonly string[] };
+
 /** What a channel stores beside its name and kind (secrets included: the API never shows them whole). */
 export type ChannelConfig = { kind: 'webhook'; url: string; signingSecret: string } | { kind: 'slack'; url: string } | { kind: 'email'; addresses: string[] };
 

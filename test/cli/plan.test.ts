@@ -183,6 +183,28 @@ describe('planning a configuration file', () => {
     expect(summary(plan(rotated, state).changes)).toEqual(['update channel pager signingSecret']);
   });
 
+  it('compares a secret the server shows only as a hint with a URL origin by that origin and its last characters', () => {
+    const state = server();
+    // As an API that never shows the Slack URL again would: only its hint.
+    const { url, ...hidden } = state.channels[0]!;
+    state.channels[0] = { ...hidden, urlHint: `${new URL(String(url)).origin}/…cret1` };
+    const withUrl = (value: string) => exported(state).replace('kind: slack\n', `kind: slack\n    url: ${value}\n`);
+    expect(plan(withUrl(String(url)), state).changes).toEqual([]);
+    expect(summary(plan(withUrl('https://hooks.slack.com/services/T/B/secret2'), state).changes)).toEqual(['update channel ops-slack url']);
+    expect(summary(plan(withUrl('https://other.example.com/services/T/B/secret1'), state).changes)).toEqual(['update channel ops-slack url']);
+  });
+
+  it('refuses to change a channel whose replacement needs a secret the file leaves out and the server does not show', () => {
+    const state = server();
+    const { url: _url, ...hidden } = state.channels[0]!;
+    state.channels[0] = { ...hidden, urlHint: 'https://hooks.slack.com/…cret1' };
+    const renamed = exported(state).replace('name: Ops\n', 'name: Ops team\n');
+    expect(() => plan(renamed, state)).toThrow('channels.1.url: needed to change the channel, and the server does not show it: set it in the file');
+    expect(summary(plan(renamed.replace('kind: slack\n', 'kind: slack\n    url: https://hooks.slack.com/services/T/B/secret1\n'), state).changes)).toEqual([
+      'update channel ops-slack name',
+    ]);
+  });
+
   it('refuses references to keys neither in the file nor on the server, and with prune, to keys only the server has', () => {
     const state = server();
     const text = `

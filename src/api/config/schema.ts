@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChannelInputSchema, EscalationLevelSchema, EscalationPolicyInputSchema } from '../../domain/escalation';
+import { CHANNEL_SECRET_FIELDS, ChannelInputSchema, EscalationLevelSchema, EscalationPolicyInputSchema } from '../../domain/escalation';
 import { ResourceKeySchema } from '../../domain/resource-key';
 import { CreateStatusPageBody, DisplayName, MAX_TARGETS_PER_PAGE } from '../status-pages/schema';
 import { targetBodyVariants, targetFieldSchemas } from '../targets/schema';
@@ -15,7 +15,7 @@ import { targetBodyVariants, targetFieldSchemas } from '../targets/schema';
 /** The fields of each kind that export never writes back and a file may leave out once the resource exists. */
 export const SECRET_FIELDS = {
   targets: { heartbeat: ['token'] },
-  channels: { webhook: ['signingSecret'], slack: ['url'] },
+  channels: CHANNEL_SECRET_FIELDS,
 } as const satisfies Record<string, Record<string, readonly string[]>>;
 
 /** Secret fields of an entry of this kind (none for most). */
