@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChannelEntrySchema, secretFieldsOf, TargetEntrySchema, type ConfigFile } from '../api/config/schema';
+import { ChannelEntrySchema, PolicyEntrySchema, secretFieldsOf, StatusPageEntrySchema, TargetEntrySchema, type ConfigFile } from '../api/config/schema';
 import type { VigilClient } from './client';
 
 /**
@@ -86,20 +86,18 @@ export function observe(state: ServerState): Observed {
     const variant = variantOf(ChannelEntrySchema, rep.kind);
     return { ...(variant ? entryFields(rep, variant, secretFieldsOf('channels', String(rep.kind))) : {}), key } as ConfigFile['channels'][number];
   });
+  // Every field the entry has, as the server shows it (fields added to the API's bodies come along), references by key.
   const escalationPolicies = [...byKey.escalationPolicies.entries()].map(([key, rep]) => ({
+    ...entryFields(rep, PolicyEntrySchema, []),
     key,
-    name: rep.name as string,
-    description: rep.description as string,
-    repeat: rep.repeat as number,
     levels: (rep.levels as { timeoutSeconds: number; channels: { id: string }[] }[]).map((level) => ({
       timeoutSeconds: level.timeoutSeconds,
       channels: level.channels.map((c) => name(`escalation policy ${key}`, c.id)),
     })),
   }));
   const statusPages = [...byKey.statusPages.entries()].map(([slug, rep]) => ({
+    ...entryFields(rep, StatusPageEntrySchema, []),
     slug,
-    title: rep.title as string,
-    description: rep.description as string,
     targets: (rep.targets as { targetId: string; displayName: string | null }[]).map((t) => ({
       target: name(`status page ${slug}`, t.targetId),
       ...(t.displayName === null ? {} : { displayName: t.displayName }),
