@@ -58,6 +58,14 @@ module.exports = {
       to: { path: layer('(workflows|activities|worker|stack)') },
     },
     {
+      name: 'cli-is-an-api-client',
+      comment:
+        'The command-line client (vigil) changes Vigil through its public API only: nothing it loads, even through another module, reaches the database, Temporal, workflows, activities, the worker or the server configuration.',
+      severity: 'error',
+      from: { path: layer('cli') },
+      to: { path: ['^src/(db|workflows|activities|worker|config|stack|contracts)/', '(^|/)node_modules/(pg|@prisma|@temporalio)/'], reachable: true },
+    },
+    {
       name: 'runtime-never-needs-dev-tooling',
       comment: 'src/stack starts Postgres and Temporal for development and tests; what ships in the image never imports it.',
       severity: 'error',

@@ -1,3 +1,5 @@
+import { parseCodecKeys } from '../src/codec/keys';
+import { SecretBox } from '../src/codec/secrets';
 import { Client, Connection } from '@temporalio/client';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -58,6 +60,9 @@ const fetchBody = (url: string): Promise<number> =>
       .on('error', reject);
   });
 
+/** Keys of the benchmark's own: the page reads no secret, but the API's dependencies include the box. */
+const secrets = new SecretBox(parseCodecKeys(`bench:${Buffer.alloc(32, 7).toString('base64')}`));
+
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-page-'));
   // As root, PostgreSQL runs as another user (src/stack/postgres.ts), who must reach its data folder in here.
@@ -71,7 +76,7 @@ async function main() {
     for (let i = 0; i < TARGETS; i++) {
       const id = newId('tgt');
       const spec = TargetSpecSchema.parse({ name: `service-${i}`, intervalSeconds: 60, probe: { kind: 'http', url: 'https://example.com' } });
-      await upsertTarget(pool, { targetId: id, spec, version: 1, paused: false });
+      await upsertTarget(pool, secrets, { targetId: id, spec, version: 1, paused: false });
       ids.push(id);
     }
     const today = Math.floor(Date.now() / DAY) * DAY;
@@ -105,6 +110,7 @@ async function main() {
     const app = createApp({
       pool,
       prisma: createPrisma(pool),
+      secrets,
       temporal: new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) }),
       config: { minIntervalSeconds: 10, publicRateLimitPerMinute: 0 },
       log: createLogger('vigil-bench', 'silent'),

@@ -15,10 +15,10 @@ export function createTargetActivities({ pool, secrets }: { pool: Pool; secrets:
       try {
         await upsertTarget(pool, secrets, target);
       } catch (err) {
-        // The one unique conflict a projection can meet, and it lasts while the other target keeps that token.
-        if ((err as { constraint?: string }).constraint === 'targets_ping_token_key') {
-          throw ApplicationFailure.nonRetryable('another target has this ping token', UNSTORABLE);
-        }
+        // The unique conflicts a projection can meet; each lasts while the other target keeps that token or key.
+        const { constraint } = err as { constraint?: string };
+        if (constraint === 'targets_ping_token_key') throw ApplicationFailure.nonRetryable('another target has this ping token', UNSTORABLE);
+        if (constraint === 'targets_key_key') throw ApplicationFailure.nonRetryable('another target has this key', UNSTORABLE);
         throw err;
       }
     },

@@ -5,6 +5,7 @@ import { apiKeyRoutes } from './auth/routes';
 import { calendarRoutes } from './calendars/routes';
 import { channelRoutes } from './channels/routes';
 import { CODEC_PATH, codecCors, codecRoutes } from './codec/routes';
+import { configRoutes } from './config/routes';
 import type { ApiDeps } from './deps';
 import { escalationPolicyRoutes } from './escalation-policies/routes';
 import { healthRoutes } from './health';
@@ -62,6 +63,7 @@ export function createApp(deps: ApiDeps): Express {
     ...scheduleRoutes(deps),
     ...calendarRoutes(deps),
     ...auditRoutes(deps),
+    ...configRoutes(),
   ];
   mountOperations(app, operations, {
     publicRateLimit: unauthenticated,

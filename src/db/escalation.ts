@@ -43,11 +43,12 @@ export interface StoredChannel {
   kind: ChannelKind;
   /** In clear: opened as read. */
   config: ChannelConfig;
+  key: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-type ChannelRow = { id: string; name: string; kind: string; config: Prisma.JsonValue; createdAt: Date; updatedAt: Date };
+type ChannelRow = { id: string; name: string; kind: string; config: Prisma.JsonValue; key: string | null; createdAt: Date; updatedAt: Date };
 
 /** Rows written before secrets were sealed hold them in clear: they open as they are, and are sealed at their next write. */
 const toChannel = (secrets: SecretBox, row: ChannelRow): StoredChannel => ({
@@ -57,7 +58,9 @@ const toChannel = (secrets: SecretBox, row: ChannelRow): StoredChannel => ({
 });
 
 export async function insertChannel(prisma: PrismaClient, secrets: SecretBox, id: string, input: ChannelInput): Promise<StoredChannel> {
-  const row = await prisma.channel.create({ data: { id, name: input.name, kind: input.kind, config: sealed(secrets, channelConfig(input)) } });
+  const row = await prisma.channel.create({
+    data: { id, name: input.name, kind: input.kind, key: input.key ?? null, config: sealed(secrets, channelConfig(input)) },
+  });
   return toChannel(secrets, row);
 }
 
@@ -68,20 +71,30 @@ export async function findChannel(db: PrismaClient | Prisma.TransactionClient, s
 
 /** Read at each delivery, by the worker: the channel as it is now (undefined once deleted). */
 export async function readChannel(pool: Pool, secrets: SecretBox, id: string): Promise<StoredChannel | undefined> {
-  const { rows } = await pool.query('SELECT id, name, kind, config, created_at AS "createdAt", updated_at AS "updatedAt" FROM channels WHERE id = $1', [id]);
+  const { rows } = await pool.query('SELECT id, name, kind, config, key, created_at AS "createdAt", updated_at AS "updatedAt" FROM channels WHERE id = $1', [
+    id,
+  ]);
   return rows[0] ? toChannel(secrets, rows[0]) : undefined;
 }
 
-/** Newest first, ids below `before` (src/api/pagination.ts). */
-export async function listChannels(prisma: PrismaClient, secrets: SecretBox, { before, limit }: { before?: string; limit: number }): Promise<StoredChannel[]> {
-  const rows = await prisma.channel.findMany({ where: before ? { id: { lt: before } } : {}, orderBy: { id: 'desc' }, take: limit });
+/** Newest first, ids below `before` (src/api/pagination.ts); with `key`, the one channel of that key. */
+export async function listChannels(
+  prisma: PrismaClient,
+  secrets: SecretBox,
+  { before, limit, key }: { before?: string; limit: number; key?: string },
+): Promise<StoredChannel[]> {
+  const rows = await prisma.channel.findMany({
+    where: { ...(before ? { id: { lt: before } } : {}), ...(key ? { key } : {}) },
+    orderBy: { id: 'desc' },
+    take: limit,
+  });
   return rows.map((row) => toChannel(secrets, row));
 }
 
 export async function replaceChannel(prisma: PrismaClient, secrets: SecretBox, id: string, input: ChannelInput): Promise<StoredChannel> {
   const row = await prisma.channel.update({
     where: { id },
-    data: { name: input.name, kind: input.kind, config: sealed(secrets, channelConfig(input)), updatedAt: new Date() },
+    data: { name: input.name, kind: input.kind, key: input.key ?? null, config: sealed(secrets, channelConfig(input)), updatedAt: new Date() },
   });
   return toChannel(secrets, row);
 }
@@ -155,7 +168,7 @@ export async function unknownChannels(prisma: PrismaClient, levels: EscalationPo
 
 export async function insertPolicy(prisma: PrismaClient, id: string, input: EscalationPolicyInput): Promise<StoredPolicy> {
   return prisma.escalationPolicy.create({
-    data: { id, name: input.name, description: input.description, repeat: input.repeat, levels: levelRows(input.levels) },
+    data: { id, name: input.name, key: input.key ?? null, description: input.description, repeat: input.repeat, levels: levelRows(input.levels) },
     include: policyInclude,
   });
 }
@@ -164,8 +177,14 @@ export function findPolicy(prisma: PrismaClient, id: string): Promise<StoredPoli
   return prisma.escalationPolicy.findUnique({ where: { id }, include: policyInclude });
 }
 
-export function listPolicies(prisma: PrismaClient, { before, limit }: { before?: string; limit: number }): Promise<StoredPolicy[]> {
-  return prisma.escalationPolicy.findMany({ where: before ? { id: { lt: before } } : {}, orderBy: { id: 'desc' }, take: limit, include: policyInclude });
+/** Newest first, ids below `before`; with `key`, the one policy of that key. */
+export function listPolicies(prisma: PrismaClient, { before, limit, key }: { before?: string; limit: number; key?: string }): Promise<StoredPolicy[]> {
+  return prisma.escalationPolicy.findMany({
+    where: { ...(before ? { id: { lt: before } } : {}), ...(key ? { key } : {}) },
+    orderBy: { id: 'desc' },
+    take: limit,
+    include: policyInclude,
+  });
 }
 
 /** Replaces a policy's settings and levels at once, as a new version; incidents already open keep the one they captured. */
@@ -173,7 +192,14 @@ export async function replacePolicy(prisma: PrismaClient, id: string, input: Esc
   return prisma.$transaction(async (tx) => {
     const { count } = await tx.escalationPolicy.updateMany({
       where: { id },
-      data: { name: input.name, description: input.description, repeat: input.repeat, version: { increment: 1 }, updatedAt: new Date() },
+      data: {
+        name: input.name,
+        key: input.key ?? null,
+        description: input.description,
+        repeat: input.repeat,
+        version: { increment: 1 },
+        updatedAt: new Date(),
+      },
     });
     if (count === 0) return null;
     await tx.escalationLevel.deleteMany({ where: { policyId: id } });

@@ -5,6 +5,8 @@ export interface TargetFilter {
   kind?: string;
   /** Targets that have every one of these tags. */
   tags?: string[];
+  /** The one target of this key (unique). */
+  key?: string;
   /** Ids below this one (the cursor): newest first. */
   before?: string;
   limit: number;
@@ -52,7 +54,7 @@ const withDates = (row: TargetRow): TargetRow => ({
 /**
  * The list query: only the conditions asked for, each backed by an index (state: target_status (state, target_id);
  * kind: targets (kind, id); tags: the GIN index on targets.tags; none: the primary key), read in id order from the
- * cursor on. Exported so a test can hold every filter to an index plan.
+ * cursor on; key: its unique index. Exported so a test can hold every filter to an index plan.
  */
 export function listTargetsQuery(filter: TargetFilter): { text: string; values: unknown[] } {
   const values: unknown[] = [];
@@ -61,6 +63,7 @@ export function listTargetsQuery(filter: TargetFilter): { text: string; values: 
   if (filter.state !== undefined) where.push(`s.state = ${param(filter.state)}`);
   if (filter.kind !== undefined) where.push(`t.kind = ${param(filter.kind)}`);
   if (filter.tags?.length) where.push(`t.tags @> ${param(filter.tags)}::text[]`);
+  if (filter.key !== undefined) where.push(`t.key = ${param(filter.key)}`);
   if (filter.before !== undefined) where.push(`t.id < ${param(filter.before)}`);
   const text = `
     ${SELECT_TARGET} ${filter.state !== undefined ? 'JOIN' : 'LEFT JOIN'} target_status s ON s.target_id = t.id

@@ -18,12 +18,12 @@ export async function upsertTarget(
   const { targetId, spec, version, paused } = target;
   await pool.query(
     `WITH saved AS (
-       INSERT INTO targets (id, name, kind, interval_seconds, spec, config_version, paused, ping_token, tags)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       INSERT INTO targets (id, name, kind, interval_seconds, spec, config_version, paused, ping_token, tags, key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (id) DO UPDATE SET
          name = excluded.name, kind = excluded.kind, interval_seconds = excluded.interval_seconds,
          spec = excluded.spec, config_version = excluded.config_version, paused = excluded.paused,
-         ping_token = excluded.ping_token, tags = excluded.tags, updated_at = now()
+         ping_token = excluded.ping_token, tags = excluded.tags, key = excluded.key, updated_at = now()
        WHERE targets.config_version < excluded.config_version
        RETURNING id)
      ${statusRowsFor('saved')}`,
@@ -37,6 +37,7 @@ export async function upsertTarget(
       paused,
       spec.probe.kind === 'heartbeat' ? spec.probe.token : null,
       spec.tags ?? [],
+      spec.key ?? null,
     ],
   );
 }

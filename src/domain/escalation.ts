@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idSchema } from './id';
 import type { ChannelKind } from './channel-kinds';
+import { resourceKeyField } from './resource-key';
 import { trimmedText } from './text';
 
 /**
@@ -109,17 +110,17 @@ const name = trimmedText(1, 200);
 
 /** A channel as created: its kind beside the kind's own fields. */
 export const ChannelInputSchema = z.discriminatedUnion('kind', [
-  WebhookConfigSchema.extend({ kind: z.literal('webhook'), name }),
-  SlackConfigSchema.extend({ kind: z.literal('slack'), name }),
-  EmailConfigSchema.extend({ kind: z.literal('email'), name }),
-  PagerDutyConfigSchema.extend({ kind: z.literal('pagerduty'), name }),
-  OpsgenieConfigSchema.extend({ kind: z.literal('opsgenie'), name }),
-  TeamsConfigSchema.extend({ kind: z.literal('teams'), name }),
-  DiscordConfigSchema.extend({ kind: z.literal('discord'), name }),
-  TelegramConfigSchema.extend({ kind: z.literal('telegram'), name }),
-  NtfyConfigSchema.extend({ kind: z.literal('ntfy'), name }),
-  PushoverConfigSchema.extend({ kind: z.literal('pushover'), name }),
-  MattermostConfigSchema.extend({ kind: z.literal('mattermost'), name }),
+  WebhookConfigSchema.extend({ kind: z.literal('webhook'), name, key: resourceKeyField }),
+  SlackConfigSchema.extend({ kind: z.literal('slack'), name, key: resourceKeyField }),
+  EmailConfigSchema.extend({ kind: z.literal('email'), name, key: resourceKeyField }),
+  PagerDutyConfigSchema.extend({ kind: z.literal('pagerduty'), name, key: resourceKeyField }),
+  OpsgenieConfigSchema.extend({ kind: z.literal('opsgenie'), name, key: resourceKeyField }),
+  TeamsConfigSchema.extend({ kind: z.literal('teams'), name, key: resourceKeyField }),
+  DiscordConfigSchema.extend({ kind: z.literal('discord'), name, key: resourceKeyField }),
+  TelegramConfigSchema.extend({ kind: z.literal('telegram'), name, key: resourceKeyField }),
+  NtfyConfigSchema.extend({ kind: z.literal('ntfy'), name, key: resourceKeyField }),
+  PushoverConfigSchema.extend({ kind: z.literal('pushover'), name, key: resourceKeyField }),
+  MattermostConfigSchema.extend({ kind: z.literal('mattermost'), name, key: resourceKeyField }),
 ]);
 export type ChannelInput = z.infer<typeof ChannelInputSchema>;
 
@@ -148,6 +149,7 @@ export const EscalationLevelSchema = z.strictObject({
 
 export const EscalationPolicyInputSchema = z.strictObject({
   name: trimmedText(1, 200),
+  key: resourceKeyField,
   description: z.string().max(2000).default(''),
   /** How many more times the whole chain runs when nobody acknowledges it; then the incident is exhausted. */
   repeat: z.int().min(0).max(9).default(0),

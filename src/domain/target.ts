@@ -5,6 +5,7 @@ import { DEFAULT_REOPEN_WINDOW_SECONDS } from './incident';
 import { DEFAULT_THRESHOLDS } from './judge';
 import { DAYS } from './maintenance';
 import { ProbeSchema } from './probe';
+import { resourceKeyField } from './resource-key';
 import { trimmedText } from './text';
 
 /*
@@ -76,6 +77,8 @@ export const TagsSchema = z
 /** A target's whole configuration as the target workflow holds it (workflow code imports its type only). */
 export const TargetSpecSchema = z.strictObject({
   name: trimmedText(1, 200),
+  /** Absent on targets made before keys existed, and on those made without one. */
+  key: resourceKeyField,
   intervalSeconds: z.int().min(1).max(86_400),
   probe: ProbeSchema,
   thresholds: z

@@ -106,6 +106,6 @@ describe('the OpenAPI document', () => {
 
     const list = document.paths['/v1/targets']!.get!;
     const names = (list.parameters as { name: string; in: string }[]).map((p) => `${p.in} ${p.name}`);
-    expect(names).toEqual(['query state', 'query kind', 'query tag', 'query limit', 'query cursor']);
+    expect(names).toEqual(['query state', 'query kind', 'query tag', 'query key', 'query limit', 'query cursor']);
   });
 });

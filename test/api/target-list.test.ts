@@ -12,11 +12,11 @@ describe('listing targets', () => {
   let clock = Date.UTC(2026, 0, 1);
 
   /** A target as its workflow would project it, showing `state`. Ids are ULIDs: each one newer than the last. */
-  async function addTarget(name: string, opts: { state?: string; kind?: 'http' | 'tcp'; tags?: string[] } = {}): Promise<string> {
+  async function addTarget(name: string, opts: { state?: string; kind?: 'http' | 'tcp'; tags?: string[]; key?: string } = {}): Promise<string> {
     clock += 1000;
     const id = newId('tgt', clock);
     const probe = opts.kind === 'tcp' ? { kind: 'tcp', host: 'db.example.com', port: 5432 } : { kind: 'http', url: 'https://example.com' };
-    const spec = TargetSpecSchema.parse({ name, intervalSeconds: 60, probe, tags: opts.tags ?? [] });
+    const spec = TargetSpecSchema.parse({ name, key: opts.key, intervalSeconds: 60, probe, tags: opts.tags ?? [] });
     await upsertTarget(stack.db.pool, testSecrets, { targetId: id, spec, version: 1, paused: false });
     if (opts.state) await stack.db.pool.query('UPDATE target_status SET state = $2 WHERE target_id = $1', [id, opts.state]);
     return id;
@@ -29,7 +29,7 @@ describe('listing targets', () => {
       await addTarget('shop-eu', { state: 'up', tags: ['eu', 'shop'] });
       await addTarget('shop-us', { state: 'down', tags: ['us', 'shop'] });
       await addTarget('db-eu', { state: 'down', kind: 'tcp', tags: ['eu'] });
-      await addTarget('blog', { state: 'up' });
+      await addTarget('blog', { state: 'up', key: 'blog-home' });
     });
 
     it.each([
@@ -39,6 +39,7 @@ describe('listing targets', () => {
       ['a tag', 'tag=eu', ['db-eu', 'shop-eu']],
       ['every one of several tags', 'tag=eu&tag=shop', ['shop-eu']],
       ['state, kind and tag together', 'state=down&kind=http&tag=shop', ['shop-us']],
+      ['key', 'key=blog-home', ['blog']],
       ['a tag nobody has', 'tag=asia', []],
     ])('by %s', async (_what, query, expected) => {
       const res = await stack.api.request().get(`/v1/targets?${query}`).expect(200);
@@ -95,13 +96,15 @@ describe('listing targets', () => {
   });
 
   it('answers every filter with one indexed query, never a scan of the table', async () => {
-    for (let i = 0; i < 50; i++) await addTarget(`bulk-${i}`, { state: i % 2 ? 'up' : 'down', kind: i % 3 ? 'http' : 'tcp', tags: [`t${i % 5}`] });
+    for (let i = 0; i < 50; i++)
+      await addTarget(`bulk-${i}`, { state: i % 2 ? 'up' : 'down', kind: i % 3 ? 'http' : 'tcp', tags: [`t${i % 5}`], key: `bulk-${i}` });
     await stack.db.pool.query('ANALYZE targets; ANALYZE target_status');
     const filters: TargetFilter[] = [
       { limit: 51 },
       { state: 'down', limit: 51 },
       { kind: 'tcp', limit: 51 },
       { tags: ['t1'], limit: 51 },
+      { key: 'bulk-7', limit: 51 },
       { state: 'up', kind: 'http', tags: ['t2'], before: newId('tgt', clock), limit: 51 },
     ];
     const client = await stack.db.pool.connect();

@@ -5,6 +5,7 @@ import { CHANNEL_SECRET_FIELDS, ChannelInputSchema, type ChannelInput } from '..
 import { CHANNEL_TEST_WORKFLOW, type ChannelTestResult, type ChannelTestWorkflow } from '../../contracts/channel-test';
 import { channelTestWorkflowId, isId, TASK_QUEUE } from '../../ids';
 import { principalOf } from '../auth/middleware';
+import { ResourceKeySchema } from '../../domain/resource-key';
 import type { ApiDeps } from '../deps';
 import { idempotentId } from '../idempotency';
 import { idCursor, pageQueryFields, sendPage } from '../pagination';
@@ -12,7 +13,17 @@ import { Problem, validated } from '../problems';
 import { temporalCall } from '../temporal';
 import { channelRepresentation } from './representation';
 
-export const ListChannelsQuery = z.strictObject({ ...pageQueryFields });
+export const ListChannelsQuery = z.strictObject({
+  key: ResourceKeySchema.optional().meta({ description: 'Only the channel of this key.' }),
+  ...pageQueryFields,
+});
+
+/** Another channel has the key: Prisma's unique violation, as the problem naming the field. */
+const keyTaken = (err: unknown): never => {
+  if ((err as { code?: string }).code === 'P2002')
+    throw new Problem('conflict', 'another channel has this key', { errors: [{ field: 'key', message: 'taken by another channel' }] });
+  throw err;
+};
 
 const parseBody = (body: unknown): ChannelInput => validated(ChannelInputSchema, body);
 
@@ -30,7 +41,7 @@ export const createChannel =
   (deps: ApiDeps): RequestHandler =>
   async (req, res) => {
     const input = parseBody(req.body);
-    const channel = await insertChannel(deps.prisma, deps.secrets, idempotentId(res, 'chn'), input);
+    const channel = await insertChannel(deps.prisma, deps.secrets, idempotentId(res, 'chn'), input).catch(keyTaken);
     res
       .status(201)
       .location(`/v1/channels/${channel.id}`)
@@ -40,8 +51,15 @@ export const createChannel =
 export const listChannelsHandler =
   (deps: ApiDeps): RequestHandler =>
   async (req, res) => {
-    const { limit, cursor } = validated(ListChannelsQuery, req.query, 'query');
-    sendPage(req, res, await listChannels(deps.prisma, deps.secrets, { before: cursor, limit: limit + 1 }), limit, (c) => channelRepresentation(c), idCursor);
+    const { limit, cursor, key } = validated(ListChannelsQuery, req.query, 'query');
+    sendPage(
+      req,
+      res,
+      await listChannels(deps.prisma, deps.secrets, { before: cursor, limit: limit + 1, key }),
+      limit,
+      (c) => channelRepresentation(c),
+      idCursor,
+    );
   };
 
 export const getChannel =
@@ -62,7 +80,7 @@ export const replaceChannelHandler =
     const input = parseBody(req.body);
     const keepsSecret = input.kind === 'webhook' && !input.signingSecret && current.config.kind === 'webhook';
     const stored = keepsSecret && current.config.kind === 'webhook' ? { ...input, signingSecret: current.config.signingSecret } : input;
-    const channel = await replaceChannel(deps.prisma, deps.secrets, current.id, stored);
+    const channel = await replaceChannel(deps.prisma, deps.secrets, current.id, stored).catch(keyTaken);
     res.json(channelRepresentation(channel, { revealed: written(input) }));
   };
 

@@ -27,12 +27,13 @@ export function channelRepresentation(channel: StoredChannel, { revealed = [] as
       settings[`${field}Hint`] = secretHint(value);
     }
   }
-  return { id: channel.id, name: channel.name, kind: channel.kind, ...settings, createdAt: channel.createdAt, updatedAt: channel.updatedAt };
+  return { id: channel.id, key: channel.key, name: channel.name, kind: channel.kind, ...settings, createdAt: channel.createdAt, updatedAt: channel.updatedAt };
 }
 
 export const ChannelSchema = z
   .looseObject({
     id: z.string().meta({ description: 'chn_ and a ULID' }),
+    key: z.string().nullable().meta({ description: 'The stable name configuration files give it; null without one' }),
     name: z.string(),
     kind: z.enum(CHANNEL_KINDS),
     url: z.string().optional().meta({ description: 'webhook, slack, teams, discord, mattermost: in the answer that wrote it, only' }),

@@ -69,6 +69,8 @@ export function channelRoutes(deps: ApiDeps): Operation[] {
       path: '/v1/channels/:id/test',
       tag,
       access: 'admin',
+      // It sends a message and changes no configuration.
+      audit: false,
       summary: 'Send a test notification',
       description:
         'Sends a test message to the channel now, once (PagerDuty and Opsgenie: a test alert, resolved at once), and answers ' +

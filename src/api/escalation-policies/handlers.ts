@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { deletePolicyRow, findPolicy, insertPolicy, listPolicies, replacePolicy, targetsUsingPolicy, unknownChannels } from '../../db/escalation';
 import { EscalationPolicyInputSchema, type EscalationPolicyInput } from '../../domain/escalation';
+import { ResourceKeySchema } from '../../domain/resource-key';
 import { isId } from '../../ids';
 import type { ApiDeps } from '../deps';
 import { idempotentId } from '../idempotency';
@@ -9,7 +10,10 @@ import { idCursor, pageQueryFields, sendPage } from '../pagination';
 import { Problem, validated } from '../problems';
 import { policyRepresentation } from './representation';
 
-export const ListPoliciesQuery = z.strictObject({ ...pageQueryFields });
+export const ListPoliciesQuery = z.strictObject({
+  key: ResourceKeySchema.optional().meta({ description: 'Only the policy of this key.' }),
+  ...pageQueryFields,
+});
 
 /** The body, validated, and every channel it names known: an unknown one is a 422 naming where it appears. */
 async function parseBody(deps: ApiDeps, body: unknown): Promise<EscalationPolicyInput> {
@@ -23,9 +27,11 @@ async function parseBody(deps: ApiDeps, body: unknown): Promise<EscalationPolicy
   return parsed;
 }
 
-/** A channel deleted between the check and the write: the foreign key refuses, and the answer says so. */
-const channelGone = (err: unknown): never => {
+/** A write Postgres refuses (a channel deleted between the check and the write, a key another policy has), as the problem saying so. */
+const refusedWrite = (err: unknown): never => {
   if ((err as { code?: string }).code === 'P2003') throw new Problem('unprocessable', 'a channel of this policy was just deleted');
+  if ((err as { code?: string }).code === 'P2002')
+    throw new Problem('conflict', 'another escalation policy has this key', { errors: [{ field: 'key', message: 'taken by another policy' }] });
   throw err;
 };
 
@@ -35,15 +41,15 @@ export const createPolicy =
   (deps: ApiDeps): RequestHandler =>
   async (req, res) => {
     const input = await parseBody(deps, req.body);
-    const policy = await insertPolicy(deps.prisma, idempotentId(res, 'esc'), input).catch(channelGone);
+    const policy = await insertPolicy(deps.prisma, idempotentId(res, 'esc'), input).catch(refusedWrite);
     res.status(201).location(`/v1/escalation-policies/${policy.id}`).json(policyRepresentation(policy));
   };
 
 export const listPoliciesHandler =
   (deps: ApiDeps): RequestHandler =>
   async (req, res) => {
-    const { limit, cursor } = validated(ListPoliciesQuery, req.query, 'query');
-    sendPage(req, res, await listPolicies(deps.prisma, { before: cursor, limit: limit + 1 }), limit, policyRepresentation, idCursor);
+    const { limit, cursor, key } = validated(ListPoliciesQuery, req.query, 'query');
+    sendPage(req, res, await listPolicies(deps.prisma, { before: cursor, limit: limit + 1, key }), limit, policyRepresentation, idCursor);
   };
 
 export const getPolicy =
@@ -60,7 +66,7 @@ export const replacePolicyHandler =
   async (req, res) => {
     if (!isId('esc', req.params.id)) throw notFound(req.params.id);
     const input = await parseBody(deps, req.body);
-    const policy = await replacePolicy(deps.prisma, req.params.id, input).catch(channelGone);
+    const policy = await replacePolicy(deps.prisma, req.params.id, input).catch(refusedWrite);
     if (!policy) throw notFound(req.params.id);
     res.json(policyRepresentation(policy));
   };

@@ -7,12 +7,23 @@ const timestamp = z.iso.datetime({ offset: true });
 /** A policy as the API shows it: its levels with their channels' names and kinds (never their settings). */
 export function policyRepresentation(p: StoredPolicy) {
   const { levels } = policySnapshot(p);
-  return { id: p.id, name: p.name, description: p.description, repeat: p.repeat, version: p.version, levels, createdAt: p.createdAt, updatedAt: p.updatedAt };
+  return {
+    id: p.id,
+    key: p.key,
+    name: p.name,
+    description: p.description,
+    repeat: p.repeat,
+    version: p.version,
+    levels,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  };
 }
 
 export const EscalationPolicySchema = z
   .object({
     id: z.string().meta({ description: 'esc_ and a ULID' }),
+    key: z.string().nullable().meta({ description: 'The stable name configuration files give it; null without one' }),
     name: z.string(),
     description: z.string(),
     repeat: z.int().meta({ description: 'How many more times the whole chain runs when nobody acknowledges' }),

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Pool } from 'pg';
 import { z } from 'zod';
+import { forEachAtMost } from '../../concurrency';
 import type { TargetSpec } from '../../domain/target';
 import type { ApiDeps } from '../deps';
 import { idempotentId } from '../idempotency';
@@ -9,7 +10,8 @@ import { assertRoomForNewTarget } from './admission';
 import { startNewTarget } from './create';
 import { readTargets } from './handle';
 import { TargetSchema, targetRepresentation } from './representation';
-import { assertPolicyExists, bulkCreateTargetsBody } from './schema';
+import { assertPolicyExists } from './policy';
+import { bulkCreateTargetsBody } from './schema';
 
 /** Targets of one batch being started at once: enough to hide Temporal's round trips, few enough to share it. */
 const STARTS_AT_ONCE = 8;
@@ -89,18 +91,4 @@ async function assertPoliciesExist(pool: Pool, specs: readonly TargetSpec[]): Pr
   const refused = problems.filter((p) => p !== undefined);
   if (refused.length === 0) return;
   throw new Problem(refused[0]!.type, refused[0]!.detail, { errors: refused.flatMap((p) => p.extra.errors ?? []) });
-}
-
-/** Runs `each` over `items`, at most `limit` at once; after a failure it starts no more, and throws once those running end. */
-async function forEachAtMost<T>(limit: number, items: readonly T[], each: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const failures: unknown[] = [];
-  const lane = async () => {
-    while (next < items.length && failures.length === 0) {
-      const i = next++;
-      await each(items[i]!, i).catch((err: unknown) => void failures.push(err));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  if (failures.length > 0) throw failures[0];
 }

@@ -7,7 +7,8 @@ import { idempotentId } from '../idempotency';
 import { Problem, validated } from '../problems';
 import { temporalCall } from '../temporal';
 import { assertRoomForNewTarget } from './admission';
-import { assertPolicyExists, createTargetBody } from './schema';
+import { assertPolicyExists } from './policy';
+import { createTargetBody } from './schema';
 import { targetRepresentation } from './representation';
 import { startTargetWorkflow } from './workflow';
 import { readTarget } from './handle';
@@ -55,6 +56,9 @@ function refusal(err: unknown): Problem {
   const { constraint, message } = err as { constraint?: string; message: string };
   if (constraint === 'targets_ping_token_key') {
     return new Problem('conflict', 'another target has this ping token', { errors: [{ field: 'token', message: 'taken by another target' }] });
+  }
+  if (constraint === 'targets_key_key') {
+    return new Problem('conflict', 'another target has this key', { errors: [{ field: 'key', message: 'taken by another target' }] });
   }
   return new Problem('unprocessable', `the target cannot be stored: ${message}`);
 }

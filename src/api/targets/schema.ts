@@ -1,17 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import type { Pool } from 'pg';
 import { z } from 'zod';
-import { policyExists } from '../../db/escalation';
 import { DEFAULT_FLAPPING } from '../../domain/flapping';
 import { DEFAULT_THRESHOLDS } from '../../domain/judge';
 import { HttpProbeSchema, ProbeSchema, type Probe } from '../../domain/probe';
 import { FlappingPolicySchema, incidentSettingFields, MaintenanceWindowSchema, TagsSchema, type TargetSpec } from '../../domain/target';
+import { resourceKeyField } from '../../domain/resource-key';
 import { trimmedText } from '../../domain/text';
-import { Problem } from '../problems';
 
 /** The target's own fields, beside its probe's. */
-const targetFieldSchemas = (minIntervalSeconds: number) => ({
+export const targetFieldSchemas = (minIntervalSeconds: number) => ({
   name: trimmedText(1, 200),
+  key: resourceKeyField,
   intervalSeconds: z.int().min(minIntervalSeconds).max(86_400),
   downAfter: z.int().min(1).max(20).default(DEFAULT_THRESHOLDS.downAfter),
   upAfter: z.int().min(1).max(20).default(DEFAULT_THRESHOLDS.upAfter),
@@ -26,16 +25,19 @@ const probeVariants = ProbeSchema.options.map((probe) =>
   probe === HttpProbeSchema ? HttpProbeSchema.extend({ kind: z.literal('http').default('http') }) : probe,
 );
 
+/** Each kind's probe fields beside `fields`: the create body before it is turned into a configuration, and the configuration file's targets. */
+export const targetBodyVariants = <F extends z.ZodRawShape>(fields: F) => probeVariants.map((probe) => probe.extend(fields));
+
 /**
  * The target as operators write it: one flat JSON object. Unknown fields are refused, so a typo never silently drops
  * a setting.
  */
 export function createTargetBody(minIntervalSeconds: number) {
-  const common = targetFieldSchemas(minIntervalSeconds);
-  const variants = probeVariants.map((probe) => probe.extend(common));
+  const variants = targetBodyVariants(targetFieldSchemas(minIntervalSeconds));
   return z.discriminatedUnion('kind', variants as unknown as [(typeof variants)[number], ...(typeof variants)[number][]]).transform(
     ({
       name,
+      key,
       intervalSeconds,
       downAfter,
       upAfter,
@@ -48,6 +50,7 @@ export function createTargetBody(minIntervalSeconds: number) {
       ...probe
     }): TargetSpec => ({
       name,
+      key: key ?? null,
       intervalSeconds,
       thresholds: { downAfter, upAfter },
       maintenance,
@@ -96,33 +99,26 @@ export function bulkCreateTargetsBody(minIntervalSeconds: number) {
 const withPingToken = (probe: Probe): Probe =>
   probe.kind === 'heartbeat' && !probe.token ? { ...probe, token: randomBytes(32).toString('base64url') } : probe;
 
-/**
- * Refuses a configuration that names an escalation policy that does not exist: its incidents would page nobody.
- * (Deleting a policy that targets use is refused on the other side.)
- */
-export async function assertPolicyExists(pool: Pool, spec: TargetSpec): Promise<void> {
-  if (!spec.escalationPolicyId) return;
-  if (!(await policyExists(pool, spec.escalationPolicyId))) {
-    throw new Problem('unprocessable', 'the escalation policy does not exist', {
-      errors: [{ field: 'escalationPolicyId', message: `no escalation policy ${spec.escalationPolicyId}` }],
-    });
-  }
-}
-
 /** The flat fields of a target's configuration: the inverse of the create body, for representations and merges. */
 export function targetFields(spec: TargetSpec) {
   const { probe, thresholds, ...rest } = spec;
-  // Targets saved before tags existed have none.
-  return { ...rest, tags: rest.tags ?? [], ...thresholds, ...probe };
+  // Targets saved before tags (or keys) existed have none.
+  return { ...rest, key: rest.key ?? null, tags: rest.tags ?? [], ...thresholds, ...probe };
 }
 
-/** PATCH merges its fields over the current ones; changing `kind` replaces the probe's fields instead. */
+/**
+ * PATCH merges its fields over the current ones, as a JSON merge patch (RFC 7396) does at the top level: a field set to
+ * null is removed, so its default applies (`vigil apply` removes a field a file no longer sets this way). Changing
+ * `kind` replaces the probe's fields instead.
+ */
 export function mergeTargetFields(current: TargetSpec, patch: Record<string, unknown>): Record<string, unknown> {
   const fields: Record<string, unknown> = targetFields(current);
   if ('kind' in patch && patch.kind !== current.probe.kind) {
     for (const key of Object.keys(current.probe)) delete fields[key];
   }
-  return { ...fields, ...patch };
+  const merged = { ...fields, ...patch };
+  for (const [key, value] of Object.entries(merged)) if (value === null) delete merged[key];
+  return merged;
 }
 
 /**
@@ -134,15 +130,20 @@ export function mergeTargetFields(current: TargetSpec, patch: Record<string, unk
 export function targetPatchBody(minIntervalSeconds: number) {
   const common = targetFieldSchemas(minIntervalSeconds);
   const variants = probeVariants.map((probe) => {
-    const fields = Object.entries({ ...probe.shape, ...common }).map(([key, field]) => [key, withoutDefault(field).optional()] as const);
+    // Null removes a field the target can be without (it has a default, or is optional); a required one stays required.
+    const removable = (key: string, field: z.ZodType) => key !== 'kind' && field.safeParse(undefined).success;
+    const fields = Object.entries({ ...probe.shape, ...common }).map(
+      ([key, field]) => [key, removable(key, field) ? withoutDefault(field).nullable().optional() : withoutDefault(field).optional()] as const,
+    );
     const required = Object.entries(probe.shape)
       .filter(([key, field]) => key !== 'kind' && !field.safeParse(undefined).success)
       .map(([key]) => key);
     return z.strictObject(Object.fromEntries(fields)).meta({ dependentRequired: { kind: required } });
   });
-  return z
-    .union(variants as unknown as [(typeof variants)[number], ...(typeof variants)[number][]])
-    .meta({ description: "Fields of the create body, merged over the target's: probe fields of another kind than the target's need `kind`" });
+  return z.union(variants as unknown as [(typeof variants)[number], ...(typeof variants)[number][]]).meta({
+    description:
+      "Fields of the create body, merged over the target's: null removes a field that has a default or is optional (the default applies); probe fields of another kind than the target's need `kind`",
+  });
 }
 
 const withoutDefault = (field: z.ZodType): z.ZodType => (field instanceof z.ZodDefault ? (field.removeDefault() as z.ZodType) : field);

@@ -5,7 +5,8 @@ import { Problem, validated } from '../problems';
 import { temporalCall } from '../temporal';
 import { readTarget, targetHandle } from './handle';
 import { targetRepresentation } from './representation';
-import { assertPolicyExists, createTargetBody, mergeTargetFields, targetPatchBody } from './schema';
+import { assertPolicyExists } from './policy';
+import { createTargetBody, mergeTargetFields, targetPatchBody } from './schema';
 
 /** `If-Match: "3"` (or W/"3"): the version the client read; a change made since is a 409, not a lost update. */
 function expectedVersion(header: string | undefined): number | undefined {

@@ -1,0 +1,163 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { ConfigFile } from '../api/config/schema';
+import { forEachAtMost } from '../concurrency';
+import type { VigilClient } from './client';
+import { channelBody, SECTION, type Change, type Plan, type Resource } from './plan';
+import type { Observed, Representation } from './state';
+
+/**
+ * Carries a plan out through the public API, one request per resource change, so that a failure half-way leaves each
+ * resource either as it was or as the file says, and running apply again (a new plan from the server's state) does
+ * what is left. What others reference is made first (channels, then policies, then targets, then status pages),
+ * deletions come last and in reverse. Every POST carries an Idempotency-Key made from this run and the request, so a
+ * retry after a lost answer creates nothing twice.
+ */
+
+/** Targets per POST /v1/targets/bulk: the most the API takes in one. */
+const BULK_SIZE = 100;
+/** Changes sent at once: enough to hide round trips, few enough to leave the server to its running targets. */
+const AT_ONCE = 8;
+
+const PATHS = { channel: '/v1/channels', escalationPolicy: '/v1/escalation-policies', target: '/v1/targets', statusPage: '/v1/status-pages' } as const;
+
+export interface ApplyProgress {
+  /** `done` of `total` changes made. */
+  advanced(done: number, total: number): void;
+  /** The server asked to wait before sending more (an import admitted as workers catch up). */
+  waiting(seconds: number): void;
+}
+
+export async function applyPlan(client: VigilClient, desired: ConfigFile, observed: Observed, plan: Plan, progress?: ApplyProgress): Promise<void> {
+  const run = randomUUID();
+  const idempotencyKey = (method: string, path: string, body: unknown) =>
+    `vigil-apply-${run}-${createHash('sha256')
+      .update(`${method} ${path} ${JSON.stringify(body)}`)
+      .digest('base64url')
+      .slice(0, 32)}`;
+  const post = <T>(path: string, body: unknown) =>
+    client.request<T>('POST', path, { body, idempotencyKey: idempotencyKey('POST', path, body), onWait: progress?.waiting });
+
+  const ids: Record<Resource, Map<string, string>> = {
+    channel: idsByKey(observed.byKey.channels),
+    escalationPolicy: idsByKey(observed.byKey.escalationPolicies),
+    target: idsByKey(observed.byKey.targets),
+    statusPage: idsByKey(observed.byKey.statusPages),
+  };
+  const idOf = (resource: Resource, key: string): string => {
+    const id = ids[resource].get(key);
+    if (!id) throw new Error(`no ${resource} "${key}" on the server`);
+    return id;
+  };
+  const entries = Object.fromEntries(
+    (['channel', 'escalationPolicy', 'target', 'statusPage'] as const).map((resource) => [
+      resource,
+      new Map((desired[SECTION[resource]] as Record<string, unknown>[]).map((e) => [e[resource === 'statusPage' ? 'slug' : 'key'] as string, e])),
+    ]),
+  ) as Record<Resource, Map<string, Record<string, unknown>>>;
+  const entryOf = (resource: Resource, key: string) => entries[resource].get(key)!;
+
+  const body = {
+    channel: channelBody,
+    escalationPolicy: (entry: Record<string, unknown>) => {
+      const { levels, ...rest } = entry as { levels: { timeoutSeconds: number; channels: string[] }[] };
+      return { ...rest, levels: levels.map((l) => ({ timeoutSeconds: l.timeoutSeconds, channelIds: l.channels.map((k) => idOf('channel', k)) })) };
+    },
+    target: (entry: Record<string, unknown>) => {
+      const { escalationPolicy, ...rest } = entry;
+      return { ...rest, escalationPolicyId: escalationPolicy ? idOf('escalationPolicy', escalationPolicy as string) : null };
+    },
+    statusPage: (entry: Record<string, unknown>) => {
+      const { targets, ...rest } = entry as { targets: { target: string; displayName?: string | null }[] };
+      return {
+        ...rest,
+        targets: targets.map(({ target, displayName }) => ({ targetId: idOf('target', target), ...(displayName === undefined ? {} : { displayName }) })),
+      };
+    },
+  };
+
+  let done = 0;
+  const total = plan.changes.length;
+  const advance = (changes: Change[]) => {
+    done += changes.length;
+    progress?.advanced(done, total);
+  };
+
+  const make = async (change: Change): Promise<void> => {
+    const { resource, key, action } = change;
+    const path = PATHS[resource];
+    if (action === 'delete') {
+      await client.request('DELETE', `${path}/${change.id}`).catch(ignoreGone);
+    } else if (action === 'create') {
+      const created = await post<{ id: string }>(path, body[resource](entryOf(resource, key)));
+      ids[resource].set(key, created.id);
+    } else if (resource === 'target') {
+      await client.request('PATCH', `${path}/${change.id}`, { body: targetPatch(change, body.target(entryOf(resource, key))) });
+    } else if (resource === 'statusPage') {
+      // The slug is the page's key: a file entry with another slug is another page.
+      const { slug: _slug, ...fields } = body.statusPage(entryOf(resource, key)) as Record<string, unknown>;
+      await client.request('PATCH', `${path}/${change.id}`, { body: fields });
+    } else {
+      const rep = observed.byKey[SECTION[resource]].get(key);
+      await client.request('PUT', `${path}/${change.id}`, {
+        body: resource === 'channel' ? body.channel(entryOf(resource, key), rep) : body[resource](entryOf(resource, key)),
+      });
+    }
+    advance([change]);
+  };
+
+  for (const resource of ['channel', 'escalationPolicy', 'target', 'statusPage'] as const) {
+    const ofThis = plan.changes.filter((c) => c.resource === resource && c.action !== 'delete');
+    const creates = ofThis.filter((c) => c.action === 'create');
+    if (resource === 'target' && creates.length > 1) {
+      for (let i = 0; i < creates.length; i += BULK_SIZE) {
+        const batch = creates.slice(i, i + BULK_SIZE);
+        const answer = await post<{ targets: ({ id: string } | null)[]; refused?: { index: number; detail?: string }[] }>('/v1/targets/bulk', {
+          targets: batch.map((c) => body.target(entryOf('target', c.key))),
+        });
+        for (const [j, target] of answer.targets.entries()) if (target) ids.target.set(batch[j]!.key, target.id);
+        advance(batch.filter((_, j) => answer.targets[j]));
+        const refused = answer.refused?.map((r) => `target ${batch[r.index]!.key}: ${r.detail ?? 'refused'}`);
+        if (refused?.length) throw new Error(`the server refused: ${refused.join('; ')}`);
+      }
+      await forEachAtMost(
+        AT_ONCE,
+        ofThis.filter((c) => c.action !== 'create'),
+        make,
+      );
+    } else {
+      await forEachAtMost(AT_ONCE, ofThis, make);
+    }
+  }
+  // Deletions: status pages, then targets, policies and channels, so that none is still referenced when it goes.
+  await forEachAtMost(
+    AT_ONCE,
+    plan.changes.filter((c) => c.action === 'delete' && c.resource !== 'channel' && c.resource !== 'escalationPolicy'),
+    make,
+  );
+  for (const resource of ['escalationPolicy', 'channel'] as const) {
+    await forEachAtMost(
+      AT_ONCE,
+      plan.changes.filter((c) => c.action === 'delete' && c.resource === resource),
+      make,
+    );
+  }
+}
+
+const idsByKey = (reps: Map<string, Representation>) => new Map([...reps].map(([key, rep]) => [key, rep.id]));
+
+/** A delete that finds the resource gone (a retry, or another hand) has nothing left to do. */
+const ignoreGone = (err: unknown) => {
+  if ((err as { status?: number }).status === 404) return;
+  throw err;
+};
+
+/**
+ * The PATCH for a target's changed fields, as a merge patch: a field the file no longer sets is null (its default
+ * applies). A new kind replaces the probe's fields, so then the whole body goes.
+ */
+function targetPatch(change: Change, body: Record<string, unknown>): Record<string, unknown> {
+  if (change.fields.some((f) => f.field === 'kind')) return body;
+  return Object.fromEntries(
+    change.fields.map(({ field }) => (field === 'escalationPolicy' ? ['escalationPolicyId', body.escalationPolicyId] : [field, body[field] ?? null])),
+  );
+}
