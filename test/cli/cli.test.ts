@@ -179,7 +179,8 @@ describe('the vigil command-line client', () => {
       const { config } = loadConfig('f', yaml, secrets);
       const byKey = <T extends { key?: string; slug?: string }>(list: T[]) =>
         [...list].sort((a, b) => String(a.key ?? a.slug).localeCompare(String(b.key ?? b.slug)));
-      const channels = config.channels.map(({ url, signingSecret, ...rest }) => (rest.kind === 'webhook' ? { ...rest, url } : rest));
+      // Secrets (a Slack or webhook URL carries a token, and a signing secret) are never exported.
+      const channels = config.channels.map(({ url: _url, signingSecret: _secret, ...rest }) => rest);
       return {
         ...config,
         targets: byKey(config.targets),

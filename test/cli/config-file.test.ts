@@ -58,7 +58,9 @@ statusPages:
     });
     expect(config.targets[0]).toMatchObject({ key: 'api', kind: 'http', method: 'GET', downAfter: 2, escalationPolicy: 'primary' });
     expect(config.targets[1]).toMatchObject({ key: 'db', kind: 'tcp', port: 5432, escalationPolicy: null });
-    expect(config.statusPages).toEqual([{ slug: 'acme', title: 'Acme', description: '', targets: [{ target: 'api', displayName: 'Public API' }] }]);
+    expect(config.statusPages).toEqual([
+      { slug: 'acme', title: 'Acme', description: '', logoUrl: null, links: [], targets: [{ target: 'api', displayName: 'Public API' }] },
+    ]);
   });
 
   it('reads the same file written as JSON the same way', () => {
