@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
+import { SecretDecryptionError } from '../codec/secrets';
 import type { Logger } from '../log';
 
 /**
@@ -25,6 +26,7 @@ const PROBLEMS = {
   'database-unavailable': { status: 503, title: 'The database is unavailable' },
   'not-ready': { status: 503, title: 'A service the API depends on is unavailable' },
   internal: { status: 500, title: 'Internal error' },
+  'secret-unreadable': { status: 500, title: 'A stored secret cannot be opened with the keys this instance has' },
 } as const;
 
 export type ProblemType = keyof typeof PROBLEMS;
@@ -109,7 +111,7 @@ export const notFoundHandler: RequestHandler = (req, res) =>
 export function problemHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const problem = toProblem(err);
-    if (problem.type === 'internal') {
+    if (problemStatus(problem.type) === 500) {
       log.error({ err, method: req.method, url: req.originalUrl, requestId: res.locals.requestId }, 'unhandled error');
     }
     sendProblem(res, problem, req.originalUrl);
@@ -126,6 +128,8 @@ function toProblem(err: unknown): Problem {
   if (e?.status === 415) return new Problem('unsupported-media-type', e.message);
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new Problem('invalid-request', e.message);
   if (isDatabaseUnavailable(e)) return new Problem('database-unavailable', undefined, { retryAfterSeconds: 5 });
+  // The operator dropped the key a row was sealed with before resealing it (npm run reseal-secrets): say which key.
+  if (err instanceof SecretDecryptionError) return new Problem('secret-unreadable', err.message);
   return new Problem('internal');
 }
 

@@ -157,6 +157,15 @@ describe('secrets in PostgreSQL', () => {
     expect((await readChannel(stack.db.pool, afterRotation, channel.id))?.config).toMatchObject({ routingKey: 'R'.repeat(32) });
   });
 
+  it('answers a channel sealed under a key this instance lacks with a problem naming the key, not a bare 500', async () => {
+    const gone = new SecretBox(parseCodecKeys(`gone:${Buffer.alloc(32, 9).toString('base64')}`));
+    const channel = await insertChannel(stack.db.prisma, gone, newId('chn'), { kind: 'slack', name: 'orphaned', url: SLACK_URL });
+    const read = await stack.api.request().get(`/v1/channels/${channel.id}`).expect(500);
+    expect(read.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(read.body).toMatchObject({ type: expect.stringMatching(/secret-unreadable$/), detail: expect.stringContaining('key "gone"') });
+    expect(JSON.stringify(read.body)).not.toContain('do-not-leak');
+  });
+
   it('reseals probe headers written in clear before sealing existed, once', async () => {
     const spec = (headers: Record<string, string>) => ({ name: 'legacy', probe: { kind: 'http', url: 'https://example.com', headers } });
     const legacy = 'tgt_01KBSEA1ED000000000000000A';
