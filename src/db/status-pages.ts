@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from './transaction';
 import type { MaintenanceWindow } from '../domain/target';
 import { newId } from '../ids';
 
@@ -81,22 +82,15 @@ export async function listStatusPages(pool: Pool, opts: { before?: string; limit
 }
 
 /** Runs `work` in a transaction, turning a taken slug or a missing target into typed errors. */
-async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+async function inPageTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
+    return await inTransaction(pool, work);
   } catch (err) {
-    await client.query('ROLLBACK');
     const { code, constraint } = err as { code?: string; constraint?: string };
     if (code === '23505' && constraint === 'status_pages_slug_key') throw new SlugTakenError('slug taken');
     // A target deleted between our check and our insert.
     if (code === '23503' && constraint === 'status_page_targets_target_id_fkey') throw new UnknownTargetsError([]);
     throw err;
-  } finally {
-    client.release();
   }
 }
 
@@ -116,7 +110,7 @@ async function setTargets(client: PoolClient, pageId: string, targets: StatusPag
 }
 
 export async function createStatusPage(pool: Pool, fields: StatusPageFields): Promise<StatusPageRecord> {
-  return inTransaction(pool, async (client) => {
+  return inPageTransaction(pool, async (client) => {
     const id = newId('stp');
     await client.query('INSERT INTO status_pages (id, slug, title, description, logo_url, links) VALUES ($1, $2, $3, $4, $5, $6)', [
       id,
@@ -136,7 +130,7 @@ export async function createStatusPage(pool: Pool, fields: StatusPageFields): Pr
  * Undefined when there is no such page.
  */
 export async function updateStatusPage(pool: Pool, id: string, fields: Partial<StatusPageFields>): Promise<StatusPageRecord | undefined> {
-  return inTransaction(pool, async (client) => {
+  return inPageTransaction(pool, async (client) => {
     const { rowCount } = await client.query(
       `UPDATE status_pages SET slug = coalesce($2, slug), title = coalesce($3, title),
               description = coalesce($4, description), logo_url = CASE WHEN $5 THEN $6 ELSE logo_url END,
@@ -169,7 +163,7 @@ export async function putStatusPageTarget(
   target: { targetId: string; displayName: string | null },
   maxTargets: number,
 ): Promise<StatusPageRecord | undefined> {
-  return inTransaction(pool, async (client) => {
+  return inPageTransaction(pool, async (client) => {
     // Locks the page, so that targets added at once get positions of their own and never exceed the limit together.
     const { rowCount } = await client.query('UPDATE status_pages SET updated_at = now() WHERE id = $1', [id]);
     if (rowCount === 0) return undefined;
@@ -192,7 +186,7 @@ export async function putStatusPageTarget(
 
 /** Takes a target off the page: `no-page`, `not-on-page` or `removed`. */
 export async function removeStatusPageTarget(pool: Pool, id: string, targetId: string): Promise<'no-page' | 'not-on-page' | 'removed'> {
-  return inTransaction(pool, async (client) => {
+  return inPageTransaction(pool, async (client) => {
     const { rowCount } = await client.query('UPDATE status_pages SET updated_at = now() WHERE id = $1', [id]);
     if (rowCount === 0) return 'no-page';
     const removed = await client.query('DELETE FROM status_page_targets WHERE status_page_id = $1 AND target_id = $2', [id, targetId]);

@@ -4,12 +4,11 @@ import { createNotificationActivities } from '../../src/activities/notifications
 import { Mailer } from '../../src/activities/notifications/email';
 import { AddressGuard } from '../../src/activities/probes/address-guard';
 import { insertChannel } from '../../src/db/escalation';
-import { recordIncidentChange } from '../../src/db/incidents';
 import type { ChannelInput } from '../../src/domain/escalation';
-import { NOTIFICATION_RETRY, VIGIL, type Notification, type NotificationKind } from '../../src/domain/incident';
+import { NOTIFICATION_RETRY, type Notification, type NotificationKind } from '../../src/domain/incident';
 import { newId } from '../../src/ids';
 import { testSecrets } from '../support/codec';
-import { incidentRow } from '../support/incidents';
+import { notificationAbout, openIncident } from '../support/incidents';
 import { useStack } from '../support/stack';
 import { NTFY_TOKEN, OPSGENIE_KEY, startVendorFake, TELEGRAM_TOKEN, type VendorFake } from '../support/vendor-fakes';
 
@@ -36,35 +35,14 @@ describe('notification channels of other vendors', () => {
   /** A channel and an incident; `send(kind)` delivers one notification of that kind about it, as attempt `attempt`. */
   async function arrange(input: ChannelInput) {
     const channel = await insertChannel(stack.db.prisma, testSecrets, newId('chn'), input);
-    const targetId = `tgt_VND${String(++n).padStart(23, '0')}`;
-    const incidentId = `inc_${targetId.slice(4)}_1`;
-    await recordIncidentChange(stack.db.pool, incidentRow({ id: incidentId, targetId, reason: '2 consecutive failed probes' }), {
-      seq: 1,
-      at: Date.now(),
-      kind: 'opened',
-      actor: VIGIL,
-      message: 'opened',
-    });
+    const incident = await openIncident(stack.db.pool, 'VND', ++n);
     let seq = 0;
-    const notification = (kind: NotificationKind): Notification => ({
-      deliveryId: `${incidentId}-n${++seq}-${channel.id}`,
-      kind,
-      at: Date.parse('2026-01-01T00:00:00Z'),
-      incident: {
-        id: incidentId,
-        targetId,
-        targetName: 'shop',
-        state: kind === 'resolved' ? 'resolved' : kind === 'acknowledged' ? 'acknowledged' : 'triggered',
-        reason: '2 consecutive failed probes',
-        openedAt: '2026-01-01T00:00:00.000Z',
-        ...(kind === 'acknowledged' ? { acknowledgedBy: 'alice' } : {}),
-      },
-    });
+    const notification = (kind: NotificationKind): Notification => notificationAbout(incident, channel.id, kind, ++seq);
     const deliver = (n: Notification, attempt = 1) =>
       new MockActivityEnvironment({ attempt, retryPolicy: { maximumAttempts: NOTIFICATION_RETRY.attempts } }).run(() =>
         activities().deliverNotification({ channel: { id: channel.id, name: channel.name, kind: channel.kind }, notification: n }),
       );
-    return { incidentId, notification, deliver, send: (kind: NotificationKind) => deliver(notification(kind)) };
+    return { incidentId: incident.incidentId, notification, deliver, send: (kind: NotificationKind) => deliver(notification(kind)) };
   }
   const last = (vendor: Parameters<VendorFake['accepted']>[0]) => fake.accepted(vendor).at(-1)!;
   const lastJson = (vendor: Parameters<VendorFake['accepted']>[0]) => JSON.parse(last(vendor).body);

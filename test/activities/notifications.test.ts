@@ -6,14 +6,13 @@ import { Mailer } from '../../src/activities/notifications/email';
 import { createNotificationActivities } from '../../src/activities/notifications';
 import { AddressGuard } from '../../src/activities/probes/address-guard';
 import { insertChannel } from '../../src/db/escalation';
-import { recordIncidentChange } from '../../src/db/incidents';
 import type { ChannelInput } from '../../src/domain/escalation';
-import { NOTIFICATION_RETRY, retryDelayMs, VIGIL, type Notification } from '../../src/domain/incident';
+import { NOTIFICATION_RETRY, retryDelayMs } from '../../src/domain/incident';
 import { newId } from '../../src/ids';
 import { verifyWebhook } from '../support/webhook-receiver';
 import { testSecrets } from '../support/codec';
 import { useStack } from '../support/stack';
-import { incidentRow } from '../support/incidents';
+import { notificationAbout, openIncident } from '../support/incidents';
 
 /** One delivery attempt per activity attempt, against a local receiver and SMTP server, recorded in Postgres. */
 describe('deliverNotification', () => {
@@ -29,28 +28,7 @@ describe('deliverNotification', () => {
   /** A channel, an incident for the delivery to belong to, and a notification to that channel. */
   async function arrange(input: ChannelInput) {
     const channel = await insertChannel(stack.db.prisma, testSecrets, newId('chn'), input);
-    const targetId = `tgt_ACT${String(++n).padStart(23, '0')}`;
-    const incidentId = `inc_${targetId.slice(4)}_1`;
-    await recordIncidentChange(stack.db.pool, incidentRow({ id: incidentId, targetId, reason: '2 consecutive failed probes' }), {
-      seq: 1,
-      at: Date.now(),
-      kind: 'opened',
-      actor: VIGIL,
-      message: 'opened',
-    });
-    const notification: Notification = {
-      deliveryId: `${incidentId}-n1-${channel.id}`,
-      kind: 'triggered',
-      at: Date.parse('2026-01-01T00:00:00Z'),
-      incident: {
-        id: incidentId,
-        targetId,
-        targetName: 'shop',
-        state: 'triggered',
-        reason: '2 consecutive failed probes',
-        openedAt: '2026-01-01T00:00:00.000Z',
-      },
-    };
+    const notification = notificationAbout(await openIncident(stack.db.pool, 'ACT', ++n), channel.id, 'triggered');
     return { channel, input: { channel: { id: channel.id, name: channel.name, kind: channel.kind }, notification } };
   }
 
