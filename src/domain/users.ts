@@ -50,7 +50,7 @@ export const userFields = {
 };
 
 /** Each contact method's name once, and each rule naming one of them. */
-export function checkReferences(user: { contactMethods: ContactMethod[]; notificationRules: NotificationRule[] }, ctx: z.RefinementCtx): void {
+export function checkReferences(user: { contactMethods: readonly { name: string }[]; notificationRules: NotificationRule[] }, ctx: z.RefinementCtx): void {
   const names = new Set<string>();
   for (const [i, { name }] of user.contactMethods.entries()) {
     if (names.has(name)) ctx.addIssue({ code: 'custom', path: ['contactMethods', i, 'name'], message: 'another contact method has this name' });

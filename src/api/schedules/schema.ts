@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ScheduleRecord } from '../../db/schedules';
 import { idSchema } from '../../domain/id';
 import { ResourceKeySchema, resourceKeyField } from '../../domain/resource-key';
 import { WEEKDAYS, type ScheduleRule } from '../../domain/on-call';
@@ -81,7 +80,8 @@ export const ScheduleSchema = z.object({
   updatedAt: timestamp,
 });
 
-export const scheduleShown = (s: ScheduleRecord) => ({ ...s, rules: s.rules.map(ruleShown) });
+/** A schedule as stored (src/db/schedules.ts), as the API shows it; typed by its rules alone, so that this module loads without the database layer. */
+export const scheduleShown = <S extends { rules: ScheduleRule[] }>(s: S) => ({ ...s, rules: s.rules.map(ruleShown) });
 
 export const OverrideBody = z
   .strictObject({
