@@ -1,9 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { ConfigFile } from '../api/config/schema';
+import type { ConfigFile, ContactMethodEntry } from '../api/config/schema';
 import { forEachAtMost } from '../concurrency';
 import type { VigilClient } from './client';
 import { channelBody, contactMethodsBody, KEY_FIELD, RESOURCES, SECTION, type Change, type Plan, type Resource } from './plan';
-import type { ContactMethodEntry } from '../api/config/schema';
 import type { Observed, Representation } from './state';
 
 /**
@@ -11,8 +10,8 @@ import type { Observed, Representation } from './state';
  * resource either as it was or as the file says, and running apply again (a new plan from the server's state) does
  * what is left. What others reference is made first (users, rotations, schedules, channels, policies, targets, status
  * pages), deletions come last and in reverse. A rotation's change never says who is on call now: the API keeps whoever
- * is on call on call (if they leave the rotation, whoever came after them takes over). Every POST carries an Idempotency-Key made from this run and the request, so a
- * retry after a lost answer creates nothing twice.
+ * is on call on call (if they leave the rotation, whoever came after them takes over). Every POST carries an
+ * Idempotency-Key made from this run and the request, so a retry after a lost answer creates nothing twice.
  */
 
 /** Targets per POST /v1/targets/bulk: the most the API takes in one. */
