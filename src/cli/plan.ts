@@ -236,6 +236,23 @@ function unresolved(desired: ConfigFile, observed: Observed, prune: boolean): Pl
       if ('user' in rule && !users.has(rule.user)) errors.push({ path: ['schedules', i, 'rules', j, 'user'], message: `no user "${rule.user}" ${where}` });
     }
   }
+  // E-mail addresses are unique among users: one the file gives twice, or that another user has on the server now
+  // (keyless, or keyed and not yet changed: changes run at once, so a swap takes two applies), would be refused half-way.
+  const emails = new Map<string, string>();
+  for (const [i, user] of desired.users.entries()) {
+    const holder = observed.userEmails.get(user.email);
+    const twice = emails.get(user.email);
+    if (twice !== undefined) errors.push({ path: ['users', i, 'email'], message: `already the e-mail address of user "${twice}" in this file` });
+    else if (holder !== undefined && holder !== user.key)
+      errors.push({
+        path: ['users', i, 'email'],
+        message:
+          holder === null
+            ? 'a user without a key has this e-mail address on the server: give it this key to manage it'
+            : `user "${holder}" has this e-mail address on the server`,
+      });
+    emails.set(user.email, user.key);
+  }
   // A contact method's URL may be left out once the server has it (the same name and kind), never before.
   for (const [i, user] of desired.users.entries()) {
     const rep = observed.byKey.users.get(user.key);

@@ -55,6 +55,8 @@ export interface Observed {
   byKey: Record<KeyedSection | 'statusPages', Map<string, Representation>>;
   /** Resources without a key of each kind: not the file's, left alone. */
   unmanaged: Record<KeyedSection, number>;
+  /** Every user's e-mail address (unique on the server), with the user's key: keyless users too, whose address a new user cannot take. */
+  userEmails: Map<string, string | null>;
   /** Managed resources (with a key) that reference one without a key, which a file cannot name. */
   unnamed: string[];
 }
@@ -163,5 +165,12 @@ export function observe(state: ServerState): Observed {
     channels: state.channels.length - byKey.channels.size,
     escalationPolicies: state.policies.length - byKey.escalationPolicies.size,
   };
-  return { config: { users, rotations, schedules, targets, channels, escalationPolicies, statusPages } as ConfigFile, byKey, unmanaged, unnamed };
+  const userEmails = new Map(state.users.map((u) => [u.email as string, u.key as string | null]));
+  return {
+    config: { users, rotations, schedules, targets, channels, escalationPolicies, statusPages } as ConfigFile,
+    byKey,
+    unmanaged,
+    userEmails,
+    unnamed,
+  };
 }

@@ -316,6 +316,29 @@ describe('planning a configuration file', () => {
     expect(() => plan(newUser, state)).toThrow('users.0.contactMethods.0.url: needed');
   });
 
+  it('refuses an e-mail address another user has, in the file or on the server (keyless included), before anything is sent', () => {
+    const state = server();
+    const user = (key: string, email: string) => `  - { key: ${key}, name: X, email: ${email}, timeZone: UTC }\n`;
+    const faults = (text: string) => {
+      try {
+        plan(text, state);
+      } catch (err) {
+        if (err instanceof UnresolvedConfig) return err.errors.map((e) => `${e.path.join('.')}: ${e.message}`);
+      }
+      throw new Error('the plan was made');
+    };
+    expect(
+      faults(`users:\n${user('cy', 'hand@example.com')}${user('dee', 'bob@example.com')}${user('eve', 'cy@example.com')}${user('fay', 'cy@example.com')}`),
+    ).toEqual([
+      'users.0.email: a user without a key has this e-mail address on the server: give it this key to manage it',
+      'users.1.email: user "bob" has this e-mail address on the server',
+      'users.3.email: already the e-mail address of user "eve" in this file',
+    ]);
+    expect(summary(plan(`users:\n${user('ada', 'ada@example.com')}`, state).changes)).toEqual([
+      'update user ada name,timeZone,contactMethods,notificationRules',
+    ]);
+  });
+
   it('refuses a rotation or schedule naming users and rotations neither in the file nor on the server', () => {
     const text = [
       'rotations:',
