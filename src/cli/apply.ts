@@ -1,16 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { ConfigFile } from '../api/config/schema';
+import type { ConfigFile, ContactMethodEntry } from '../api/config/schema';
 import { forEachAtMost } from '../concurrency';
 import type { VigilClient } from './client';
-import { channelBody, SECTION, type Change, type Plan, type Resource } from './plan';
+import { channelBody, contactMethodsBody, KEY_FIELD, RESOURCES, SECTION, type Change, type Plan, type Resource } from './plan';
 import type { Observed, Representation } from './state';
 
 /**
  * Carries a plan out through the public API, one request per resource change, so that a failure half-way leaves each
  * resource either as it was or as the file says, and running apply again (a new plan from the server's state) does
- * what is left. What others reference is made first (channels, then policies, then targets, then status pages),
- * deletions come last and in reverse. Every POST carries an Idempotency-Key made from this run and the request, so a
- * retry after a lost answer creates nothing twice.
+ * what is left. What others reference is made first (users, rotations, schedules, channels, policies, targets, status
+ * pages), deletions come last and in reverse. A rotation's change never says who is on call now: the API keeps whoever
+ * is on call on call (if they leave the rotation, whoever came after them takes over). Every POST carries an
+ * Idempotency-Key made from this run and the request, so a retry after a lost answer creates nothing twice.
  */
 
 /** Targets per POST /v1/targets/bulk: the most the API takes in one. */
@@ -18,7 +19,15 @@ const BULK_SIZE = 100;
 /** Changes sent at once: enough to hide round trips, few enough to leave the server to its running targets. */
 const AT_ONCE = 8;
 
-const PATHS = { channel: '/v1/channels', escalationPolicy: '/v1/escalation-policies', target: '/v1/targets', statusPage: '/v1/status-pages' } as const;
+const PATHS = {
+  user: '/v1/users',
+  rotation: '/v1/rotations',
+  schedule: '/v1/schedules',
+  channel: '/v1/channels',
+  escalationPolicy: '/v1/escalation-policies',
+  target: '/v1/targets',
+  statusPage: '/v1/status-pages',
+} as const;
 
 export interface ApplyProgress {
   /** `done` of `total` changes made. */
@@ -37,26 +46,40 @@ export async function applyPlan(client: VigilClient, desired: ConfigFile, observ
   const post = <T>(path: string, body: unknown) =>
     client.request<T>('POST', path, { body, idempotencyKey: idempotencyKey('POST', path, body), onWait: progress?.waiting });
 
-  const ids: Record<Resource, Map<string, string>> = {
-    channel: idsByKey(observed.byKey.channels),
-    escalationPolicy: idsByKey(observed.byKey.escalationPolicies),
-    target: idsByKey(observed.byKey.targets),
-    statusPage: idsByKey(observed.byKey.statusPages),
-  };
+  const ids = Object.fromEntries(RESOURCES.map((resource) => [resource, idsByKey(observed.byKey[SECTION[resource]])])) as Record<Resource, Map<string, string>>;
   const idOf = (resource: Resource, key: string): string => {
     const id = ids[resource].get(key);
     if (!id) throw new Error(`no ${resource} "${key}" on the server`);
     return id;
   };
   const entries = Object.fromEntries(
-    (['channel', 'escalationPolicy', 'target', 'statusPage'] as const).map((resource) => [
+    RESOURCES.map((resource) => [
       resource,
-      new Map((desired[SECTION[resource]] as Record<string, unknown>[]).map((e) => [e[resource === 'statusPage' ? 'slug' : 'key'] as string, e])),
+      new Map((desired[SECTION[resource]] as Record<string, unknown>[]).map((e) => [e[KEY_FIELD[resource]] as string, e])),
     ]),
   ) as Record<Resource, Map<string, Record<string, unknown>>>;
   const entryOf = (resource: Resource, key: string) => entries[resource].get(key)!;
 
   const body = {
+    user: (entry: Record<string, unknown>, rep?: Representation) => ({
+      ...entry,
+      contactMethods: contactMethodsBody(entry.contactMethods as ContactMethodEntry[], rep),
+    }),
+    rotation: (entry: Record<string, unknown>) => ({ ...entry, participants: (entry.participants as string[]).map((k) => idOf('user', k)) }),
+    schedule: (entry: Record<string, unknown>) => {
+      const { rules, ...rest } = entry as { rules: ({ rotation: string } | { user: string })[] };
+      return {
+        ...rest,
+        rules: rules.map((rule) => {
+          if ('rotation' in rule) {
+            const { rotation, ...times } = rule;
+            return { ...times, rotationId: idOf('rotation', rotation) };
+          }
+          const { user, ...times } = rule;
+          return { ...times, userId: idOf('user', user) };
+        }),
+      };
+    },
     channel: channelBody,
     escalationPolicy: (entry: Record<string, unknown>) => {
       const { levels, ...rest } = entry as { levels: { timeoutSeconds: number; channels: string[] }[] };
@@ -90,6 +113,10 @@ export async function applyPlan(client: VigilClient, desired: ConfigFile, observ
     } else if (action === 'create') {
       const created = await post<{ id: string }>(path, body[resource](entryOf(resource, key)));
       ids[resource].set(key, created.id);
+    } else if (resource === 'user' || resource === 'rotation' || resource === 'schedule') {
+      // PATCH with the fields that change, each whole (lists replace lists); the key, what matched them, stays.
+      const whole = body[resource](entryOf(resource, key), observed.byKey[SECTION[resource]].get(key)) as Record<string, unknown>;
+      await client.request('PATCH', `${path}/${change.id}`, { body: Object.fromEntries(change.fields.map(({ field }) => [field, whole[field]])) });
     } else if (resource === 'target') {
       await client.request('PATCH', `${path}/${change.id}`, { body: targetPatch(change, body.target(entryOf(resource, key))) });
     } else if (resource === 'statusPage') {
@@ -105,7 +132,7 @@ export async function applyPlan(client: VigilClient, desired: ConfigFile, observ
     advance([change]);
   };
 
-  for (const resource of ['channel', 'escalationPolicy', 'target', 'statusPage'] as const) {
+  for (const resource of RESOURCES) {
     const ofThis = plan.changes.filter((c) => c.resource === resource && c.action !== 'delete');
     const creates = ofThis.filter((c) => c.action === 'create');
     if (resource === 'target' && creates.length > 1) {
@@ -128,13 +155,8 @@ export async function applyPlan(client: VigilClient, desired: ConfigFile, observ
       await forEachAtMost(AT_ONCE, ofThis, make);
     }
   }
-  // Deletions: status pages, then targets, policies and channels, so that none is still referenced when it goes.
-  await forEachAtMost(
-    AT_ONCE,
-    plan.changes.filter((c) => c.action === 'delete' && c.resource !== 'channel' && c.resource !== 'escalationPolicy'),
-    make,
-  );
-  for (const resource of ['escalationPolicy', 'channel'] as const) {
+  // Deletions in reverse (status pages first, users last), so that none is still referenced when it goes.
+  for (const resource of [...RESOURCES].reverse()) {
     await forEachAtMost(
       AT_ONCE,
       plan.changes.filter((c) => c.action === 'delete' && c.resource === resource),

@@ -110,6 +110,9 @@ function substitute(doc: Document, env: Readonly<Record<string, string | undefin
 /** Two entries of a kind with the same key (status pages: the same slug) would be one resource: each second one is named. */
 export function duplicateKeys(config: ConfigFile): { path: (string | number)[]; message: string }[] {
   const kinds: [string, string[], string][] = [
+    ['users', config.users.map((u) => u.key), 'key'],
+    ['rotations', config.rotations.map((r) => r.key), 'key'],
+    ['schedules', config.schedules.map((s) => s.key), 'key'],
     ['targets', config.targets.map((t) => t.key), 'key'],
     ['channels', config.channels.map((c) => c.key), 'key'],
     ['escalationPolicies', config.escalationPolicies.map((p) => p.key), 'key'],

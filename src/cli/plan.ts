@@ -1,7 +1,18 @@
-import { ChannelEntrySchema, secretFieldsOf, StatusPageEntrySchema, TargetEntrySchema, PolicyEntrySchema, type ConfigFile } from '../api/config/schema';
+import {
+  ChannelEntrySchema,
+  PolicyEntrySchema,
+  RotationEntrySchema,
+  ScheduleEntrySchema,
+  secretFieldsOf,
+  StatusPageEntrySchema,
+  TargetEntrySchema,
+  UserEntrySchema,
+  type ConfigFile,
+  type ContactMethodEntry,
+} from '../api/config/schema';
 import { Problem } from '../api/problems';
 import { ChannelInputSchema } from '../domain/escalation';
-import type { Observed, Representation } from './state';
+import { contactMethodsShown, type KeyedSection, type Observed, type Representation } from './state';
 
 /**
  * What applying a configuration file would do to the server, worked out without changing anything: pure, from the
@@ -9,11 +20,20 @@ import type { Observed, Representation } from './state';
  * without a key are not the file's, and are never changed or deleted.
  */
 
-export const RESOURCES = ['channel', 'escalationPolicy', 'target', 'statusPage'] as const;
+/** In the order they are made: what others name first (people before the rotations and schedules that name them). */
+export const RESOURCES = ['user', 'rotation', 'schedule', 'channel', 'escalationPolicy', 'target', 'statusPage'] as const;
 export type Resource = (typeof RESOURCES)[number];
 
 /** The file's section for each resource. */
-export const SECTION = { channel: 'channels', escalationPolicy: 'escalationPolicies', target: 'targets', statusPage: 'statusPages' } as const;
+export const SECTION = {
+  user: 'users',
+  rotation: 'rotations',
+  schedule: 'schedules',
+  channel: 'channels',
+  escalationPolicy: 'escalationPolicies',
+  target: 'targets',
+  statusPage: 'statusPages',
+} as const;
 
 export interface FieldChange {
   field: string;
@@ -54,8 +74,24 @@ export class UnresolvedConfig extends Error {
   }
 }
 
-const SCHEMA = { channel: ChannelEntrySchema, escalationPolicy: PolicyEntrySchema, target: TargetEntrySchema, statusPage: StatusPageEntrySchema };
-const KEY_FIELD = { channel: 'key', escalationPolicy: 'key', target: 'key', statusPage: 'slug' } as const;
+const SCHEMA = {
+  user: UserEntrySchema,
+  rotation: RotationEntrySchema,
+  schedule: ScheduleEntrySchema,
+  channel: ChannelEntrySchema,
+  escalationPolicy: PolicyEntrySchema,
+  target: TargetEntrySchema,
+  statusPage: StatusPageEntrySchema,
+};
+export const KEY_FIELD = {
+  user: 'key',
+  rotation: 'key',
+  schedule: 'key',
+  channel: 'key',
+  escalationPolicy: 'key',
+  target: 'key',
+  statusPage: 'slug',
+} as const;
 
 /** Values compared as JSON with sorted object keys: `{a, b}` equals `{b, a}`. */
 export const canonical = (value: unknown): string =>
@@ -87,6 +123,30 @@ export function channelBody(entry: Record<string, unknown>, rep?: Representation
   return { ...Object.fromEntries(shown.map((f) => [f, rep![f]])), ...entry };
 }
 
+/**
+ * A user's contact methods as PATCH and POST take them: each URL the file leaves out taken from the server's contact
+ * method of the same name and kind (admins see it whole); where there is none, left out (plan refuses that first).
+ */
+export function contactMethodsBody(methods: readonly ContactMethodEntry[], rep?: Representation): Record<string, unknown>[] {
+  const stored = (rep?.contactMethods ?? []) as Record<string, unknown>[];
+  return methods.map((method) => {
+    const same = stored.find((m) => m.name === method.name && m.kind === method.kind);
+    const missing = secretFieldsOf('contactMethods', method.kind).filter((f) => method[f] === undefined && typeof same?.[f] === 'string');
+    return { ...Object.fromEntries(missing.map((f) => [f, same![f]])), ...method };
+  });
+}
+
+/**
+ * A user's contact methods compared: the same when, URLs filled in from the server, they are what it holds; a change
+ * only of URLs is shown as a secret, without values; any other, without the URLs.
+ */
+function contactMethodsChange(desired: readonly ContactMethodEntry[], rep: Representation): FieldChange[] {
+  const stored = (rep.contactMethods ?? []) as Record<string, unknown>[];
+  if (canonical(contactMethodsBody(desired, rep)) === canonical(stored)) return [];
+  const [from, to] = [contactMethodsShown(stored), contactMethodsShown(desired)];
+  return [canonical(from) === canonical(to) ? { field: 'contactMethods', secret: true } : { field: 'contactMethods', from, to }];
+}
+
 const secretsOf = (resource: Resource, entry: Record<string, unknown>): readonly string[] =>
   resource === 'channel' ? secretFieldsOf('channels', String(entry.kind)) : resource === 'target' ? secretFieldsOf('targets', String(entry.kind)) : [];
 
@@ -97,6 +157,7 @@ export function fieldChanges(resource: Resource, desired: Record<string, unknown
   const secrets = secretsOf(resource, desired);
   const fields = [...new Set([...Object.keys(desired), ...Object.keys(current)])].filter((f) => f !== KEY_FIELD[resource]);
   return fields.flatMap((field): FieldChange[] => {
+    if (resource === 'user' && field === 'contactMethods') return contactMethodsChange(desired.contactMethods as ContactMethodEntry[], rep);
     if (secrets.includes(field)) return desired[field] === undefined || secretMatches(rep, field, desired[field]) ? [] : [{ field, secret: true }];
     if (canonical(desired[field]) === canonical(current[field])) return [];
     return [{ field, ...(current[field] === undefined ? {} : { from: current[field] }), ...(desired[field] === undefined ? {} : { to: desired[field] }) }];
@@ -113,6 +174,9 @@ export function planChanges(desired: ConfigFile, observed: Observed, { prune }: 
   const changes: Change[] = [];
   const deletes: Change[][] = [];
   const observedEntries = {
+    user: new Map(observed.config.users.map((e) => [e.key, e as Record<string, unknown>])),
+    rotation: new Map(observed.config.rotations.map((e) => [e.key, e as Record<string, unknown>])),
+    schedule: new Map(observed.config.schedules.map((e) => [e.key, e as Record<string, unknown>])),
     channel: new Map(observed.config.channels.map((e) => [e.key, e as Record<string, unknown>])),
     escalationPolicy: new Map(observed.config.escalationPolicies.map((e) => [e.key, e as Record<string, unknown>])),
     target: new Map(observed.config.targets.map((e) => [e.key, e as Record<string, unknown>])),
@@ -139,6 +203,9 @@ export function planChanges(desired: ConfigFile, observed: Observed, { prune }: 
   errors.push(...secretsToSend(desired, observed, changes));
   if (errors.length > 0) throw new UnresolvedConfig(errors);
   const unmanaged = {
+    user: observed.unmanaged.users,
+    rotation: observed.unmanaged.rotations,
+    schedule: observed.unmanaged.schedules,
     channel: observed.unmanaged.channels,
     escalationPolicy: observed.unmanaged.escalationPolicies,
     target: observed.unmanaged.targets,
@@ -149,12 +216,56 @@ export function planChanges(desired: ConfigFile, observed: Observed, { prune }: 
 
 function unresolved(desired: ConfigFile, observed: Observed, prune: boolean): PlanError[] {
   const errors: PlanError[] = [];
-  const known = (section: 'targets' | 'channels' | 'escalationPolicies') => {
+  const known = (section: KeyedSection) => {
     const keys = new Set((desired[section] as { key: string }[]).map((e) => e.key));
     if (!prune) for (const key of observed.byKey[section].keys()) keys.add(key);
     return keys;
   };
   const where = prune ? 'in this file (--prune deletes the server’s others)' : 'in this file or on the server';
+  const users = known('users');
+  for (const [i, rotation] of desired.rotations.entries()) {
+    for (const [j, key] of rotation.participants.entries()) {
+      if (!users.has(key)) errors.push({ path: ['rotations', i, 'participants', j], message: `no user "${key}" ${where}` });
+    }
+  }
+  const rotations = known('rotations');
+  for (const [i, schedule] of desired.schedules.entries()) {
+    for (const [j, rule] of schedule.rules.entries()) {
+      if ('rotation' in rule && !rotations.has(rule.rotation))
+        errors.push({ path: ['schedules', i, 'rules', j, 'rotation'], message: `no rotation "${rule.rotation}" ${where}` });
+      if ('user' in rule && !users.has(rule.user)) errors.push({ path: ['schedules', i, 'rules', j, 'user'], message: `no user "${rule.user}" ${where}` });
+    }
+  }
+  // E-mail addresses are unique among users: one the file gives twice, or that another user has on the server now
+  // (keyless, or keyed and not yet changed: changes run at once, so a swap takes two applies), would be refused half-way.
+  const emails = new Map<string, string>();
+  for (const [i, user] of desired.users.entries()) {
+    const holder = observed.userEmails.get(user.email);
+    const twice = emails.get(user.email);
+    if (twice !== undefined) errors.push({ path: ['users', i, 'email'], message: `already the e-mail address of user "${twice}" in this file` });
+    else if (holder !== undefined && holder !== user.key)
+      errors.push({
+        path: ['users', i, 'email'],
+        message:
+          holder === null
+            ? 'a user without a key has this e-mail address on the server: give it this key to manage it'
+            : `user "${holder}" has this e-mail address on the server`,
+      });
+    emails.set(user.email, user.key);
+  }
+  // A contact method's URL may be left out once the server has it (the same name and kind), never before.
+  for (const [i, user] of desired.users.entries()) {
+    const rep = observed.byKey.users.get(user.key);
+    for (const [j, method] of contactMethodsBody(user.contactMethods, rep).entries()) {
+      for (const field of secretFieldsOf('contactMethods', method.kind as string)) {
+        if (method[field] === undefined)
+          errors.push({
+            path: ['users', i, 'contactMethods', j, field],
+            message: `needed: the server has no ${method.kind} contact method "${method.name}" for this user (a URL may be left out only once it does)`,
+          });
+      }
+    }
+  }
   const channels = known('channels');
   for (const [i, policy] of desired.escalationPolicies.entries()) {
     for (const [j, level] of policy.levels.entries()) {

@@ -1,13 +1,30 @@
 import { Document } from 'yaml';
 import type { z } from 'zod';
-import { ChannelEntrySchema, PolicyEntrySchema, StatusPageEntrySchema, TargetEntrySchema, type ConfigFile } from '../api/config/schema';
+import {
+  ChannelEntrySchema,
+  PolicyEntrySchema,
+  RotationEntrySchema,
+  ScheduleEntrySchema,
+  StatusPageEntrySchema,
+  TargetEntrySchema,
+  UserEntrySchema,
+  type ConfigFile,
+} from '../api/config/schema';
 import { canonical, type Change, type Plan } from './plan';
 import { cell, type Painter } from './output';
 import { variantOf } from './state';
 
 /** Plans and configuration files as the client writes them. */
 
-const NOUN = { channel: 'channel', escalationPolicy: 'escalation policy', target: 'target', statusPage: 'status page' } as const;
+const NOUN = {
+  user: 'user',
+  rotation: 'rotation',
+  schedule: 'schedule',
+  channel: 'channel',
+  escalationPolicy: 'escalation policy',
+  target: 'target',
+  statusPage: 'status page',
+} as const;
 
 export const planCounts = (plan: Plan) => ({
   create: plan.changes.filter((c) => c.action === 'create').length,
@@ -68,6 +85,9 @@ export function configDocument(config: ConfigFile): Record<string, unknown> {
     escalationPolicies: entries(config.escalationPolicies as Record<string, unknown>[], () => PolicyEntrySchema),
     targets: entries(config.targets as Record<string, unknown>[], (t) => variantOf(TargetEntrySchema, t.kind ?? 'http')),
     statusPages: entries(config.statusPages as Record<string, unknown>[], () => StatusPageEntrySchema, 'slug'),
+    users: entries(config.users as Record<string, unknown>[], () => UserEntrySchema),
+    rotations: entries(config.rotations as Record<string, unknown>[], () => RotationEntrySchema),
+    schedules: entries(config.schedules as Record<string, unknown>[], () => ScheduleEntrySchema),
   };
 }
 

@@ -2,12 +2,13 @@ import type { Pool, PoolClient } from 'pg';
 import type { Rotation } from '../domain/rotation';
 import type { ShiftUnit } from '../domain/zone-time';
 import { newId } from '../ids';
-import { inTransaction, stillReferenced } from './transaction';
+import { inTransaction, stillReferenced, violated } from './transaction';
 
 /** Rotations and their participants, in turn order. */
 
 export interface RotationFields {
   name: string;
+  key: string | null;
   timeZone: string;
   shiftLength: number;
   shiftUnit: ShiftUnit;
@@ -34,6 +35,12 @@ export class RotationInUseError extends Error {
   override name = 'RotationInUseError';
 }
 
+export class RotationKeyTakenError extends Error {
+  override name = 'RotationKeyTakenError';
+}
+
+const keyTaken = (err: unknown) => (violated(err, '23505') === 'rotations_key_key' ? new RotationKeyTakenError('another rotation has this key') : err);
+
 /** The rotation as the on-call computation takes it. */
 export const rotationOf = (r: RotationRecord): Rotation => ({
   id: r.id,
@@ -46,7 +53,7 @@ export const rotationOf = (r: RotationRecord): Rotation => ({
 });
 
 const SELECT = `
-  SELECT r.id, r.name, r.time_zone AS "timeZone", r.shift_length AS "shiftLength", r.shift_unit AS "shiftUnit", r.start_at AS start,
+  SELECT r.id, r.key, r.name, r.time_zone AS "timeZone", r.shift_length AS "shiftLength", r.shift_unit AS "shiftUnit", r.start_at AS start,
          r.turn_offset AS "turnOffset", r.created_at AS "createdAt", r.updated_at AS "updatedAt",
          array(SELECT user_id FROM rotation_participants p WHERE p.rotation_id = r.id ORDER BY position) AS participants
   FROM rotations r`;
@@ -61,9 +68,12 @@ export async function findRotations(db: Pool | PoolClient, ids: readonly string[
   return rows;
 }
 
-/** Newest first, `limit` rotations with ids below `before`. */
-export async function listRotations(pool: Pool, { before, limit }: { before?: string; limit: number }): Promise<RotationRecord[]> {
-  const { rows } = await pool.query<RotationRecord>(`${SELECT} WHERE ($1::text IS NULL OR r.id < $1) ORDER BY r.id DESC LIMIT $2`, [before ?? null, limit]);
+/** Newest first, `limit` rotations with ids below `before`; with `key`, the one rotation of that key. */
+export async function listRotations(pool: Pool, { before, limit, key }: { before?: string; limit: number; key?: string }): Promise<RotationRecord[]> {
+  const { rows } = await pool.query<RotationRecord>(
+    `${SELECT} WHERE ($1::text IS NULL OR r.id < $1) AND ($3::text IS NULL OR r.key = $3) ORDER BY r.id DESC LIMIT $2`,
+    [before ?? null, limit, key ?? null],
+  );
   return rows;
 }
 
@@ -83,17 +93,14 @@ async function setParticipants(client: PoolClient, id: string, participants: rea
 export async function insertRotation(pool: Pool, fields: RotationFields): Promise<RotationRecord> {
   return inTransaction(pool, async (client) => {
     const id = newId('rot');
-    await client.query('INSERT INTO rotations (id, name, time_zone, shift_length, shift_unit, start_at, turn_offset) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-      id,
-      fields.name,
-      fields.timeZone,
-      fields.shiftLength,
-      fields.shiftUnit,
-      fields.start,
-      fields.turnOffset,
-    ]);
+    await client.query(
+      'INSERT INTO rotations (id, name, time_zone, shift_length, shift_unit, start_at, turn_offset, key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+      [id, fields.name, fields.timeZone, fields.shiftLength, fields.shiftUnit, fields.start, fields.turnOffset, fields.key],
+    );
     await setParticipants(client, id, fields.participants);
     return (await findRotation(client, id))!;
+  }).catch((err: unknown) => {
+    throw keyTaken(err);
   });
 }
 
@@ -107,12 +114,14 @@ export async function updateRotation(pool: Pool, id: string, change: (current: R
     if (!current) return undefined;
     const next = change(current);
     await client.query(
-      `UPDATE rotations SET name = $2, time_zone = $3, shift_length = $4, shift_unit = $5, start_at = $6, turn_offset = $7, updated_at = now()
+      `UPDATE rotations SET name = $2, time_zone = $3, shift_length = $4, shift_unit = $5, start_at = $6, turn_offset = $7, key = $8, updated_at = now()
        WHERE id = $1`,
-      [id, next.name, next.timeZone, next.shiftLength, next.shiftUnit, next.start, next.turnOffset],
+      [id, next.name, next.timeZone, next.shiftLength, next.shiftUnit, next.start, next.turnOffset, next.key],
     );
     await setParticipants(client, id, next.participants);
     return findRotation(client, id);
+  }).catch((err: unknown) => {
+    throw keyTaken(err);
   });
 }
 

@@ -8,6 +8,7 @@ import { inTransaction, violated } from './transaction';
 
 export interface ScheduleFields {
   name: string;
+  key: string | null;
   timeZone: string;
   rules: ScheduleRule[];
 }
@@ -31,6 +32,10 @@ export interface OverrideRecord extends OverrideFields {
   createdAt: Date;
 }
 
+export class ScheduleKeyTakenError extends Error {
+  override name = 'ScheduleKeyTakenError';
+}
+
 /** Rotations or users named that do not exist, with where they were named (e.g. `rules.2.rotationId`). */
 export class UnknownReferencesError extends Error {
   override name = 'UnknownReferencesError';
@@ -40,7 +45,7 @@ export class UnknownReferencesError extends Error {
 }
 
 const SELECT = `
-  SELECT s.id, s.name, s.time_zone AS "timeZone", s.created_at AS "createdAt", s.updated_at AS "updatedAt",
+  SELECT s.id, s.key, s.name, s.time_zone AS "timeZone", s.created_at AS "createdAt", s.updated_at AS "updatedAt",
          coalesce((SELECT json_agg(json_strip_nulls(json_build_object('days', r.days, 'startMinute', r.start_minute, 'endMinute', r.end_minute,
                                                    'rotationId', r.rotation_id, 'userId', r.user_id)) ORDER BY r.position)
                    FROM schedule_rules r WHERE r.schedule_id = s.id), '[]') AS rules
@@ -51,9 +56,12 @@ export async function findSchedule(db: Pool | PoolClient, id: string): Promise<S
   return rows[0];
 }
 
-/** Newest first, `limit` schedules with ids below `before`. */
-export async function listSchedules(pool: Pool, { before, limit }: { before?: string; limit: number }): Promise<ScheduleRecord[]> {
-  const { rows } = await pool.query<ScheduleRecord>(`${SELECT} WHERE ($1::text IS NULL OR s.id < $1) ORDER BY s.id DESC LIMIT $2`, [before ?? null, limit]);
+/** Newest first, `limit` schedules with ids below `before`; with `key`, the one schedule of that key. */
+export async function listSchedules(pool: Pool, { before, limit, key }: { before?: string; limit: number; key?: string }): Promise<ScheduleRecord[]> {
+  const { rows } = await pool.query<ScheduleRecord>(
+    `${SELECT} WHERE ($1::text IS NULL OR s.id < $1) AND ($3::text IS NULL OR s.key = $3) ORDER BY s.id DESC LIMIT $2`,
+    [before ?? null, limit, key ?? null],
+  );
   return rows;
 }
 
@@ -88,14 +96,21 @@ async function setRules(client: PoolClient, id: string, rules: readonly Schedule
   }
 }
 
-/** A reference that went away between our check and our write (a deleted rotation or user): the foreign key refuses. */
-const goneMeanwhile = (err: unknown) => (violated(err, '23503') ? new UnknownReferencesError([]) : err);
+/**
+ * A reference that went away between our check and our write (a deleted rotation or user): the foreign key refuses.
+ * Or another schedule has the key.
+ */
+const goneMeanwhile = (err: unknown) => {
+  if (violated(err, '23503')) return new UnknownReferencesError([]);
+  if (violated(err, '23505') === 'schedules_key_key') return new ScheduleKeyTakenError('another schedule has this key');
+  return err;
+};
 
 export async function insertSchedule(pool: Pool, fields: ScheduleFields): Promise<ScheduleRecord> {
   try {
     return await inTransaction(pool, async (client) => {
       const id = newId('sch');
-      await client.query('INSERT INTO schedules (id, name, time_zone) VALUES ($1, $2, $3)', [id, fields.name, fields.timeZone]);
+      await client.query('INSERT INTO schedules (id, name, time_zone, key) VALUES ($1, $2, $3, $4)', [id, fields.name, fields.timeZone, fields.key]);
       await setRules(client, id, fields.rules);
       return (await findSchedule(client, id))!;
     });
@@ -104,13 +119,14 @@ export async function insertSchedule(pool: Pool, fields: ScheduleFields): Promis
   }
 }
 
-/** Changes the fields given; `rules`, when given, replaces them all. Undefined when there is no such schedule. */
+/** Changes the fields given (`key: null` removes the key); `rules`, when given, replaces them all. Undefined when there is no such schedule. */
 export async function updateSchedule(pool: Pool, id: string, fields: Partial<ScheduleFields>): Promise<ScheduleRecord | undefined> {
   try {
     return await inTransaction(pool, async (client) => {
       const { rowCount } = await client.query(
-        'UPDATE schedules SET name = coalesce($2, name), time_zone = coalesce($3, time_zone), updated_at = now() WHERE id = $1',
-        [id, fields.name ?? null, fields.timeZone ?? null],
+        `UPDATE schedules SET name = coalesce($2, name), time_zone = coalesce($3, time_zone), key = CASE WHEN $4 THEN $5 ELSE key END, updated_at = now()
+         WHERE id = $1`,
+        [id, fields.name ?? null, fields.timeZone ?? null, fields.key !== undefined, fields.key ?? null],
       );
       if (rowCount === 0) return undefined;
       if (fields.rules) await setRules(client, id, fields.rules);

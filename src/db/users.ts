@@ -7,6 +7,7 @@ import { stillReferenced, violated } from './transaction';
 
 export interface UserRecord {
   id: string;
+  key: string | null;
   name: string;
   email: string;
   timeZone: string;
@@ -20,21 +21,40 @@ export class EmailTakenError extends Error {
   override name = 'EmailTakenError';
 }
 
-const COLUMNS = `id, name, email, time_zone AS "timeZone", contact_methods AS "contactMethods", notification_rules AS "notificationRules",
+/** Another user has the key. */
+export class UserKeyTakenError extends Error {
+  override name = 'UserKeyTakenError';
+}
+
+const COLUMNS = `id, key, name, email, time_zone AS "timeZone", contact_methods AS "contactMethods", notification_rules AS "notificationRules",
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-const emailTaken = (err: unknown) => (violated(err, '23505') === 'users_email_key' ? new EmailTakenError('another user has this e-mail address') : err);
+/** A unique violation as the error saying which: the e-mail address or the key. */
+const taken = (err: unknown) => {
+  const constraint = violated(err, '23505');
+  if (constraint === 'users_email_key') return new EmailTakenError('another user has this e-mail address');
+  if (constraint === 'users_key_key') return new UserKeyTakenError('another user has this key');
+  return err;
+};
 
 export async function insertUser(pool: Pool, user: UserInput): Promise<UserRecord> {
-  const values = [newId('usr'), user.name, user.email, user.timeZone, JSON.stringify(user.contactMethods), JSON.stringify(user.notificationRules)];
+  const values = [
+    newId('usr'),
+    user.name,
+    user.email,
+    user.timeZone,
+    JSON.stringify(user.contactMethods),
+    JSON.stringify(user.notificationRules),
+    user.key ?? null,
+  ];
   try {
     const { rows } = await pool.query<UserRecord>(
-      `INSERT INTO users (id, name, email, time_zone, contact_methods, notification_rules) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+      `INSERT INTO users (id, name, email, time_zone, contact_methods, notification_rules, key) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
       values,
     );
     return rows[0]!;
   } catch (err) {
-    throw emailTaken(err);
+    throw taken(err);
   }
 }
 
@@ -43,12 +63,12 @@ export async function findUser(pool: Pool, id: string): Promise<UserRecord | und
   return rows[0];
 }
 
-/** Newest first, `limit` users with ids below `before`. */
-export async function listUsers(pool: Pool, { before, limit }: { before?: string; limit: number }): Promise<UserRecord[]> {
-  const { rows } = await pool.query<UserRecord>(`SELECT ${COLUMNS} FROM users WHERE ($1::text IS NULL OR id < $1) ORDER BY id DESC LIMIT $2`, [
-    before ?? null,
-    limit,
-  ]);
+/** Newest first, `limit` users with ids below `before`; with `key`, the one user of that key. */
+export async function listUsers(pool: Pool, { before, limit, key }: { before?: string; limit: number; key?: string }): Promise<UserRecord[]> {
+  const { rows } = await pool.query<UserRecord>(
+    `SELECT ${COLUMNS} FROM users WHERE ($1::text IS NULL OR id < $1) AND ($3::text IS NULL OR key = $3) ORDER BY id DESC LIMIT $2`,
+    [before ?? null, limit, key ?? null],
+  );
   return rows;
 }
 
@@ -63,13 +83,13 @@ export async function missingUsers(pool: Pool, ids: readonly string[]): Promise<
 export async function replaceUser(pool: Pool, id: string, user: UserInput): Promise<UserRecord | undefined> {
   try {
     const { rows } = await pool.query<UserRecord>(
-      `UPDATE users SET name = $2, email = $3, time_zone = $4, contact_methods = $5, notification_rules = $6, updated_at = now()
+      `UPDATE users SET name = $2, email = $3, time_zone = $4, contact_methods = $5, notification_rules = $6, key = $7, updated_at = now()
        WHERE id = $1 RETURNING ${COLUMNS}`,
-      [id, user.name, user.email, user.timeZone, JSON.stringify(user.contactMethods), JSON.stringify(user.notificationRules)],
+      [id, user.name, user.email, user.timeZone, JSON.stringify(user.contactMethods), JSON.stringify(user.notificationRules), user.key ?? null],
     );
     return rows[0];
   } catch (err) {
-    throw emailTaken(err);
+    throw taken(err);
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { resourceKeyField } from './resource-key';
 import { trimmedText } from './text';
 import { timeZoneSchema } from './zone-time';
 
@@ -39,8 +40,9 @@ export const NotificationRuleSchema = z.strictObject({
 });
 export type NotificationRule = z.infer<typeof NotificationRuleSchema>;
 
-const userFields = {
+export const userFields = {
   name: trimmedText(1, 200),
+  key: resourceKeyField,
   email: z.email().max(254).toLowerCase(),
   timeZone: timeZoneSchema,
   contactMethods: z.array(ContactMethodSchema.meta({ 'x-vigil-rule': 'names unique within the user' })).max(10),
@@ -48,7 +50,7 @@ const userFields = {
 };
 
 /** Each contact method's name once, and each rule naming one of them. */
-function checkReferences(user: { contactMethods: ContactMethod[]; notificationRules: NotificationRule[] }, ctx: z.RefinementCtx): void {
+export function checkReferences(user: { contactMethods: readonly { name: string }[]; notificationRules: NotificationRule[] }, ctx: z.RefinementCtx): void {
   const names = new Set<string>();
   for (const [i, { name }] of user.contactMethods.entries()) {
     if (names.has(name)) ctx.addIssue({ code: 'custom', path: ['contactMethods', i, 'name'], message: 'another contact method has this name' });
@@ -69,6 +71,7 @@ export type UserInput = z.infer<typeof UserInputSchema>;
 export const UserChangeSchema = z
   .strictObject({
     name: userFields.name.optional(),
+    key: userFields.key,
     email: userFields.email.optional(),
     timeZone: timeZoneSchema.optional(),
     contactMethods: userFields.contactMethods.optional(),

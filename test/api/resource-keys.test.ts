@@ -97,4 +97,54 @@ describe('resource keys', () => {
       expect((await stack.api.request().get('/v1/escalation-policies?key=nobody').expect(200)).body.data).toEqual([]);
     });
   });
+
+  describe('of users, rotations and schedules', () => {
+    const person = (key: string, email: string) => ({ key, name: key, email, timeZone: 'Europe/Berlin' });
+
+    it('are shown, found by ?key=, kept through a change, removed by null, and refused to a second one (409 naming key, nothing changed)', async () => {
+      const ada = await stack.api.request().post('/v1/users').send(person('ada', 'ada@example.com')).expect(201);
+      expect(ada.body.key).toBe('ada');
+      const taken = await stack.api.request().post('/v1/users').send(person('ada', 'other@example.com')).expect(409);
+      expect(taken.body.errors).toEqual([{ field: 'key', message: 'taken by another user' }]);
+      expect((await stack.api.request().get('/v1/users?key=ada').expect(200)).body.data.map((u: { id: string }) => u.id)).toEqual([ada.body.id]);
+      expect((await stack.api.request().get('/v1/users?limit=200').expect(200)).body.data.map((u: { email: string }) => u.email)).not.toContain(
+        'other@example.com',
+      );
+      const bob = await stack.api.request().post('/v1/users').send(person('bob', 'bob@example.com')).expect(201);
+      const moved = await stack.api.request().patch(`/v1/users/${bob.body.id}`).send({ key: 'ada' }).expect(409);
+      expect(moved.body.errors).toEqual([{ field: 'key', message: 'taken by another user' }]);
+      expect((await stack.api.request().patch(`/v1/users/${bob.body.id}`).send({ name: 'Bob' }).expect(200)).body).toMatchObject({ key: 'bob', name: 'Bob' });
+
+      const rotationBody = { key: 'primary', name: 'Primary', timeZone: 'UTC', shiftLength: 1, shiftUnit: 'weeks', start: '2026-01-05T09:00:00Z' };
+      const rotation = await stack.api
+        .request()
+        .post('/v1/rotations')
+        .send({ ...rotationBody, participants: [ada.body.id, bob.body.id] })
+        .expect(201);
+      expect(rotation.body.key).toBe('primary');
+      const again = await stack.api
+        .request()
+        .post('/v1/rotations')
+        .send({ ...rotationBody, participants: [ada.body.id] })
+        .expect(409);
+      expect(again.body.errors).toEqual([{ field: 'key', message: 'taken by another rotation' }]);
+      expect((await stack.api.request().get('/v1/rotations?key=primary').expect(200)).body.data.map((r: { id: string }) => r.id)).toEqual([rotation.body.id]);
+      expect((await stack.api.request().patch(`/v1/rotations/${rotation.body.id}`).send({ name: 'First line' }).expect(200)).body).toMatchObject({
+        key: 'primary',
+        name: 'First line',
+      });
+
+      const rules = [{ days: ['mon'], start: '09:00', end: '17:00', rotationId: rotation.body.id }];
+      const schedule = await stack.api.request().post('/v1/schedules').send({ key: 'office', name: 'Office', timeZone: 'UTC', rules }).expect(201);
+      expect(schedule.body.key).toBe('office');
+      const second = await stack.api.request().post('/v1/schedules').send({ key: 'office', name: 'Second', timeZone: 'UTC' }).expect(409);
+      expect(second.body.errors).toEqual([{ field: 'key', message: 'taken by another schedule' }]);
+      expect((await stack.api.request().get('/v1/schedules?key=office').expect(200)).body.data.map((s: { id: string }) => s.id)).toEqual([schedule.body.id]);
+      expect((await stack.api.request().patch(`/v1/schedules/${schedule.body.id}`).send({ name: 'Office hours' }).expect(200)).body).toMatchObject({
+        key: 'office',
+      });
+      expect((await stack.api.request().patch(`/v1/schedules/${schedule.body.id}`).send({ key: null }).expect(200)).body.key).toBeNull();
+      expect((await stack.api.request().get('/v1/schedules?key=office').expect(200)).body.data).toEqual([]);
+    });
+  });
 });

@@ -29,7 +29,11 @@ describe('the vigil command-line client', () => {
   const stack = useStack({ temporal: 'local', worker: true, api: true, site: true });
   let dir: string;
   // Loopback addresses where nothing listens: should an incident open, no notification leaves the machine.
-  const secrets = { SLACK_URL: 'http://127.0.0.1:9/services/T0/B0/abc123', HOOK_SECRET: `whsec_${'k'.repeat(43)}=` };
+  const secrets = {
+    SLACK_URL: 'http://127.0.0.1:9/services/T0/B0/abc123',
+    HOOK_SECRET: `whsec_${'k'.repeat(43)}=`,
+    ADA_SLACK_URL: 'http://127.0.0.1:9/services/T0/B1/ada456',
+  };
   const env = () => ({ VIGIL_URL: stack.api.url, VIGIL_KEY: stack.api.adminKey, ...secrets });
 
   beforeAll(async () => {
@@ -73,6 +77,9 @@ describe('the vigil command-line client', () => {
     const list = async (p: string) =>
       (await stack.api.request().get(`${p}?limit=200`).expect(200)).body.data.map((r: { id: string; version?: number }) => `${r.id}@${r.version ?? ''}`);
     return {
+      users: await list('/v1/users'),
+      rotations: await list('/v1/rotations'),
+      schedules: await list('/v1/schedules'),
       targets: await list('/v1/targets'),
       channels: await list('/v1/channels'),
       policies: await list('/v1/escalation-policies'),
@@ -208,6 +215,11 @@ describe('the vigil command-line client', () => {
         'an unresolved reference',
         `escalationPolicies:\n  - key: p\n    name: P\n    levels:\n      - timeoutSeconds: 300\n        channels: [nowhere]\n${base('')}`,
         /^ {2}\S*\/bad\.yaml:6:20: escalationPolicies\.0\.levels\.0\.channels\.0: no channel "nowhere" in this file or on the server$/m,
+      ],
+      [
+        'a rotation naming a user that is nowhere',
+        `rotations:\n  - key: r\n    name: R\n    timeZone: UTC\n    shiftLength: 1\n    shiftUnit: days\n    start: 2026-01-01T00:00:00Z\n    participants: [ghost]\n${base('')}`,
+        /^ {2}\S*\/bad\.yaml:8:20: rotations\.0\.participants\.0: no user "ghost" in this file or on the server$/m,
       ],
       [
         'an unset environment variable',
@@ -392,4 +404,91 @@ describe('the vigil command-line client', () => {
     expect(detail.timeline.map((e: { message: string }) => e.message)).toEqual(expect.arrayContaining(['looking at it']));
     await stack.api.request().delete(`/v1/targets/${broken.body.id}`).expect(204);
   }, 60_000);
+
+  it('applies users, a rotation and a schedule, plans them again as nothing, shows exactly a renamed and a removed participant, keeps who is on call, and exports the same', async () => {
+    const text = [
+      'users:',
+      '  - key: ada',
+      '    name: Ada',
+      '    email: ada@example.com',
+      '    timeZone: Europe/Berlin',
+      '    contactMethods:',
+      '      - { kind: email, name: mail, address: ada@example.com }',
+      `      - { kind: slack, name: slack, url: "${placeholder('ADA_SLACK_URL')}" }`,
+      '    notificationRules: [{ contactMethod: mail, afterMinutes: 0 }, { contactMethod: slack, afterMinutes: 5 }]',
+      '  - key: bob',
+      '    name: Bob',
+      '    email: bob@example.com',
+      '    timeZone: Europe/London',
+      'rotations:',
+      '  - key: primary',
+      '    name: Primary',
+      '    timeZone: Europe/Berlin',
+      '    shiftLength: 1',
+      '    shiftUnit: weeks',
+      '    start: 2026-01-05T09:00:00+01:00',
+      '    participants: [ada, bob]',
+      'schedules:',
+      '  - key: office',
+      '    name: Office',
+      '    timeZone: Europe/Berlin',
+      '    rules:',
+      '      - { days: [mon, tue, wed, thu, fri], start: "09:00", end: "17:00", rotation: primary }',
+      '      - { days: [sat, sun], start: "00:00", end: "00:00", user: bob }',
+      '',
+    ].join('\n');
+    const onCallYaml = await file('on-call.yaml', text);
+    const applied = await vigil(['apply', '-f', onCallYaml]);
+    expect(applied).toMatchObject({ code: 0 });
+    expect(applied.stdout).toContain('Plan: 4 to create, 0 to update, 0 to delete.');
+    const byKey = async (path: string, key: string) => (await stack.api.request().get(`${path}?key=${key}`).expect(200)).body.data[0];
+    const [ada, bob] = [await byKey('/v1/users', 'ada'), await byKey('/v1/users', 'bob')];
+    expect(ada.contactMethods).toContainEqual({ kind: 'slack', name: 'slack', url: secrets.ADA_SLACK_URL });
+    const rotation = await byKey('/v1/rotations', 'primary');
+    expect(rotation).toMatchObject({ participants: [ada.id, bob.id], start: '2026-01-05T08:00:00.000Z' });
+    expect((await byKey('/v1/schedules', 'office')).rules.map((r: { rotationId?: string; userId?: string }) => r.rotationId ?? r.userId)).toEqual([
+      rotation.id,
+      bob.id,
+    ]);
+    expect((await vigil(['plan', '-f', onCallYaml])).stdout).toContain('No changes: the server matches the file.');
+    expect((await vigil(['apply', '-f', onCallYaml])).stdout).toContain('No changes');
+
+    const changes = async (yaml: string) => {
+      const run = await vigil(['plan', '-f', await file('on-call-changed.yaml', yaml), '-o', 'json']);
+      expect(run.code).toBe(2);
+      return (JSON.parse(run.stdout) as { changes: { action: string; resource: string; key: string; fields: unknown[] }[] }).changes.map(
+        ({ action, resource, key, fields }) => ({ action, resource, key, fields }),
+      );
+    };
+    // A participant renamed: the user changes, the rotation (which names them by key) does not.
+    const renamed = text.replace('name: Bob\n', 'name: Robert\n');
+    expect(await changes(renamed)).toEqual([{ action: 'update', resource: 'user', key: 'bob', fields: [{ field: 'name', from: 'Bob', to: 'Robert' }] }]);
+    const onCallBefore = rotation.onCallNow.userId;
+    expect(await vigil(['apply', '-f', await file('on-call-changed.yaml', renamed)])).toMatchObject({ code: 0 });
+    expect((await byKey('/v1/rotations', 'primary')).onCallNow.userId).toBe(onCallBefore);
+
+    // A participant removed: exactly that change; whoever is on call stays, or if it was Bob, Ada (who comes after him) takes over.
+    const removed = renamed.replace('participants: [ada, bob]', 'participants: [ada]');
+    expect(await changes(removed)).toEqual([
+      { action: 'update', resource: 'rotation', key: 'primary', fields: [{ field: 'participants', from: ['ada', 'bob'], to: ['ada'] }] },
+    ]);
+    expect(await vigil(['apply', '-f', await file('on-call-changed.yaml', removed)])).toMatchObject({ code: 0 });
+    expect(await byKey('/v1/rotations', 'primary')).toMatchObject({ participants: [ada.id], onCallNow: { userId: ada.id } });
+    expect((await vigil(['plan', '-f', await file('on-call-changed.yaml', removed)])).code).toBe(0);
+    // The URL the file left to the server is kept.
+    expect((await byKey('/v1/users', 'ada')).contactMethods).toContainEqual({ kind: 'slack', name: 'slack', url: secrets.ADA_SLACK_URL });
+
+    const exportedPath = path.join(dir, 'on-call-exported.yaml');
+    expect(await vigil(['export', '-f', exportedPath])).toMatchObject({ code: 0 });
+    const exported = await readFile(exportedPath, 'utf8');
+    expect(exported).not.toContain(secrets.ADA_SLACK_URL);
+    expect(exported).not.toMatch(/onCallNow|overrides/);
+    // The export's on-call sections are the file's, but for the contact method URL it leaves out.
+    const onCall = (yaml: string) => {
+      const { users, rotations, schedules } = loadConfig('f', yaml, secrets).config;
+      const withoutUrls = users.map((u) => ({ ...u, contactMethods: u.contactMethods.map(({ url: _url, ...m }) => m) }));
+      return { users: withoutUrls, rotations, schedules };
+    };
+    expect(onCall(exported)).toEqual(onCall(removed));
+  }, 120_000);
 });

@@ -113,6 +113,16 @@ statusPages:
     ]);
   });
 
+  it('refuses two users with the same key, and a schedule rule naming both a rotation and a user', () => {
+    const user = (key: string, email: string) => `  - { key: ${key}, name: X, email: ${email}, timeZone: UTC }\n`;
+    expect(faults(`users:\n${user('ada', 'a@example.com')}${user('ada', 'b@example.com')}`)).toEqual([
+      'vigil.yaml:3:12: users.1.key: "ada" is already the key of users.0',
+    ]);
+    const schedule =
+      'schedules:\n  - key: s\n    name: S\n    timeZone: UTC\n    rules:\n      - { days: [mon], start: "09:00", end: "17:00", rotation: r, user: u }\n';
+    expect(faults(schedule)).toEqual(['vigil.yaml:6:67: schedules.0.rules.0.user: unknown field']);
+  });
+
   it('refuses an unset environment variable, naming it and where it is used', () => {
     expect(faults(valid)).toEqual(['vigil.yaml:6:10: channels.0.url: the environment variable SLACK_URL is not set']);
   });
@@ -125,7 +135,12 @@ statusPages:
     const readme = readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Configuration as code'));
     const example = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
-    const { config } = loadConfig('README.md', example, { SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x' });
+    const { config } = loadConfig('README.md', example, {
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x',
+      ADA_SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/y',
+    });
     expect([config.channels.length, config.escalationPolicies.length, config.targets.length, config.statusPages.length]).toEqual([2, 1, 3, 1]);
+    expect(config.rotations[0]!.participants).toEqual(config.users.map((u) => u.key));
+    expect(config.schedules[0]!.rules.map((r) => ('rotation' in r ? r.rotation : r.user))).toEqual(['primary', 'grace']);
   });
 });

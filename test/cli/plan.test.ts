@@ -1,5 +1,6 @@
 import { channelRepresentation } from '../../src/api/channels/representation';
 import { policyRepresentation } from '../../src/api/escalation-policies/representation';
+import { scheduleShown } from '../../src/api/schedules/schema';
 import { targetRepresentation } from '../../src/api/targets/representation';
 import { createTargetBody } from '../../src/api/targets/schema';
 import { loadConfig } from '../../src/cli/config-file';
@@ -13,7 +14,7 @@ import { newId } from '../../src/ids';
 /** The plan as a pure function of the file and the server's state, with the state made by the API's own representations. */
 describe('planning a configuration file', () => {
   let clock = Date.UTC(2026, 0, 1);
-  const id = (prefix: 'tgt' | 'chn' | 'esc' | 'stp') => {
+  const id = (prefix: 'tgt' | 'chn' | 'esc' | 'stp' | 'usr' | 'rot' | 'sch') => {
     clock += 1000;
     return newId(prefix, clock);
   };
@@ -82,8 +83,59 @@ describe('planning a configuration file', () => {
       updatedAt: new Date(clock),
     });
 
+  const user = (key: string | null, name: string, contactMethods: Record<string, unknown>[] = []) =>
+    wire({
+      id: id('usr'),
+      key,
+      name,
+      email: `${name.toLowerCase()}@example.com`,
+      timeZone: 'Europe/Berlin',
+      contactMethods,
+      notificationRules: contactMethods.map((m) => ({ contactMethod: m.name, afterMinutes: 0 })),
+      createdAt: new Date(clock),
+      updatedAt: new Date(clock),
+    });
+  /** As GET /v1/rotations shows one: who is on call now beside its configuration. */
+  const rotation = (key: string, participants: Representation[]) =>
+    wire({
+      id: id('rot'),
+      key,
+      name: 'Primary',
+      timeZone: 'Europe/Berlin',
+      shiftLength: 1,
+      shiftUnit: 'weeks',
+      start: '2026-01-05T08:00:00.000Z',
+      participants: participants.map((p) => p.id),
+      onCallNow: { userId: participants[0]!.id, shiftStart: '2026-01-05T08:00:00.000Z', shiftEnd: '2026-01-12T08:00:00.000Z' },
+      createdAt: new Date(clock),
+      updatedAt: new Date(clock),
+    });
+  const schedule = (key: string, rotationId: string, userId: string) =>
+    wire(
+      scheduleShown({
+        id: id('sch'),
+        key,
+        name: 'Office',
+        timeZone: 'Europe/Berlin',
+        rules: [
+          { days: ['mon', 'tue', 'wed', 'thu', 'fri'], startMinute: 9 * 60, endMinute: 17 * 60, rotationId },
+          { days: ['sat', 'sun'], startMinute: 0, endMinute: 0, userId },
+        ],
+        createdAt: new Date(clock),
+        updatedAt: new Date(clock),
+      }),
+    );
+
   /** A server with one resource of every kind and probe, and one unkeyed target the file does not manage. */
   function server(): ServerState {
+    const ada = user('ada', 'Ada', [
+      { kind: 'email', name: 'mail', address: 'ada@example.com' },
+      { kind: 'slack', name: 'slack', url: 'https://hooks.slack.com/services/T/B/adasecret' },
+    ]);
+    const bob = user('bob', 'Bob');
+    const hand = user(null, 'Hand');
+    const primaryRotation = rotation('primary', [ada, bob]);
+    const office = schedule('office', primaryRotation.id, bob.id);
     const slack = channel({ key: 'ops-slack', kind: 'slack', name: 'Ops', url: 'https://hooks.slack.com/services/T/B/secret1' });
     const hook = channel({ key: 'pager', kind: 'webhook', name: 'Pager', url: 'https://pager.example.com/in', signingSecret: `whsec_${'A'.repeat(43)}=` });
     const mail = channel({ key: 'mail', kind: 'email', name: 'Mail', addresses: ['ops@example.com'] });
@@ -104,7 +156,15 @@ describe('planning a configuration file', () => {
       { targetId: api.id, name: 'API', displayName: 'Public API' },
       { targetId: db.id, name: 'DB', displayName: null },
     ]);
-    return { targets: [api, db, dns, beat, loose], channels: [slack, hook, mail], policies: [primary], statusPages: [acme] };
+    return {
+      users: [ada, bob, hand],
+      rotations: [primaryRotation],
+      schedules: [office],
+      targets: [api, db, dns, beat, loose],
+      channels: [slack, hook, mail],
+      policies: [primary],
+      statusPages: [acme],
+    };
   }
 
   const exported = (state: ServerState, format: 'yaml' | 'json' = 'yaml') => renderConfig(observe(state).config, format, ' test');
@@ -115,7 +175,7 @@ describe('planning a configuration file', () => {
   it.each(['yaml', 'json'] as const)('plans an exported %s file as no change, secrets left out of it', (format) => {
     const state = server();
     const text = exported(state, format);
-    expect(text).not.toMatch(/secret1|whsec_|token/);
+    expect(text).not.toMatch(/secret1|whsec_|token|adasecret|onCallNow/);
     expect(plan(text, state).changes).toEqual([]);
     expect(plan(text, state, true).changes).toEqual([]);
   });
@@ -157,7 +217,7 @@ describe('planning a configuration file', () => {
     expect(summary(plan(text, state, true).changes)).toEqual(['create target new', 'delete target mx']);
   });
 
-  it('deletes with prune in the order nothing is still referenced: status pages, targets, policies, channels', () => {
+  it('deletes with prune in the order nothing is still referenced: status pages, targets, policies, channels, schedules, rotations, users', () => {
     expect(summary(plan('{}', server(), true).changes)).toEqual([
       'delete statusPage acme',
       'delete target api',
@@ -168,7 +228,142 @@ describe('planning a configuration file', () => {
       'delete channel ops-slack',
       'delete channel pager',
       'delete channel mail',
+      'delete schedule office',
+      'delete rotation primary',
+      'delete user ada',
+      'delete user bob',
     ]);
+  });
+
+  it('creates users before the rotations and schedules that name them, naming them by key', () => {
+    const text = [
+      'schedules:',
+      '  - key: night-desk',
+      '    name: Night desk',
+      '    timeZone: UTC',
+      '    rules: [{ days: [mon], start: "20:00", end: "08:00", rotation: nights }, { days: [sun], start: "00:00", end: "00:00", user: cy }]',
+      'rotations:',
+      '  - key: nights',
+      '    name: Nights',
+      '    timeZone: UTC',
+      '    shiftLength: 12',
+      '    shiftUnit: hours',
+      '    start: 2026-01-05T21:00:00+01:00',
+      '    participants: [cy, ada]',
+      'users:',
+      '  - key: cy',
+      '    name: Cy',
+      '    email: cy@example.com',
+      '    timeZone: UTC',
+      '',
+    ].join('\n');
+    expect(summary(plan(text, server()).changes)).toEqual(['create user cy', 'create rotation nights', 'create schedule night-desk']);
+    expect(loadConfig('vigil.yaml', text, {}).config.rotations[0]!.start).toBe('2026-01-05T20:00:00.000Z');
+  });
+
+  it('names a rotation’s participants by key: one added and one removed is that one change, one renamed a change to the user alone', () => {
+    const state = server();
+    const text = exported(state);
+    expect(text).toMatch(/participants:\n\s+- ada\n\s+- bob/);
+    const withCy = text
+      .replace('users:\n', 'users:\n  - key: cy\n    name: Cy\n    email: cy@example.com\n    timeZone: UTC\n')
+      .replace(/participants:\n\s+- ada\n\s+- bob/, 'participants:\n      - cy\n      - ada');
+    expect(plan(withCy, state).changes).toEqual([
+      { action: 'create', resource: 'user', key: 'cy', fields: [] },
+      {
+        action: 'update',
+        resource: 'rotation',
+        key: 'primary',
+        id: state.rotations[0]!.id,
+        fields: [{ field: 'participants', from: ['ada', 'bob'], to: ['cy', 'ada'] }],
+      },
+    ]);
+    // Bob stays a user of the file (a schedule rule names him): prune deletes nothing.
+    expect(summary(plan(withCy, state, true).changes)).toEqual(['create user cy', 'update rotation primary participants']);
+    // A participant renamed is a change to the user alone: the rotation names them by key.
+    expect(summary(plan(text.replace('name: Bob\n', 'name: Robert\n'), state).changes)).toEqual(['update user bob name']);
+  });
+
+  it('compares a rotation’s start as an instant, however the file writes it', () => {
+    const state = server();
+    const text = exported(state);
+    expect(plan(text.replace(/start: ["']?2026-01-05T08:00:00.000Z["']?/, 'start: 2026-01-05T09:00:00+01:00'), state).changes).toEqual([]);
+    expect(summary(plan(text.replace(/start: ["']?2026-01-05T08:00:00.000Z["']?/, 'start: 2026-01-05T09:00:00Z'), state).changes)).toEqual([
+      'update rotation primary start',
+    ]);
+  });
+
+  it('leaves a contact method’s URL out of an export, compares one the file sets with the server’s, and never shows it in the plan', () => {
+    const state = server();
+    const text = exported(state);
+    expect(text).toMatch(/kind: slack\n\s+name: slack\n/);
+    const withUrl = (url: string) => text.replace(/kind: slack\n(\s+)name: slack\n/, `kind: slack\n$1name: slack\n$1url: ${url}\n`);
+    expect(plan(withUrl('https://hooks.slack.com/services/T/B/adasecret'), state).changes).toEqual([]);
+    expect(plan(withUrl('https://hooks.slack.com/services/T/B/rotated'), state).changes).toEqual([
+      { action: 'update', resource: 'user', key: 'ada', id: state.users[0]!.id, fields: [{ field: 'contactMethods', secret: true }] },
+    ]);
+    const renamed = plan(text.replace(/name: mail\n/, 'name: inbox\n').replace('contactMethod: mail', 'contactMethod: inbox'), state).changes;
+    expect(renamed).toHaveLength(1);
+    expect(JSON.stringify(renamed)).not.toContain('adasecret');
+    expect(renamed[0]!.fields.map((f) => f.field)).toEqual(['contactMethods', 'notificationRules']);
+  });
+
+  it('refuses a new contact method, or a new user’s, without its URL: the server has none to keep', () => {
+    const state = server();
+    const text = exported(state).replace(/kind: slack\n(\s+)name: slack\n/, 'kind: webhook\n$1name: slack\n');
+    expect(() => plan(text, state)).toThrow(/users\.0\.contactMethods\.1\.url: needed: the server has no webhook contact method "slack" for this user/);
+    const newUser = 'users:\n  - key: dee\n    name: Dee\n    email: dee@example.com\n    timeZone: UTC\n    contactMethods: [{ kind: webhook, name: hook }]\n';
+    expect(() => plan(newUser, state)).toThrow('users.0.contactMethods.0.url: needed');
+  });
+
+  it('refuses an e-mail address another user has, in the file or on the server (keyless included), before anything is sent', () => {
+    const state = server();
+    const user = (key: string, email: string) => `  - { key: ${key}, name: X, email: ${email}, timeZone: UTC }\n`;
+    const faults = (text: string) => {
+      try {
+        plan(text, state);
+      } catch (err) {
+        if (err instanceof UnresolvedConfig) return err.errors.map((e) => `${e.path.join('.')}: ${e.message}`);
+      }
+      throw new Error('the plan was made');
+    };
+    expect(
+      faults(`users:\n${user('cy', 'hand@example.com')}${user('dee', 'bob@example.com')}${user('eve', 'cy@example.com')}${user('fay', 'cy@example.com')}`),
+    ).toEqual([
+      'users.0.email: a user without a key has this e-mail address on the server: give it this key to manage it',
+      'users.1.email: user "bob" has this e-mail address on the server',
+      'users.3.email: already the e-mail address of user "eve" in this file',
+    ]);
+    expect(summary(plan(`users:\n${user('ada', 'ada@example.com')}`, state).changes)).toEqual([
+      'update user ada name,timeZone,contactMethods,notificationRules',
+    ]);
+  });
+
+  it('refuses a rotation or schedule naming users and rotations neither in the file nor on the server', () => {
+    const text = [
+      'rotations:',
+      '  - { key: r, name: R, timeZone: UTC, shiftLength: 1, shiftUnit: days, start: 2026-01-01T00:00:00Z, participants: [ada, zed] }',
+      'schedules:',
+      '  - key: s',
+      '    name: S',
+      '    timeZone: UTC',
+      '    rules: [{ days: [mon], start: "09:00", end: "17:00", rotation: nope }, { days: [tue], start: "09:00", end: "17:00", user: zed }]',
+      '',
+    ].join('\n');
+    const faults = (prune: boolean) => {
+      try {
+        plan(text, server(), prune);
+      } catch (err) {
+        if (err instanceof UnresolvedConfig) return err.errors.map((e) => `${e.path.join('.')}: ${e.message}`);
+      }
+      throw new Error('the plan was made');
+    };
+    expect(faults(false)).toEqual([
+      'rotations.0.participants.1: no user "zed" in this file or on the server',
+      'schedules.0.rules.0.rotation: no rotation "nope" in this file or on the server',
+      'schedules.0.rules.1.user: no user "zed" in this file or on the server',
+    ]);
+    expect(faults(true)[0]).toBe('rotations.0.participants.0: no user "ada" in this file (--prune deletes the server’s others)');
   });
 
   it('compares a secret the file sets by the hint the server shows of it (the API shows a secret whole only when it is written)', () => {

@@ -1,11 +1,11 @@
 import type { RequestHandler } from 'express';
-import { z } from 'zod';
 import {
   deleteRotation,
   findRotation,
   insertRotation,
   listRotations,
   RotationInUseError,
+  RotationKeyTakenError,
   rotationOf,
   schedulesNamingRotation,
   UnknownParticipantsError,
@@ -13,62 +13,14 @@ import {
   type RotationFields,
   type RotationRecord,
 } from '../../db/rotations';
-import { idSchema } from '../../domain/id';
 import { handOff, shiftNumberAt, participantOfShift, turnOffsetKeepingOnCall } from '../../domain/rotation';
-import { trimmedText } from '../../domain/text';
-import { SHIFT_UNITS, timeZoneSchema, zoneClock } from '../../domain/zone-time';
+import { zoneClock } from '../../domain/zone-time';
 import { isId } from '../../ids';
 import type { ApiDeps } from '../deps';
 import type { Operation } from '../operations';
-import { idCursor, pageQueryFields, pageSchema, sendPage } from '../pagination';
+import { idCursor, pageSchema, sendPage } from '../pagination';
 import { Problem, validated } from '../problems';
-
-const userId = idSchema('usr', 'a user');
-const timestamp = z.iso.datetime({ offset: true });
-
-const rotationFields = {
-  name: trimmedText(1, 200),
-  timeZone: timeZoneSchema,
-  shiftLength: z.int().min(1).max(1000).meta({ description: 'In `shiftUnit`s; at least 1' }),
-  shiftUnit: z.enum(SHIFT_UNITS).meta({ description: 'Units of the wall clock: a day is from one local time to the same the next day' }),
-  start: timestamp.meta({ description: "The first hand-off; every hand-off is at its wall-clock time in the rotation's time zone" }),
-  participants: z.array(userId).min(1).max(100).meta({ description: 'User ids in turn order; one may appear more than once' }),
-};
-
-const CreateRotationBody = z.strictObject(rotationFields);
-const ChangeRotationBody = z
-  .strictObject({
-    name: rotationFields.name.optional(),
-    timeZone: rotationFields.timeZone.optional(),
-    shiftLength: rotationFields.shiftLength.optional(),
-    shiftUnit: rotationFields.shiftUnit.optional(),
-    start: rotationFields.start.optional(),
-    participants: rotationFields.participants.optional(),
-    onCallNow: userId.optional().meta({
-      description: 'Who takes over the shift under way (a participant after the change). Left out, whoever is on call stays on call.',
-      'x-vigil-rule': 'a participant of the rotation after the change',
-    }),
-  })
-  .meta({ description: 'The fields to change; `participants` replaces the list' });
-
-const RotationPath = z.object({ id: idSchema('rot', 'a rotation').meta({ description: 'The rotation id, rot_…' }) });
-const ListRotationsQuery = z.strictObject(pageQueryFields);
-
-const RotationSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  timeZone: z.string(),
-  shiftLength: z.int(),
-  shiftUnit: z.enum(SHIFT_UNITS),
-  start: timestamp,
-  participants: z.array(z.string()),
-  onCallNow: z
-    .object({ userId: z.string(), shiftStart: timestamp, shiftEnd: timestamp })
-    .nullable()
-    .meta({ description: 'Whose shift it is now and when it began and ends; null before the start' }),
-  createdAt: timestamp,
-  updatedAt: timestamp,
-});
+import { ChangeRotationBody, CreateRotationBody, ListRotationsQuery, RotationPath, RotationSchema } from './schema';
 
 function represent(record: RotationRecord, now = Date.now()) {
   const rotation = rotationOf(record);
@@ -95,6 +47,7 @@ async function storing<T>(write: Promise<T>, participants?: readonly string[]): 
   try {
     return await write;
   } catch (err) {
+    if (err instanceof RotationKeyTakenError) throw new Problem('conflict', err.message, { errors: [{ field: 'key', message: 'taken by another rotation' }] });
     if (err instanceof UnknownParticipantsError) {
       const errors = err.missing.map((id) => ({ field: `participants.${participants?.indexOf(id) ?? 0}`, message: `no user ${id}` }));
       throw new Problem('unprocessable', `no such user: ${err.missing.join(', ') || 'one was deleted meanwhile'}`, { errors });
@@ -107,7 +60,7 @@ const create =
   (deps: ApiDeps): RequestHandler =>
   async (req, res) => {
     const body = validated(CreateRotationBody, req.body);
-    const fields: RotationFields = { ...body, start: new Date(body.start), turnOffset: 0 };
+    const fields: RotationFields = { ...body, key: body.key ?? null, start: new Date(body.start), turnOffset: 0 };
     const rotation = await storing(insertRotation(deps.pool, fields), body.participants);
     res.status(201).location(`/v1/rotations/${rotation.id}`).json(represent(rotation));
   };
@@ -115,9 +68,9 @@ const create =
 const list =
   (deps: ApiDeps): RequestHandler =>
   async (req, res) => {
-    const { limit, cursor } = validated(ListRotationsQuery, req.query, 'query');
+    const { limit, cursor, key } = validated(ListRotationsQuery, req.query, 'query');
     const now = Date.now();
-    sendPage(req, res, await listRotations(deps.pool, { before: cursor, limit: limit + 1 }), limit, (r) => represent(r, now), idCursor);
+    sendPage(req, res, await listRotations(deps.pool, { before: cursor, limit: limit + 1, key }), limit, (r) => represent(r, now), idCursor);
   };
 
 const get =
@@ -172,6 +125,7 @@ export function rotationRoutes(deps: ApiDeps): Operation[] {
   const tag = 'Rotations';
   const rotation = { description: 'The rotation', body: RotationSchema };
   const unknownUser = { description: 'A participant is not a user (`errors` names it)' };
+  const keyTaken = { description: 'Another rotation has this key' };
   return [
     {
       method: 'post',
@@ -184,7 +138,7 @@ export function rotationRoutes(deps: ApiDeps): Operation[] {
         '`timeZone` all year (a daily 09:00 Europe/Berlin hand-off is at 09:00 on both sides of a DST change). A wall-clock time a DST ' +
         'change skips happens as late as the gap is long; one it repeats, at its first occurrence. Nobody is on call before `start`.',
       body: CreateRotationBody,
-      responses: { 201: { ...rotation, headers: { Location: 'The rotation URL' } }, 422: unknownUser },
+      responses: { 201: { ...rotation, headers: { Location: 'The rotation URL' } }, 409: keyTaken, 422: unknownUser },
       handler: create(deps),
     },
     {
@@ -220,7 +174,7 @@ export function rotationRoutes(deps: ApiDeps): Operation[] {
         'on in the new order. `onCallNow` gives the shift under way to another participant instead.',
       params: RotationPath,
       body: ChangeRotationBody,
-      responses: { 200: rotation, 422: unknownUser },
+      responses: { 200: rotation, 409: keyTaken, 422: unknownUser },
       handler: update(deps),
     },
     {

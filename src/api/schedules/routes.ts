@@ -9,6 +9,7 @@ import {
   listOverrides,
   listSchedules,
   readOnCallPlan,
+  ScheduleKeyTakenError,
   UnknownReferencesError,
   updateSchedule,
 } from '../../db/schedules';
@@ -23,6 +24,7 @@ import { Problem, validated } from '../problems';
 import {
   ChangeScheduleBody,
   CreateScheduleBody,
+  ListSchedulesQuery,
   OnCallSchema,
   OverrideBody,
   OverrideSchema,
@@ -72,6 +74,7 @@ async function storing<T>(write: Promise<T>): Promise<T> {
   try {
     return await write;
   } catch (err) {
+    if (err instanceof ScheduleKeyTakenError) throw new Problem('conflict', err.message, { errors: [{ field: 'key', message: 'taken by another schedule' }] });
     if (err instanceof UnknownReferencesError) {
       const errors = err.missing.map(({ field, id }) => ({ field, message: `no ${id.startsWith('rot_') ? 'rotation' : 'user'} ${id}` }));
       throw new Problem('unprocessable', err.missing.length > 0 ? err.message : 'a rotation or user was deleted meanwhile', { errors });
@@ -105,15 +108,15 @@ const create =
   (deps: ApiDeps): RequestHandler =>
   async (req, res) => {
     const { rules, ...body } = validated(CreateScheduleBody, req.body);
-    const schedule = await storing(insertSchedule(deps.pool, { ...body, rules: rules.map(ruleOf) }));
+    const schedule = await storing(insertSchedule(deps.pool, { ...body, key: body.key ?? null, rules: rules.map(ruleOf) }));
     res.status(201).location(`/v1/schedules/${schedule.id}`).json(scheduleShown(schedule));
   };
 
 const list =
   (deps: ApiDeps): RequestHandler =>
   async (req, res) => {
-    const { limit, cursor } = validated(ListQuery, req.query, 'query');
-    sendPage(req, res, await listSchedules(deps.pool, { before: cursor, limit: limit + 1 }), limit, scheduleShown, idCursor);
+    const { limit, cursor, key } = validated(ListSchedulesQuery, req.query, 'query');
+    sendPage(req, res, await listSchedules(deps.pool, { before: cursor, limit: limit + 1, key }), limit, scheduleShown, idCursor);
   };
 
 const get =
@@ -209,6 +212,7 @@ export function scheduleRoutes(deps: ApiDeps): Operation[] {
   const tag = 'Schedules';
   const schedule = { description: 'The schedule', body: ScheduleSchema };
   const unknownReference = { description: 'A rotation or user named does not exist (`errors` names the field)' };
+  const keyTaken = { description: 'Another schedule has this key' };
   return [
     {
       method: 'post',
@@ -220,7 +224,7 @@ export function scheduleRoutes(deps: ApiDeps): Operation[] {
         "Rules by weekday and local time range in the schedule's time zone, each naming a rotation or a user, e.g. business hours → " +
         'rotation A, nights and weekends → rotation B. Whoever every rule in force names is on call, together.',
       body: CreateScheduleBody,
-      responses: { 201: { ...schedule, headers: { Location: 'The schedule URL' } }, 422: unknownReference },
+      responses: { 201: { ...schedule, headers: { Location: 'The schedule URL' } }, 409: keyTaken, 422: unknownReference },
       handler: create(deps),
     },
     {
@@ -230,7 +234,7 @@ export function scheduleRoutes(deps: ApiDeps): Operation[] {
       access: 'viewer',
       summary: 'List schedules',
       description: 'Newest first, with cursor pagination.',
-      query: ListQuery,
+      query: ListSchedulesQuery,
       responses: { 200: { description: 'A page of schedules', body: pageSchema(ScheduleSchema), headers: { Link: 'rel="next": the next page' } } },
       handler: list(deps),
     },
@@ -252,7 +256,7 @@ export function scheduleRoutes(deps: ApiDeps): Operation[] {
       summary: 'Change a schedule',
       params: SchedulePath,
       body: ChangeScheduleBody,
-      responses: { 200: schedule, 422: unknownReference },
+      responses: { 200: schedule, 409: keyTaken, 422: unknownReference },
       handler: update(deps),
     },
     {

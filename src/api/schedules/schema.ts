@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import type { ScheduleRecord } from '../../db/schedules';
 import { idSchema } from '../../domain/id';
+import { ResourceKeySchema, resourceKeyField } from '../../domain/resource-key';
 import { WEEKDAYS, type ScheduleRule } from '../../domain/on-call';
 import { trimmedText } from '../../domain/text';
 import { timeZoneSchema } from '../../domain/zone-time';
+import { pageQueryFields } from '../pagination';
 
 /** Schedules as the API takes and shows them: rules with local times as `HH:MM`. */
 
@@ -12,7 +13,7 @@ const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time, H
 const toMinutes = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3));
 const toTime = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 
-const ruleFields = {
+export const ruleFields = {
   days: z.array(z.enum(WEEKDAYS)).min(1).max(7).meta({ description: 'The days the range starts on' }),
   start: localTime.meta({ description: "Local time in the schedule's zone" }),
   end: localTime.meta({ description: 'Local time; at or before `start`, it is on the next day (equal: 24 hours)' }),
@@ -25,16 +26,27 @@ const RuleSchema = z
   .meta({ description: 'A weekly time range naming a rotation or a user' });
 type RuleInput = z.infer<typeof RuleSchema>;
 
-const scheduleFields = {
+export const scheduleFields = {
   name: trimmedText(1, 200),
+  key: resourceKeyField,
   timeZone: timeZoneSchema,
   rules: z.array(RuleSchema).max(50).meta({ description: 'Whoever every rule in force names is on call, together' }),
 };
 
 export const CreateScheduleBody = z.strictObject({ ...scheduleFields, rules: scheduleFields.rules.default([]) });
 export const ChangeScheduleBody = z
-  .strictObject({ name: scheduleFields.name.optional(), timeZone: scheduleFields.timeZone.optional(), rules: scheduleFields.rules.optional() })
+  .strictObject({
+    name: scheduleFields.name.optional(),
+    key: scheduleFields.key,
+    timeZone: scheduleFields.timeZone.optional(),
+    rules: scheduleFields.rules.optional(),
+  })
   .meta({ description: 'The fields to change; `rules` replaces them all' });
+
+export const ListSchedulesQuery = z.strictObject({
+  key: ResourceKeySchema.optional().meta({ description: 'Only the schedule of this key.' }),
+  ...pageQueryFields,
+});
 
 export const ruleOf = ({ days, start, end, ...target }: RuleInput): ScheduleRule => ({
   days,
@@ -52,6 +64,7 @@ const ruleShown = ({ days, startMinute, endMinute, rotationId, userId }: Schedul
 
 export const ScheduleSchema = z.object({
   id: z.string(),
+  key: z.string().nullable().meta({ description: 'The stable name configuration files give it; null without one' }),
   name: z.string(),
   timeZone: z.string(),
   rules: z.array(
@@ -67,7 +80,8 @@ export const ScheduleSchema = z.object({
   updatedAt: timestamp,
 });
 
-export const scheduleShown = (s: ScheduleRecord) => ({ ...s, rules: s.rules.map(ruleShown) });
+/** A schedule as stored (src/db/schedules.ts), as the API shows it; typed by its rules alone, so that this module loads without the database layer. */
+export const scheduleShown = <S extends { rules: ScheduleRule[] }>(s: S) => ({ ...s, rules: s.rules.map(ruleShown) });
 
 export const OverrideBody = z
   .strictObject({

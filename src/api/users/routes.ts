@@ -1,7 +1,19 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { deleteUser, EmailTakenError, findUser, insertUser, listUsers, replaceUser, UserInUseError, whereUserIsNamed, type UserRecord } from '../../db/users';
+import {
+  deleteUser,
+  EmailTakenError,
+  findUser,
+  insertUser,
+  listUsers,
+  replaceUser,
+  UserInUseError,
+  UserKeyTakenError,
+  whereUserIsNamed,
+  type UserRecord,
+} from '../../db/users';
 import { idSchema } from '../../domain/id';
+import { ResourceKeySchema } from '../../domain/resource-key';
 import { changedUser, ContactMethodSchema, NotificationRuleSchema, UserChangeSchema, UserInputSchema } from '../../domain/users';
 import { isId } from '../../ids';
 import type { ApiDeps } from '../deps';
@@ -10,11 +22,12 @@ import { idCursor, pageQueryFields, pageSchema, sendPage } from '../pagination';
 import { Problem, validated } from '../problems';
 
 export const UserPath = z.object({ id: idSchema('usr', 'a user').meta({ description: 'The user id, usr_…' }) });
-const ListUsersQuery = z.strictObject(pageQueryFields);
+const ListUsersQuery = z.strictObject({ key: ResourceKeySchema.optional().meta({ description: 'Only the user of this key.' }), ...pageQueryFields });
 
 const timestamp = z.iso.datetime({ offset: true });
 const UserSchema = z.object({
   id: z.string(),
+  key: z.string().nullable().meta({ description: 'The stable name configuration files give it; null without one' }),
   name: z.string(),
   email: z.string(),
   timeZone: z.string(),
@@ -38,6 +51,7 @@ async function storing<T>(write: Promise<T>): Promise<T> {
     return await write;
   } catch (err) {
     if (err instanceof EmailTakenError) throw new Problem('conflict', err.message);
+    if (err instanceof UserKeyTakenError) throw new Problem('conflict', err.message, { errors: [{ field: 'key', message: 'taken by another user' }] });
     throw err;
   }
 }
@@ -52,8 +66,8 @@ const create =
 const list =
   (deps: ApiDeps): RequestHandler =>
   async (req, res) => {
-    const { limit, cursor } = validated(ListUsersQuery, req.query, 'query');
-    sendPage(req, res, await listUsers(deps.pool, { before: cursor, limit: limit + 1 }), limit, represent, idCursor);
+    const { limit, cursor, key } = validated(ListUsersQuery, req.query, 'query');
+    sendPage(req, res, await listUsers(deps.pool, { before: cursor, limit: limit + 1, key }), limit, represent, idCursor);
   };
 
 const get =
@@ -68,8 +82,8 @@ const update =
     const current = await existingUser(deps, req.params.id);
     const change = validated(UserChangeSchema, req.body);
     // The user as changed must hold together: a rule may not be left naming a contact method the change removed.
-    const { name, email, timeZone, contactMethods, notificationRules } = current;
-    const result = changedUser({ name, email, timeZone, contactMethods, notificationRules }, change);
+    const { key, name, email, timeZone, contactMethods, notificationRules } = current;
+    const result = changedUser({ key, name, email, timeZone, contactMethods, notificationRules }, change);
     if (!result.success) throw Problem.invalid(result.error);
     const user = await storing(replaceUser(deps.pool, current.id, result.data));
     if (!user) throw new Problem('not-found', `no user ${current.id}`);
@@ -106,11 +120,11 @@ export function userRoutes(deps: ApiDeps): Operation[] {
       access: 'admin',
       summary: 'Create a user',
       description:
-        'A person who can be on call: name, e-mail (unique), IANA time zone, contact methods (e-mail, Slack through an incoming webhook, ' +
+        'A person who can be on call: name, e-mail (unique), an optional `key` (unique) for configuration files, IANA time zone, contact methods (e-mail, Slack through an incoming webhook, ' +
         'generic webhook; each named, names unique) and notification rules (which contact method, how many minutes after a page while ' +
         'unacknowledged).',
       body: UserInputSchema,
-      responses: { 201: { ...user, headers: { Location: 'The user URL' } }, 409: { description: 'Another user has this e-mail address' } },
+      responses: { 201: { ...user, headers: { Location: 'The user URL' } }, 409: { description: 'Another user has this e-mail address or key' } },
       handler: create(deps),
     },
     {
@@ -135,7 +149,7 @@ export function userRoutes(deps: ApiDeps): Operation[] {
         'The fields given replace the stored ones (lists whole). A notification rule must name one of the contact methods the user has after the change.',
       params: UserPath,
       body: UserChangeSchema,
-      responses: { 200: user, 409: { description: 'Another user has this e-mail address' } },
+      responses: { 200: user, 409: { description: 'Another user has this e-mail address or key' } },
       handler: update(deps),
     },
     {
