@@ -43,8 +43,9 @@ export interface DelayedPage {
  * Someone named twice (as a user and as a schedule's person on call) gets one page.
  */
 export function peopleToPage(answers: readonly OnCallAnswer[]): { person: OnCallPerson; via: PolicyPersonTarget }[] {
-  const seen = new Set<string>();
-  return answers.flatMap(({ target, people }) => people.filter((p) => !seen.has(p.id) && seen.add(p.id)).map((person) => ({ person, via: target })));
+  const paged = new Map<string, { person: OnCallPerson; via: PolicyPersonTarget }>();
+  for (const { target, people } of answers) for (const person of people) if (!paged.has(person.id)) paged.set(person.id, { person, via: target });
+  return [...paged.values()];
 }
 
 /**
