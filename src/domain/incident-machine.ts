@@ -224,6 +224,8 @@ export function decide(facts: IncidentFacts, incident: IncidentMachineState, hap
       const { by, assignee, policy } = happening;
       if (assignee !== undefined) s.assignee = assignee;
       if (policy) {
+        // The new policy's people take over: pages the old one's put off are not sent.
+        d.cancelDelayedPages();
         s.policy = policy;
         s.position = { round: 0, level: 0 };
         s.state = 'triggered';

@@ -103,6 +103,14 @@ describe('the incident machine paging people', () => {
     expect(nextStep(facts, acked, T0 + MIN)).toEqual({ kind: 'idle' });
   });
 
+  it('cancels delayed pages when the incident is reassigned to another policy, whose people take over', () => {
+    const { incident } = found(paged().incident, T0);
+    const other = { ...policy, id: 'esc_other', name: 'other' };
+    const reassigned = decide(facts, incident, { kind: 'reassign', actionId: 'r', by: { id: 'key_x', name: 'x' }, policy: other }, T0 + MIN).incident;
+    expect(reassigned.delayedPages).toEqual([]);
+    expect(nextStep(facts, reassigned, T0 + MIN)).toEqual({ kind: 'page' });
+  });
+
   it('records who was on call but wakes nobody when the incident was acknowledged while they were being found', () => {
     const acked = decide(facts, paged().incident, { kind: 'acknowledge', actionId: 'a', by: { id: 'key_x', name: 'x' } }, T0).incident;
     const { commands } = found(acked, T0);
