@@ -11,6 +11,7 @@ import { createMaintenanceActivities } from './maintenance';
 import { createIncidentActivities } from './incidents';
 import type { Mailer } from './notifications/email';
 import { createNotificationActivities } from './notifications';
+import { createOnCallActivities } from './on-call';
 import type { AddressGuard } from './probes/address-guard';
 import { createTargetActivities } from './targets';
 
@@ -43,6 +44,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMaintenanceActivities(deps),
     ...createIncidentActivities(deps),
     ...createNotificationActivities(deps),
+    ...createOnCallActivities(deps),
     ...createTargetActivities(deps),
   });
 }

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { ConfigFile, ContactMethodEntry } from '../api/config/schema';
+import type { ConfigFile, ContactMethodEntry, PolicyEntry } from '../api/config/schema';
 import { forEachAtMost } from '../concurrency';
 import type { VigilClient } from './client';
 import { channelBody, contactMethodsBody, KEY_FIELD, RESOURCES, SECTION, type Change, type Plan, type Resource } from './plan';
@@ -82,8 +82,17 @@ export async function applyPlan(client: VigilClient, desired: ConfigFile, observ
     },
     channel: channelBody,
     escalationPolicy: (entry: Record<string, unknown>) => {
-      const { levels, ...rest } = entry as { levels: { timeoutSeconds: number; channels: string[] }[] };
-      return { ...rest, levels: levels.map((l) => ({ timeoutSeconds: l.timeoutSeconds, channelIds: l.channels.map((k) => idOf('channel', k)) })) };
+      const { levels, ...rest } = entry as PolicyEntry;
+      return {
+        ...rest,
+        levels: levels.map((l) => ({
+          timeoutSeconds: l.timeoutSeconds,
+          channelIds: l.channels.map((k) => idOf('channel', k)),
+          userIds: l.users.map((k) => idOf('user', k)),
+          scheduleIds: l.schedules.map((k) => idOf('schedule', k)),
+          rotationIds: l.rotations.map((k) => idOf('rotation', k)),
+        })),
+      };
     },
     target: (entry: Record<string, unknown>) => {
       const { escalationPolicy, ...rest } = entry;

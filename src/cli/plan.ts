@@ -266,11 +266,18 @@ function unresolved(desired: ConfigFile, observed: Observed, prune: boolean): Pl
       }
     }
   }
-  const channels = known('channels');
+  const named = {
+    channels: [known('channels'), 'channel'],
+    users: [users, 'user'],
+    schedules: [known('schedules'), 'schedule'],
+    rotations: [rotations, 'rotation'],
+  } as const;
   for (const [i, policy] of desired.escalationPolicies.entries()) {
     for (const [j, level] of policy.levels.entries()) {
-      for (const [k, key] of level.channels.entries()) {
-        if (!channels.has(key)) errors.push({ path: ['escalationPolicies', i, 'levels', j, 'channels', k], message: `no channel "${key}" ${where}` });
+      for (const [list, [keys, what]] of Object.entries(named)) {
+        for (const [k, key] of level[list as keyof typeof named].entries()) {
+          if (!keys.has(key)) errors.push({ path: ['escalationPolicies', i, 'levels', j, list, k], message: `no ${what} "${key}" ${where}` });
+        }
       }
     }
   }

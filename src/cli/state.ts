@@ -10,6 +10,7 @@ import {
   UserEntrySchema,
   type ConfigFile,
 } from '../api/config/schema';
+import type { PersonTargetKind } from '../domain/escalation';
 import type { VigilClient } from './client';
 
 /**
@@ -100,7 +101,7 @@ export function observe(state: ServerState): Observed {
     statusPages: keyed(state.statusPages, 'slug'),
   };
   const keyOfId = new Map(
-    [...state.users, ...state.rotations, ...state.targets, ...state.channels, ...state.policies].map((r) => [r.id, r.key as string | null]),
+    [...state.users, ...state.rotations, ...state.schedules, ...state.targets, ...state.channels, ...state.policies].map((r) => [r.id, r.key as string | null]),
   );
   /** A reference as the file writes it: the key, or where there is none, the id (which no file key matches). */
   const name = (from: string, id: string): string => {
@@ -144,10 +145,13 @@ export function observe(state: ServerState): Observed {
   const escalationPolicies = [...byKey.escalationPolicies.entries()].map(([key, rep]) => ({
     ...entryFields(rep, PolicyEntrySchema, []),
     key,
-    levels: (rep.levels as { timeoutSeconds: number; channels: { id: string }[] }[]).map((level) => ({
-      timeoutSeconds: level.timeoutSeconds,
-      channels: level.channels.map((c) => name(`escalation policy ${key}`, c.id)),
-    })),
+    levels: (rep.levels as { timeoutSeconds: number; channels: { id: string }[]; people?: { kind: PersonTargetKind; id: string }[] }[]).map((level) => {
+      const named = (ids: string[]) => ids.map((id) => name(`escalation policy ${key}`, id));
+      const people = (kind: PersonTargetKind) => named((level.people ?? []).filter((p) => p.kind === kind).map((p) => p.id));
+      // Each list only when it names something, as a file would say it.
+      const lists = { channels: named(level.channels.map((c) => c.id)), users: people('user'), schedules: people('schedule'), rotations: people('rotation') };
+      return { timeoutSeconds: level.timeoutSeconds, ...Object.fromEntries(Object.entries(lists).filter(([, keys]) => keys.length > 0)) };
+    }),
   }));
   const statusPages = [...byKey.statusPages.entries()].map(([slug, rep]) => ({
     ...entryFields(rep, StatusPageEntrySchema, []),

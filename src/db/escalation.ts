@@ -8,6 +8,8 @@ import {
   type ChannelInput,
   type ChannelKind,
   type EscalationPolicyInput,
+  type PersonTargetKind,
+  type PolicyPersonTarget,
   type PolicySnapshot,
 } from '../domain/escalation';
 import type { Prisma, PrismaClient } from './generated/client';
@@ -145,28 +147,69 @@ export async function deleteChannelRow(prisma: PrismaClient, id: string): Promis
 const policyInclude = {
   levels: {
     orderBy: { position: 'asc' },
-    include: { channels: { orderBy: { ordinal: 'asc' }, include: { channel: { select: { id: true, name: true, kind: true } } } } },
+    include: {
+      channels: { orderBy: { ordinal: 'asc' }, include: { channel: { select: { id: true, name: true, kind: true } } } },
+      people: {
+        orderBy: { ordinal: 'asc' },
+        include: { user: { select: { name: true } }, schedule: { select: { name: true } }, rotation: { select: { name: true } } },
+      },
+    },
   },
 } satisfies Prisma.EscalationPolicyInclude;
 
 export type StoredPolicy = Prisma.EscalationPolicyGetPayload<{ include: typeof policyInclude }>;
 
-const levelRows = (levels: EscalationPolicyInput['levels']) => ({
-  create: levels.map((level, position) => ({
-    position,
-    timeoutSeconds: level.timeoutSeconds,
-    channels: { create: level.channelIds.map((channelId, ordinal) => ({ channelId, ordinal })) },
-  })),
+/** A level as written; the people fields may be left out (a policy of channels alone), as in the API's body. */
+type Level = Omit<EscalationPolicyInput['levels'][number], PeopleField> & Partial<Pick<EscalationPolicyInput['levels'][number], PeopleField>>;
+type PolicyFields = Omit<EscalationPolicyInput, 'levels'> & { levels: Level[] };
+
+/** Where each kind of person a level pages is written in its body. */
+const PERSON_FIELDS = { user: 'userIds', schedule: 'scheduleIds', rotation: 'rotationIds' } as const satisfies Record<PersonTargetKind, string>;
+type PeopleField = (typeof PERSON_FIELDS)[PersonTargetKind];
+
+/** A level's people rows, in the order written: users, then schedules, then rotations. */
+const peopleRows = (level: Level) =>
+  [
+    ...(level.userIds ?? []).map((userId) => ({ userId })),
+    ...(level.scheduleIds ?? []).map((scheduleId) => ({ scheduleId })),
+    ...(level.rotationIds ?? []).map((rotationId) => ({ rotationId })),
+  ].map((person, ordinal) => ({ ...person, ordinal }));
+
+const levelRow = (level: Level, position: number) => ({
+  position,
+  timeoutSeconds: level.timeoutSeconds,
+  channels: { create: level.channelIds.map((channelId, ordinal) => ({ channelId, ordinal })) },
+  people: { create: peopleRows(level) },
 });
 
-/** The channel ids a policy names that do not exist, with where they appear (`levels.0.channelIds.1`). */
-export async function unknownChannels(prisma: PrismaClient, levels: EscalationPolicyInput['levels']): Promise<{ field: string; id: string }[]> {
-  const ids = [...new Set(levels.flatMap((l) => l.channelIds))];
-  const known = new Set((await prisma.channel.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((c) => c.id));
-  return levels.flatMap((l, i) => l.channelIds.flatMap((id, j) => (known.has(id) ? [] : [{ field: `levels.${i}.channelIds.${j}`, id }])));
+const levelRows = (levels: Level[]) => ({ create: levels.map(levelRow) });
+
+/**
+ * The channels, users, schedules and rotations a policy names that do not exist, with where they appear
+ * (`levels.0.channelIds.1`, `levels.1.scheduleIds.0`).
+ */
+export async function unknownLevelReferences(prisma: PrismaClient, levels: Level[]): Promise<{ field: string; id: string; what: string }[]> {
+  const all = (field: 'channelIds' | PeopleField) => ({ id: { in: [...new Set(levels.flatMap((l) => l[field] ?? []))] } });
+  const select = { id: true } as const;
+  const found = await Promise.all([
+    prisma.channel.findMany({ where: all('channelIds'), select }),
+    prisma.user.findMany({ where: all('userIds'), select }),
+    prisma.schedule.findMany({ where: all('scheduleIds'), select }),
+    prisma.rotation.findMany({ where: all('rotationIds'), select }),
+  ]);
+  const known = new Set(found.flat().map((r) => r.id));
+  const fields = [
+    ['channelIds', 'channel'],
+    ['userIds', 'user'],
+    ['scheduleIds', 'schedule'],
+    ['rotationIds', 'rotation'],
+  ] as const;
+  return levels.flatMap((l, i) =>
+    fields.flatMap(([field, what]) => (l[field] ?? []).flatMap((id, j) => (known.has(id) ? [] : [{ field: `levels.${i}.${field}.${j}`, id, what }]))),
+  );
 }
 
-export async function insertPolicy(prisma: PrismaClient, id: string, input: EscalationPolicyInput): Promise<StoredPolicy> {
+export async function insertPolicy(prisma: PrismaClient, id: string, input: PolicyFields): Promise<StoredPolicy> {
   return prisma.escalationPolicy.create({
     data: { id, name: input.name, key: input.key ?? null, description: input.description, repeat: input.repeat, levels: levelRows(input.levels) },
     include: policyInclude,
@@ -188,7 +231,7 @@ export function listPolicies(prisma: PrismaClient, { before, limit, key }: { bef
 }
 
 /** Replaces a policy's settings and levels at once, as a new version; incidents already open keep the one they captured. */
-export async function replacePolicy(prisma: PrismaClient, id: string, input: EscalationPolicyInput): Promise<StoredPolicy | null> {
+export async function replacePolicy(prisma: PrismaClient, id: string, input: PolicyFields): Promise<StoredPolicy | null> {
   return prisma.$transaction(async (tx) => {
     const { count } = await tx.escalationPolicy.updateMany({
       where: { id },
@@ -204,14 +247,7 @@ export async function replacePolicy(prisma: PrismaClient, id: string, input: Esc
     if (count === 0) return null;
     await tx.escalationLevel.deleteMany({ where: { policyId: id } });
     for (const [position, level] of input.levels.entries()) {
-      await tx.escalationLevel.create({
-        data: {
-          policyId: id,
-          position,
-          timeoutSeconds: level.timeoutSeconds,
-          channels: { create: level.channelIds.map((channelId, ordinal) => ({ channelId, ordinal })) },
-        },
-      });
+      await tx.escalationLevel.create({ data: { policyId: id, ...levelRow(level, position) } });
     }
     return tx.escalationPolicy.findUnique({ where: { id }, include: policyInclude });
   });
@@ -220,6 +256,13 @@ export async function replacePolicy(prisma: PrismaClient, id: string, input: Esc
 /** The targets whose configuration names the policy: a policy in use cannot be deleted. */
 export async function targetsUsingPolicy(pool: Pool, policyId: string): Promise<string[]> {
   const { rows } = await pool.query<{ id: string }>(`SELECT id FROM targets WHERE spec->>'escalationPolicyId' = $1 ORDER BY id LIMIT 20`, [policyId]);
+  return rows.map((r) => r.id);
+}
+
+/** The policies whose levels page the user, schedule or rotation: one in use cannot be deleted. */
+export async function policiesPaging(pool: Pool, kind: PersonTargetKind, id: string): Promise<string[]> {
+  const column = { user: 'user_id', schedule: 'schedule_id', rotation: 'rotation_id' }[kind];
+  const { rows } = await pool.query<{ id: string }>(`SELECT DISTINCT policy_id AS id FROM escalation_level_people WHERE ${column} = $1 ORDER BY 1`, [id]);
   return rows.map((r) => r.id);
 }
 
@@ -235,18 +278,35 @@ export const policySnapshot = (p: StoredPolicy): PolicySnapshot => ({
   levels: p.levels.map((l) => ({
     timeoutSeconds: l.timeoutSeconds,
     channels: l.channels.map(({ channel }) => ({ id: channel.id, name: channel.name, kind: channel.kind as ChannelKind })),
+    ...(l.people.length > 0 ? { people: l.people.map(personTarget) } : {}),
   })),
 });
+
+const personTarget = (row: StoredPolicy['levels'][number]['people'][number]): PolicyPersonTarget => {
+  if (row.userId !== null) return { kind: 'user', id: row.userId, name: row.user!.name };
+  if (row.scheduleId !== null) return { kind: 'schedule', id: row.scheduleId, name: row.schedule!.name };
+  return { kind: 'rotation', id: row.rotationId!, name: row.rotation!.name };
+};
 
 /** The policy as it stands now, for an incident to capture; undefined when it does not exist (any more). */
 export async function readPolicySnapshot(pool: Pool, id: string): Promise<PolicySnapshot | undefined> {
   const { rows } = await pool.query<{ name: string; version: number; repeat: number; levels: PolicySnapshot['levels'] | null }>(
     `SELECT p.name, p.version, p.repeat,
-            (SELECT json_agg(json_build_object(
+            (SELECT json_agg(json_strip_nulls(json_build_object(
                       'timeoutSeconds', l.timeout_seconds,
                       'channels', (SELECT coalesce(json_agg(json_build_object('id', c.id, 'name', c.name, 'kind', c.kind) ORDER BY lc.ordinal), '[]')
                                    FROM escalation_level_channels lc JOIN channels c ON c.id = lc.channel_id
-                                   WHERE lc.policy_id = l.policy_id AND lc.position = l.position))
+                                   WHERE lc.policy_id = l.policy_id AND lc.position = l.position),
+                      -- Left out (null, stripped) on a level that pages nobody in person, as policySnapshot does.
+                      'people', (SELECT json_agg(CASE
+                                          WHEN lp.user_id IS NOT NULL THEN json_build_object('kind', 'user', 'id', u.id, 'name', u.name)
+                                          WHEN lp.schedule_id IS NOT NULL THEN json_build_object('kind', 'schedule', 'id', s.id, 'name', s.name)
+                                          ELSE json_build_object('kind', 'rotation', 'id', r.id, 'name', r.name) END ORDER BY lp.ordinal)
+                                 FROM escalation_level_people lp
+                                 LEFT JOIN users u ON u.id = lp.user_id
+                                 LEFT JOIN schedules s ON s.id = lp.schedule_id
+                                 LEFT JOIN rotations r ON r.id = lp.rotation_id
+                                 WHERE lp.policy_id = l.policy_id AND lp.position = l.position)))
                     ORDER BY l.position)
              FROM escalation_levels l WHERE l.policy_id = p.id) AS levels
      FROM escalation_policies p WHERE p.id = $1`,

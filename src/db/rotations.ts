@@ -130,7 +130,7 @@ export async function deleteRotation(pool: Pool, id: string): Promise<boolean> {
   try {
     return ((await pool.query('DELETE FROM rotations WHERE id = $1', [id])).rowCount ?? 0) > 0;
   } catch (err) {
-    if (stillReferenced(err)) throw new RotationInUseError('a schedule names this rotation');
+    if (stillReferenced(err)) throw new RotationInUseError('a schedule or escalation policy names this rotation');
     throw err;
   }
 }

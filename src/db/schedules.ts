@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { OnCallPlan, Override, ScheduleRule } from '../domain/on-call';
 import { newId } from '../ids';
 import { findRotations, rotationOf } from './rotations';
-import { inTransaction, violated } from './transaction';
+import { inTransaction, stillReferenced, violated } from './transaction';
 
 /** Schedules, their rules (in order) and their overrides, and the reads that make an on-call plan of them. */
 
@@ -137,8 +137,18 @@ export async function updateSchedule(pool: Pool, id: string, fields: Partial<Sch
   }
 }
 
+export class ScheduleInUseError extends Error {
+  override name = 'ScheduleInUseError';
+}
+
+/** False when there is no such schedule; one an escalation policy pages is refused (ScheduleInUseError). */
 export async function deleteSchedule(pool: Pool, id: string): Promise<boolean> {
-  return ((await pool.query('DELETE FROM schedules WHERE id = $1', [id])).rowCount ?? 0) > 0;
+  try {
+    return ((await pool.query('DELETE FROM schedules WHERE id = $1', [id])).rowCount ?? 0) > 0;
+  } catch (err) {
+    if (stillReferenced(err)) throw new ScheduleInUseError('an escalation policy pages this schedule');
+    throw err;
+  }
 }
 
 const OVERRIDE_COLUMNS = `id, schedule_id AS "scheduleId", starts_at AS start, ends_at AS "end", add_user_id AS add, remove_user_id AS remove, created_at AS "createdAt"`;

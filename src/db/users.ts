@@ -108,12 +108,12 @@ export class UserInUseError extends Error {
   override name = 'UserInUseError';
 }
 
-/** False when there is no such user; a user a rotation or schedule names is refused (UserInUseError). */
+/** False when there is no such user; a user a rotation, schedule or escalation policy names is refused (UserInUseError). */
 export async function deleteUser(pool: Pool, id: string): Promise<boolean> {
   try {
     return ((await pool.query('DELETE FROM users WHERE id = $1', [id])).rowCount ?? 0) > 0;
   } catch (err) {
-    if (stillReferenced(err)) throw new UserInUseError('a rotation or schedule names this user');
+    if (stillReferenced(err)) throw new UserInUseError('a rotation, schedule or escalation policy names this user');
     throw err;
   }
 }

@@ -133,18 +133,40 @@ export type ChannelConfigOf<K extends ChannelKind> = Extract<ChannelConfig, { ki
 export const channelId = idSchema('chn', 'a channel');
 export const escalationPolicyId = idSchema('esc', 'an escalation policy');
 
+/** Ids a level names, each once: up to 20 of a kind. */
+const levelIds = (id: z.ZodString, what: string) =>
+  z
+    .array(id)
+    .max(20)
+    .refine((ids) => new Set(ids).size === ids.length, `${what} appears twice in this level`)
+    .meta({ uniqueItems: true })
+    .default([]);
+
+/** The kinds of people a level pages: a user, whoever a schedule has on call, whoever has a rotation's turn. */
+export const PERSON_TARGET_KINDS = ['user', 'schedule', 'rotation'] as const;
+export type PersonTargetKind = (typeof PERSON_TARGET_KINDS)[number];
+
+/**
+ * A level's timeout and channels. Configuration files write levels from this (channels by key, src/api/config), so
+ * the people a level pages are added beside it, in EscalationLevelInputSchema.
+ */
 export const EscalationLevelSchema = z.strictObject({
   /** How long this level has to acknowledge before the next one is notified. */
   timeoutSeconds: z
     .int()
     .min(60)
     .max(7 * 86_400),
-  channelIds: z
-    .array(channelId)
-    .min(1)
-    .max(20)
-    .refine((ids) => new Set(ids).size === ids.length, 'a channel appears twice in this level')
-    .meta({ uniqueItems: true }),
+  channelIds: levelIds(channelId, 'a channel'),
+});
+
+/** A level as the API takes it: channels and people (users, schedules, rotations), at least one of any kind. */
+export const EscalationLevelInputSchema = EscalationLevelSchema.extend({
+  userIds: levelIds(idSchema('usr', 'a user'), 'a user').meta({ description: 'Paged through their contact methods and notification rules' }),
+  scheduleIds: levelIds(idSchema('sch', 'a schedule'), 'a schedule').meta({ description: 'Whoever the schedule has on call when the level fires is paged' }),
+  rotationIds: levelIds(idSchema('rot', 'a rotation'), 'a rotation').meta({ description: 'Whoever has the turn when the level fires is paged' }),
+}).refine((l) => l.channelIds.length + l.userIds.length + l.scheduleIds.length + l.rotationIds.length > 0, {
+  message: 'a level names at least one channel, user, schedule or rotation',
+  path: ['channelIds'],
 });
 
 export const EscalationPolicyInputSchema = z.strictObject({
@@ -153,16 +175,26 @@ export const EscalationPolicyInputSchema = z.strictObject({
   description: z.string().max(2000).default(''),
   /** How many more times the whole chain runs when nobody acknowledges it; then the incident is exhausted. */
   repeat: z.int().min(0).max(9).default(0),
-  levels: z.array(EscalationLevelSchema).min(1).max(10),
+  levels: z.array(EscalationLevelInputSchema).min(1).max(10),
 });
 export type EscalationPolicyInput = z.infer<typeof EscalationPolicyInputSchema>;
 
-/** A policy as an incident captured it: levels with their channels' ids, names and kinds (never their secrets). */
+/** Someone a level pages, as an incident captured it: whom they are is found when the level fires. */
+export interface PolicyPersonTarget {
+  kind: PersonTargetKind;
+  id: string;
+  name: string;
+}
+
+/**
+ * A policy as an incident captured it: levels with their channels' ids, names and kinds (never their secrets), and the
+ * people they page, only on levels that page someone (so a policy of channels alone captures as it always did).
+ */
 export interface PolicySnapshot {
   id: string;
   name: string;
   /** The policy's version when captured; a later change applies to new incidents only. */
   version: number;
   repeat: number;
-  levels: { timeoutSeconds: number; channels: { id: string; name: string; kind: ChannelKind }[] }[];
+  levels: { timeoutSeconds: number; channels: { id: string; name: string; kind: ChannelKind }[]; people?: PolicyPersonTarget[] }[];
 }

@@ -1,5 +1,5 @@
 import { CHANNEL_KINDS_MIRRORING_STATE } from './channel-kinds';
-import type { PolicySnapshot } from './escalation';
+import type { PolicyPersonTarget, PolicySnapshot } from './escalation';
 import {
   nextOnRequest,
   nextOnTimeout,
@@ -13,6 +13,7 @@ import {
   type NotificationKind,
   type OpenState,
 } from './incident';
+import { contactName, pagedAs, pagesFor, peopleToPage, type DelayedPage, type OnCallAnswer, type PersonContact } from './paging';
 import type { ShownState } from './shown-state';
 
 /**
@@ -64,6 +65,11 @@ export interface IncidentMachineState {
   lastTargetReportAt: number;
   /** Ids of the latest responder actions: a retried request changes nothing. */
   recentActions: string[];
+  /**
+   * Pages people's notification rules put off, soonest first; acknowledging, snoozing or resolving cancels them. Absent
+   * in incidents that never paged a person (all those recorded before levels could), which decide as they always did.
+   */
+  delayedPages?: DelayedPage[];
 }
 
 /** How many responder action ids an incident remembers. */
@@ -86,6 +92,10 @@ export type IncidentHappening =
   | { kind: 'targetCleared'; to: ShownState | 'deleted'; at: number; reason: string }
   /** The current level is due to be notified. */
   | { kind: 'page' }
+  /** Whom the people a level names had on call when it fired (found by an activity), at that level and round. */
+  | { kind: 'onCallFound'; position: EscalationPosition; answers: OnCallAnswer[] }
+  /** A delayed page of a notification rule is due. */
+  | { kind: 'delayedPageDue' }
   | { kind: 'levelTimedOut' }
   | { kind: 'snoozeEnded' }
   /** The reopen window passed (or the target was deleted): the incident ends. */
@@ -93,10 +103,15 @@ export type IncidentHappening =
 
 /** What the workflow does for a decision, in this order. */
 export type IncidentCommand =
-  /** One notification per channel, each delivered on its own (not awaited). */
-  | { kind: 'notify'; notification: NotificationKind; deliveries: { deliveryId: string; channel: PolicyChannel }[]; incident: IncidentSummary }
+  /** One notification per channel or person's contact method, each delivered on its own (not awaited). */
+  | { kind: 'notify'; notification: NotificationKind; deliveries: Delivery[]; incident: IncidentSummary }
+  /** Find whom the level's people have on call at `at` (an activity), then decide `onCallFound` with the answer. */
+  | { kind: 'findOnCall'; targets: PolicyPersonTarget[]; at: number; position: EscalationPosition }
   /** One timeline event, with the incident's row as it now stands (version `seq`). */
   | { kind: 'record'; event: { seq: number; kind: EventKind; actor: Actor; message: string; data?: Record<string, unknown> } };
+
+/** One notification to send: to a channel of the policy, or to one of a paged person's contact methods. */
+export type Delivery = { deliveryId: string; channel: PolicyChannel } | { deliveryId: string; contact: PersonContact };
 
 export interface IncidentDecision {
   incident: IncidentMachineState;
@@ -108,7 +123,7 @@ export interface IncidentDecision {
 /** What the incident waits for now. */
 export type IncidentStep =
   | { kind: 'page' }
-  | { kind: 'wait'; until: number; happening: 'levelTimedOut' | 'snoozeEnded' }
+  | { kind: 'wait'; until: number; happening: 'levelTimedOut' | 'snoozeEnded' | 'delayedPageDue' }
   | { kind: 'closeAt'; at: number }
   /** Acknowledged, exhausted, or without a policy: until a responder or the target acts. */
   | { kind: 'idle' };
@@ -168,6 +183,7 @@ export function decide(facts: IncidentFacts, incident: IncidentMachineState, hap
       const { by } = happening;
       s.state = 'acknowledged';
       s.acknowledged = { by, at: now };
+      d.cancelDelayedPages();
       d.tellMirrors();
       d.record('acknowledged', by, `acknowledged by ${by.name}: escalation stopped`);
       return d.done(true);
@@ -184,6 +200,7 @@ export function decide(facts: IncidentFacts, incident: IncidentMachineState, hap
       const wasAcknowledged = s.state === 'acknowledged';
       s.state = 'acknowledged';
       s.acknowledged ??= { by, at: now };
+      d.cancelDelayedPages();
       if (!wasAcknowledged) d.tellMirrors();
       s.snoozedUntil = now + seconds * 1000;
       d.record('snoozed', by, `snoozed by ${by.name} until ${new Date(s.snoozedUntil).toISOString()}`, { seconds });
@@ -207,6 +224,8 @@ export function decide(facts: IncidentFacts, incident: IncidentMachineState, hap
       const { by, assignee, policy } = happening;
       if (assignee !== undefined) s.assignee = assignee;
       if (policy) {
+        // The new policy's people take over: pages the old one's put off are not sent.
+        d.cancelDelayedPages();
         s.policy = policy;
         s.position = { round: 0, level: 0 };
         s.state = 'triggered';
@@ -271,19 +290,75 @@ export function decide(facts: IncidentFacts, incident: IncidentMachineState, hap
     }
     case 'page': {
       const policy = s.policy!;
-      const { channels } = policy.levels[s.position.level]!;
+      const { channels, people } = policy.levels[s.position.level]!;
       s.levelSince = now;
       s.levelNotified = true;
-      const paged = [...s.paged];
-      for (const c of channels) if (!paged.some((p) => p.id === c.id)) paged.push(c);
-      s.paged = paged;
-      const deliveries = d.notify(channels, s.pageKind);
-      d.record('notified', VIGIL, `notified ${levelName(s, s.position)} of ${policy.name}: ${channels.map((c) => c.name).join(', ')}`, {
-        level: s.position.level + 1,
-        round: s.position.round + 1,
-        kind: s.pageKind,
+      if (channels.length > 0) {
+        const paged = [...s.paged];
+        for (const c of channels) if (!paged.some((p) => p.id === c.id)) paged.push(c);
+        s.paged = paged;
+        const deliveries = d.notify(channels, s.pageKind);
+        d.record('notified', VIGIL, `notified ${levelName(s, s.position)} of ${policy.name}: ${channels.map((c) => c.name).join(', ')}`, {
+          level: s.position.level + 1,
+          round: s.position.round + 1,
+          kind: s.pageKind,
+          deliveryIds: deliveries.map((x) => x.deliveryId),
+        });
+      }
+      // Only levels that name people find who is on call: a policy of channels alone decides as it always did.
+      if (people && people.length > 0) d.commands.push({ kind: 'findOnCall', targets: people, at: now, position: s.position });
+      return d.done(true);
+    }
+    case 'onCallFound': {
+      const { position, answers } = happening;
+      const where = `${levelName(s, position)} of ${s.policy!.name}`;
+      for (const { target } of answers.filter((a) => a.people.length === 0)) {
+        const why = target.kind === 'user' ? `user ${target.name} no longer exists` : `nobody is on call for ${target.kind} ${target.name}`;
+        d.record('nobody_on_call', VIGIL, `${where}: ${why}`, { target });
+      }
+      const people = peopleToPage(answers);
+      if (people.length === 0) return d.done(false);
+      const names = people.map(({ person, via }) => pagedAs(person, via)).join(', ');
+      const data = {
+        level: position.level + 1,
+        round: position.round + 1,
+        people: people.map(({ person, via }) => ({ id: person.id, name: person.name, via })),
+      };
+      // Acknowledged (or moved on) while they were being found: who was on call is recorded, nobody is woken.
+      const current = s.state === 'triggered' && s.position.level === position.level && s.position.round === position.round;
+      if (!current) {
+        d.record('paged', VIGIL, `${where}: on call ${names}; not paged, the incident is ${s.state === 'triggered' ? 'at another level' : s.state} now`, data);
+        return d.done(false);
+      }
+      const plans = people.map(({ person }) => ({ person, ...pagesFor(person, now) }));
+      const deliveries = d.notifyPeople(
+        plans.flatMap((p) => p.atOnce),
+        s.pageKind,
+      );
+      const later = plans.flatMap((p) => p.later);
+      if (later.length > 0) s.delayedPages = [...(s.delayedPages ?? []), ...later].sort((a, b) => a.due - b.due);
+      const how = plans
+        .map(({ person, atOnce, later: after }) => {
+          const ways = [...atOnce.map(contactName), ...after.map((p) => `${contactName(p.contact)} after ${p.afterMinutes} min unacknowledged`)];
+          return `${person.name} by ${ways.join(', ') || 'no contact method'}`;
+        })
+        .join('; ');
+      d.record('paged', VIGIL, `${where} paged ${names}: ${how}`, {
+        ...data,
         deliveryIds: deliveries.map((x) => x.deliveryId),
+        later: later.map((p) => ({ userId: p.contact.userId, contactMethod: p.contact.method, at: new Date(p.due).toISOString() })),
       });
+      return d.done(later.length > 0);
+    }
+    case 'delayedPageDue': {
+      const due = (s.delayedPages ?? []).filter((p) => p.due <= now);
+      s.delayedPages = (s.delayedPages ?? []).filter((p) => p.due > now);
+      const deliveries = d.notifyPeople(
+        due.map((p) => p.contact),
+        s.pageKind,
+      );
+      const what = due.map((p) => `${p.contact.userName} by ${contactName(p.contact)} (${p.afterMinutes} min unacknowledged)`).join(', ');
+      d.record('paged', VIGIL, `paged ${what}`, { deliveryIds: deliveries.map((x) => x.deliveryId) });
       return d.done(true);
     }
     case 'levelTimedOut': {
@@ -322,10 +397,15 @@ export function decide(facts: IncidentFacts, incident: IncidentMachineState, hap
 /** What the incident waits for now, in the order the workflow checks: a page due, a timeout, a snooze, its closing. */
 export function nextStep(facts: IncidentFacts, s: IncidentMachineState, now: number): IncidentStep {
   if (s.state === 'resolved') return { kind: 'closeAt', at: s.targetDeleted ? now : s.resolved!.at + facts.settings.reopenWindowSeconds * 1000 };
+  const delayedPage = s.delayedPages?.[0]?.due;
   if (s.state === 'triggered' && s.policy) {
     if (!s.levelNotified) return { kind: 'page' };
-    return { kind: 'wait', until: s.levelSince + s.policy.levels[s.position.level]!.timeoutSeconds * 1000, happening: 'levelTimedOut' };
+    const timeout = s.levelSince + s.policy.levels[s.position.level]!.timeoutSeconds * 1000;
+    if (delayedPage !== undefined && delayedPage < timeout) return { kind: 'wait', until: delayedPage, happening: 'delayedPageDue' };
+    return { kind: 'wait', until: timeout, happening: 'levelTimedOut' };
   }
+  // Nobody acknowledged the whole chain: people's own rules still reach them.
+  if (s.state === 'exhausted' && delayedPage !== undefined) return { kind: 'wait', until: delayedPage, happening: 'delayedPageDue' };
   if (s.state === 'acknowledged' && s.snoozedUntil !== null) return { kind: 'wait', until: s.snoozedUntil, happening: 'snoozeEnded' };
   return { kind: 'idle' };
 }
@@ -374,6 +454,20 @@ class Decision {
     return deliveries;
   }
 
+  /** One notification to each of the people's contact methods; none, nothing is sent and no number is taken. */
+  notifyPeople(contacts: PersonContact[], notification: NotificationKind) {
+    if (contacts.length === 0) return [];
+    const n = ++this.incident.notificationSeq;
+    const deliveries = contacts.map((contact, i) => ({ deliveryId: `${this.facts.incidentId}-n${n}-${contact.userId}-${i}`, contact }));
+    this.commands.push({ kind: 'notify', notification, deliveries, incident: summaryOf(this.facts, this.incident) });
+    return deliveries;
+  }
+
+  /** A responder took the incident (or it was resolved): pages people's rules put off are not sent. */
+  cancelDelayedPages() {
+    if (this.incident.delayedPages?.length) this.incident.delayedPages = [];
+  }
+
   /**
    * The acknowledgement, to the paged channels that mirror the incident (PagerDuty, Opsgenie). None paged, nothing
    * is sent and no notification number is taken: incidents without such channels (all those recorded before they
@@ -395,6 +489,7 @@ class Decision {
     s.state = 'resolved';
     s.resolved = { by, at: now };
     s.snoozedUntil = null;
+    this.cancelDelayedPages();
     if (s.paged.length > 0) this.notify(s.paged, 'resolved');
     this.record('resolved', by, message);
   }

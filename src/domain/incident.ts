@@ -82,6 +82,10 @@ export interface Notification {
 export const EVENT_KINDS = [
   'opened',
   'notified',
+  /** People a level paged in person (or a delayed notification rule paged), by name. */
+  'paged',
+  /** A schedule or rotation a level pages had nobody on call when the level fired. */
+  'nobody_on_call',
   'escalated',
   'exhausted',
   'acknowledged',

@@ -47,6 +47,12 @@ const { recordIncidentChange } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 
+const { findOnCall } = proxyActivities<Activities>({
+  // Reads only: retried until Postgres answers; its answer, in the history, is what a replay uses.
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
 const { deliverNotification } = proxyActivities<Activities>({
   // One attempt: an HTTP POST or an SMTP exchange, each with its own shorter timeouts.
   startToCloseTimeout: '1m',
@@ -105,8 +111,8 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
 
   /** Sends each notification as its own activity, not awaited: a failing channel delays neither the others nor the escalation. */
   const notify = ({ notification, deliveries: each, incident }: Extract<IncidentCommand, { kind: 'notify' }>) => {
-    for (const { deliveryId, channel } of each) {
-      const delivery = deliverNotification({ channel, notification: { deliveryId, kind: notification, at: Date.now(), incident } }).catch((err) => {
+    for (const { deliveryId, ...to } of each) {
+      const delivery = deliverNotification({ ...to, notification: { deliveryId, kind: notification, at: Date.now(), incident } }).catch((err) => {
         if (!(err instanceof ActivityFailure)) throw err;
         // Its record in notification_deliveries says failed, and why.
         log.warn('notification not delivered', { incidentId, deliveryId, error: err.cause?.message ?? err.message });
@@ -131,7 +137,10 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     if (wake) revision++;
     for (const command of commands) {
       if (command.kind === 'notify') notify(command);
-      else await record(command);
+      else if (command.kind === 'findOnCall') {
+        const { targets, at, position } = command;
+        await happen({ kind: 'onCallFound', position, answers: await findOnCall({ targets, at }) });
+      } else await record(command);
     }
   };
   const happen = (happening: IncidentHappening) => carryOut(decide(facts, s, happening, Date.now()));

@@ -6,6 +6,7 @@ import { Mailer } from '../../src/activities/notifications/email';
 import { createNotificationActivities } from '../../src/activities/notifications';
 import { AddressGuard } from '../../src/activities/probes/address-guard';
 import { insertChannel } from '../../src/db/escalation';
+import { insertUser } from '../../src/db/users';
 import type { ChannelInput } from '../../src/domain/escalation';
 import { NOTIFICATION_RETRY, retryDelayMs } from '../../src/domain/incident';
 import { newId } from '../../src/ids';
@@ -132,6 +133,41 @@ describe('deliverNotification', () => {
     const body = JSON.parse(stack.webhooks.requests.find((r) => r.path === '/slack')!.body);
     expect(body.text).toBe(`[Vigil] shop is down (${input.notification.incident.id})`);
     expect(body.blocks[1].text.text).toContain('Reason: 2 consecutive failed probes');
+  });
+
+  it("delivers to a person's contact methods as they stand: e-mail to their address, Slack mentioning them, an unsigned webhook", async () => {
+    const { input } = await arrange({ kind: 'email', name: 'unused', addresses: ['unused@example.com'] });
+    const user = await insertUser(stack.db.pool, {
+      name: 'Ada',
+      email: `ada${n}@example.com`,
+      timeZone: 'Europe/Berlin',
+      contactMethods: [
+        { kind: 'email', name: 'work', address: 'ada@example.com' },
+        { kind: 'slack', name: 'chat', url: `${stack.webhooks.url}/ada-slack`, slackUserId: 'U024BE7LH' },
+        { kind: 'webhook', name: 'pager', url: `${stack.webhooks.url}/ada-hook` },
+      ],
+      notificationRules: [],
+    });
+    const to = (method: string, kind: 'email' | 'slack' | 'webhook') => ({
+      contact: { userId: user.id, userName: 'Ada', method, kind },
+      notification: { ...input.notification, deliveryId: `${input.notification.deliveryId}-${method}` },
+    });
+    for (const [method, kind] of [
+      ['work', 'email'],
+      ['chat', 'slack'],
+      ['pager', 'webhook'],
+    ] as const)
+      await attempt(1, () => activities().deliverNotification(to(method, kind)));
+    expect(stack.smtp.messages.at(-1)!.to).toEqual(['ada@example.com']);
+    expect(JSON.parse(stack.webhooks.requests.find((r) => r.path === '/ada-slack')!.body).text).toMatch(/^<@U024BE7LH> \[Vigil\] shop is down/);
+    const hook = stack.webhooks.requests.find((r) => r.path === '/ada-hook')!;
+    expect(hook.headers['webhook-id']).toBe(`${input.notification.deliveryId}-pager`);
+    expect(hook.headers['webhook-signature']).toBeUndefined();
+    expect(await delivery(`${input.notification.deliveryId}-pager`)).toMatchObject({ status: 'delivered', attempts: 1 });
+
+    // A contact method removed since the page was decided: nothing to send to, so the delivery fails at once.
+    await expect(attempt(1, () => activities().deliverNotification(to('gone', 'webhook')))).rejects.toMatchObject({ type: 'DeliveryRefused' });
+    expect(await delivery(`${input.notification.deliveryId}-gone`)).toMatchObject({ status: 'failed', last_error: "Ada's contact method gone was deleted" });
   });
 
   it('sends e-mail over SMTP with a Message-ID derived from the delivery id', async () => {

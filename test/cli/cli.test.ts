@@ -405,7 +405,7 @@ describe('the vigil command-line client', () => {
     await stack.api.request().delete(`/v1/targets/${broken.body.id}`).expect(204);
   }, 60_000);
 
-  it('applies users, a rotation and a schedule, plans them again as nothing, shows exactly a renamed and a removed participant, keeps who is on call, and exports the same', async () => {
+  it('applies users, a rotation, a schedule and a policy paging them, plans them again as nothing, shows exactly a renamed and a removed participant, keeps who is on call, and exports the same', async () => {
     const text = [
       'users:',
       '  - key: ada',
@@ -435,12 +435,18 @@ describe('the vigil command-line client', () => {
       '    rules:',
       '      - { days: [mon, tue, wed, thu, fri], start: "09:00", end: "17:00", rotation: primary }',
       '      - { days: [sat, sun], start: "00:00", end: "00:00", user: bob }',
+      'escalationPolicies:',
+      '  - key: office-hours',
+      '    name: Office hours',
+      '    levels:',
+      '      - { timeoutSeconds: 300, schedules: [office] }',
+      '      - { timeoutSeconds: 600, users: [ada], rotations: [primary] }',
       '',
     ].join('\n');
     const onCallYaml = await file('on-call.yaml', text);
     const applied = await vigil(['apply', '-f', onCallYaml]);
     expect(applied).toMatchObject({ code: 0 });
-    expect(applied.stdout).toContain('Plan: 4 to create, 0 to update, 0 to delete.');
+    expect(applied.stdout).toContain('Plan: 5 to create, 0 to update, 0 to delete.');
     const byKey = async (path: string, key: string) => (await stack.api.request().get(`${path}?key=${key}`).expect(200)).body.data[0];
     const [ada, bob] = [await byKey('/v1/users', 'ada'), await byKey('/v1/users', 'bob')];
     expect(ada.contactMethods).toContainEqual({ kind: 'slack', name: 'slack', url: secrets.ADA_SLACK_URL });
@@ -449,6 +455,15 @@ describe('the vigil command-line client', () => {
     expect((await byKey('/v1/schedules', 'office')).rules.map((r: { rotationId?: string; userId?: string }) => r.rotationId ?? r.userId)).toEqual([
       rotation.id,
       bob.id,
+    ]);
+    // The policy's levels page the people the file names by key.
+    const levels = (await byKey('/v1/escalation-policies', 'office-hours')).levels.map((l: { people: { kind: string; id: string }[] }) => l.people);
+    expect(levels).toEqual([
+      [{ kind: 'schedule', id: (await byKey('/v1/schedules', 'office')).id, name: 'Office' }],
+      [
+        { kind: 'user', id: ada.id, name: 'Ada' },
+        { kind: 'rotation', id: rotation.id, name: 'Primary' },
+      ],
     ]);
     expect((await vigil(['plan', '-f', onCallYaml])).stdout).toContain('No changes: the server matches the file.');
     expect((await vigil(['apply', '-f', onCallYaml])).stdout).toContain('No changes');
@@ -485,9 +500,9 @@ describe('the vigil command-line client', () => {
     expect(exported).not.toMatch(/onCallNow|overrides/);
     // The export's on-call sections are the file's, but for the contact method URL it leaves out.
     const onCall = (yaml: string) => {
-      const { users, rotations, schedules } = loadConfig('f', yaml, secrets).config;
+      const { users, rotations, schedules, escalationPolicies } = loadConfig('f', yaml, secrets).config;
       const withoutUrls = users.map((u) => ({ ...u, contactMethods: u.contactMethods.map(({ url: _url, ...m }) => m) }));
-      return { users: withoutUrls, rotations, schedules };
+      return { users: withoutUrls, rotations, schedules, escalationPolicies };
     };
     expect(onCall(exported)).toEqual(onCall(removed));
   }, 120_000);

@@ -54,7 +54,7 @@ statusPages:
       name: 'Primary',
       description: '',
       repeat: 0,
-      levels: [{ timeoutSeconds: 300, channels: ['ops'] }],
+      levels: [{ timeoutSeconds: 300, channels: ['ops'], users: [], schedules: [], rotations: [] }],
     });
     expect(config.targets[0]).toMatchObject({ key: 'api', kind: 'http', method: 'GET', downAfter: 2, escalationPolicy: 'primary' });
     expect(config.targets[1]).toMatchObject({ key: 'db', kind: 'tcp', port: 5432, escalationPolicy: null });

@@ -48,7 +48,8 @@ describe('planning a configuration file', () => {
       }),
     );
   };
-  const policy = (key: string | null, name: string, channels: Representation[]) => {
+  /** A policy of one level paging `channels`, and `people` (users, schedules, rotations by their representations). */
+  const policy = (key: string | null, name: string, channels: Representation[], people: Representation[] = []) => {
     const at = new Date(clock);
     const policyId = id('esc');
     const stored = {
@@ -66,6 +67,11 @@ describe('planning a configuration file', () => {
           position: 0,
           timeoutSeconds: 300,
           channels: channels.map((c, ordinal) => ({ policyId, position: 0, channelId: c.id, ordinal, channel: { id: c.id, name: c.name, kind: c.kind } })),
+          people: people.map((p) => {
+            const kind = ({ usr: 'user', sch: 'schedule', rot: 'rotation' } as const)[p.id.slice(0, 3) as 'usr' | 'sch' | 'rot'];
+            const ids = { userId: null, scheduleId: null, rotationId: null, [`${kind}Id`]: p.id };
+            return { ...ids, [kind]: { name: p.name } };
+          }),
         },
       ],
     } as unknown as StoredPolicy;
@@ -140,6 +146,7 @@ describe('planning a configuration file', () => {
     const hook = channel({ key: 'pager', kind: 'webhook', name: 'Pager', url: 'https://pager.example.com/in', signingSecret: `whsec_${'A'.repeat(43)}=` });
     const mail = channel({ key: 'mail', kind: 'email', name: 'Mail', addresses: ['ops@example.com'] });
     const primary = policy('primary', 'Primary', [slack, hook]);
+    const night = policy('night', 'Night', [], [office, primaryRotation, bob]);
     const api = target({
       key: 'api',
       name: 'API',
@@ -162,7 +169,7 @@ describe('planning a configuration file', () => {
       schedules: [office],
       targets: [api, db, dns, beat, loose],
       channels: [slack, hook, mail],
-      policies: [primary],
+      policies: [primary, night],
       statusPages: [acme],
     };
   }
@@ -225,6 +232,7 @@ describe('planning a configuration file', () => {
       'delete target mx',
       'delete target backup',
       'delete escalationPolicy primary',
+      'delete escalationPolicy night',
       'delete channel ops-slack',
       'delete channel pager',
       'delete channel mail',
@@ -266,7 +274,7 @@ describe('planning a configuration file', () => {
     const text = exported(state);
     expect(text).toMatch(/participants:\n\s+- ada\n\s+- bob/);
     const withCy = text
-      .replace('users:\n', 'users:\n  - key: cy\n    name: Cy\n    email: cy@example.com\n    timeZone: UTC\n')
+      .replace('\nusers:\n', '\nusers:\n  - key: cy\n    name: Cy\n    email: cy@example.com\n    timeZone: UTC\n')
       .replace(/participants:\n\s+- ada\n\s+- bob/, 'participants:\n      - cy\n      - ada');
     expect(plan(withCy, state).changes).toEqual([
       { action: 'create', resource: 'user', key: 'cy', fields: [] },
@@ -364,6 +372,19 @@ describe('planning a configuration file', () => {
       'schedules.0.rules.1.user: no user "zed" in this file or on the server',
     ]);
     expect(faults(true)[0]).toBe('rotations.0.participants.0: no user "ada" in this file (--prune deletes the server’s others)');
+  });
+
+  it('names the people a level pages by key, as it names channels, and plans a change of them', () => {
+    const state = server();
+    const text = exported(state);
+    expect(text).toMatch(/- timeoutSeconds: 300\n\s+users:\n\s+- bob\n\s+schedules:\n\s+- office\n\s+rotations:\n\s+- primary/);
+    expect(plan(text, state).changes).toEqual([]);
+    const { changes } = plan(text.replace(/(users:\n\s+- )bob/, '$1ada'), state);
+    expect(changes).toMatchObject([{ action: 'update', resource: 'escalationPolicy', key: 'night', fields: [{ field: 'levels' }] }]);
+    expect(() => plan(text.replace(/(schedules:\n\s+- )office/, '$1weekend'), state)).toThrow(UnresolvedConfig);
+    expect(() => loadConfig('vigil.yaml', 'escalationPolicies:\n  - key: empty\n    name: Empty\n    levels: [{ timeoutSeconds: 300 }]\n', {})).toThrow(
+      'a level names at least one channel, user, schedule or rotation',
+    );
   });
 
   it('compares a secret the file sets by the hint the server shows of it (the API shows a secret whole only when it is written)', () => {

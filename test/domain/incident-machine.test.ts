@@ -46,7 +46,9 @@ function incidentAfter(happenings: IncidentHappening[], opts: { policy?: PolicyS
 }
 const records = (commands: IncidentCommand[]) => commands.filter((c) => c.kind === 'record').map((c) => c.event);
 const notifications = (commands: IncidentCommand[]) =>
-  commands.filter((c) => c.kind === 'notify').map((c) => ({ kind: c.notification, to: c.deliveries.map((d) => d.channel.id) }));
+  commands
+    .filter((c) => c.kind === 'notify')
+    .map((c) => ({ kind: c.notification, to: c.deliveries.map((d) => ('channel' in d ? d.channel.id : d.contact.userId)) }));
 const act = <K extends ResponderHappening['kind']>(kind: K, rest: object = {}, actionId: string = kind) =>
   ({ kind, actionId, by: alice, ...rest }) as ResponderHappening;
 

@@ -10,7 +10,9 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createIncidentActivities } from '../../src/activities/incidents';
 import { insertChannel, insertPolicy, readPolicySnapshot } from '../../src/db/escalation';
+import { insertSchedule } from '../../src/db/schedules';
 import { upsertTarget } from '../../src/db/targets';
+import { insertUser } from '../../src/db/users';
 import { TargetSpecSchema } from '../../src/domain/target';
 import { incidentId, incidentWorkflowId, newId, TASK_QUEUE, targetWorkflowId } from '../../src/ids';
 import {
@@ -174,10 +176,21 @@ describe('record workflow histories', () => {
     });
   });
 
+  it('incident-people: level 1 pages a schedule (and one with nobody on call), a delayed rule pages, acknowledged (a later rule cancelled), resolved, closed', async () => {
+    await recordIncident('incident-people', { repeat: 0, autoResolve: true, people: true }, async ({ env, handle, receiver, by }) => {
+      await eventually(() => expect(receiver.accepted('/ada-pager')).toHaveLength(1), 60_000);
+      await env.sleep('3m');
+      await eventually(() => expect(receiver.accepted('/ada-phone')).toHaveLength(1), 60_000);
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ actionId: 'ack', by }] });
+      await handle.executeUpdate(resolveUpdate, { args: [{ actionId: 'resolve', by }] });
+      await env.sleep('20m');
+    });
+  });
+
   /** Opens an incident as a target's down flip does, lets `drive` act on it, and records its history once it ends. */
   async function recordIncident(
     name: string,
-    opts: { repeat: number; autoResolve: boolean; levels?: number; missingPolicy?: boolean },
+    opts: { repeat: number; autoResolve: boolean; levels?: number; missingPolicy?: boolean; people?: true },
     drive: (ctx: {
       env: TestWorkflowEnvironment;
       handle: ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>;
@@ -193,7 +206,7 @@ describe('record workflow histories', () => {
       insertChannel(db.prisma, testSecrets, newId('chn'), { kind: 'webhook', name: `${name}-${level}`, url: `${receiver.url}/${level}` });
     const [l1, l2] = [await channel('l1'), await channel('l2')];
     const levels = [
-      { timeoutSeconds: 300, channelIds: [l1.id] },
+      opts.people ? await peopleLevel(name, receiver.url) : { timeoutSeconds: 300, channelIds: [l1.id] },
       { timeoutSeconds: 300, channelIds: [l2.id] },
     ].slice(0, opts.levels ?? 2);
     const policies = [
@@ -221,5 +234,24 @@ describe('record workflow histories', () => {
     fs.writeFileSync(path.join(FIXTURES, `${name}.json`), historyToJSON(await handle.fetchHistory()));
     await receiver.close();
     await env.teardown();
+  }
+
+  /** A level paging a schedule with Ada on call (pager at once, phone after 2 min, sms after 4 min) and one with nobody. */
+  async function peopleLevel(name: string, receiverUrl: string) {
+    const ada = await insertUser(db.pool, {
+      name: 'Ada',
+      email: `ada-${name}@example.com`,
+      timeZone: 'Europe/Berlin',
+      contactMethods: ['pager', 'phone', 'sms'].map((method) => ({ kind: 'webhook' as const, name: method, url: `${receiverUrl}/ada-${method}` })),
+      notificationRules: [
+        { contactMethod: 'pager', afterMinutes: 0 },
+        { contactMethod: 'phone', afterMinutes: 2 },
+        { contactMethod: 'sms', afterMinutes: 4 },
+      ],
+    });
+    const always = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const, startMinute: 0, endMinute: 0 };
+    const onCall = await insertSchedule(db.pool, { key: null, name: `${name}-primary`, timeZone: 'Europe/Berlin', rules: [{ ...always, userId: ada.id }] });
+    const nobody = await insertSchedule(db.pool, { key: null, name: `${name}-nights`, timeZone: 'Europe/Berlin', rules: [] });
+    return { timeoutSeconds: 300, channelIds: [], scheduleIds: [onCall.id, nobody.id] };
   }
 });

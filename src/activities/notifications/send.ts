@@ -1,4 +1,5 @@
 import type { ChannelConfig } from '../../domain/escalation';
+import type { ContactMethod } from '../../domain/users';
 import type { Notification } from '../../domain/incident';
 import { sendDiscord } from './discord';
 import type { Mailer } from './email';
@@ -12,6 +13,21 @@ import { sendSlack } from './slack';
 import { sendTeams } from './teams';
 import { sendTelegram } from './telegram';
 import { sendWebhook } from './webhook';
+
+/**
+ * One attempt to send a notification to a person's contact method. A webhook contact method has no signing secret
+ * (users hold none), so its requests are not signed; Slack mentions the member when the method names one.
+ */
+export async function sendToContactMethod(method: ContactMethod, n: Notification, via: Sending & { mailer: Mailer }): Promise<void> {
+  switch (method.kind) {
+    case 'email':
+      return via.mailer.send({ addresses: [method.address] }, n);
+    case 'slack':
+      return sendSlack({ url: method.url, ...(method.slackUserId ? { mention: method.slackUserId } : {}) }, n, via);
+    case 'webhook':
+      return sendWebhook({ url: method.url }, n, via);
+  }
+}
 
 /** One attempt to send a notification to a channel, by its kind; a DeliveryError says whether another may succeed. */
 export async function sendNotification(config: ChannelConfig, n: Notification, via: Sending & { mailer: Mailer }): Promise<void> {

@@ -8,10 +8,11 @@ import { lines, title } from './render';
  * their own (mattermost.ts). Slack has no idempotency of its own; the
  * Idempotency-Key header is sent anyway for proxies and compatible receivers that honour it.
  */
-export function slackPayload(n: Notification): { text: string; blocks: unknown[] } {
+export function slackPayload(n: Notification, mention?: string): { text: string; blocks: unknown[] } {
   const heading = title(n);
   return {
-    text: heading,
+    // A mention in the text is what makes Slack notify that member (a person paged through their own contact method).
+    text: mention ? `<@${mention}> ${heading}` : heading,
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: heading.slice(0, 150) } },
       { type: 'section', text: { type: 'mrkdwn', text: lines(n).join('\n') } },
@@ -20,6 +21,6 @@ export function slackPayload(n: Notification): { text: string; blocks: unknown[]
   };
 }
 
-export async function sendSlack(config: { url: string }, n: Notification, via: Sending): Promise<void> {
-  await post(config.url, JSON.stringify(slackPayload(n)), { 'idempotency-key': n.deliveryId }, via);
+export async function sendSlack(config: { url: string; mention?: string }, n: Notification, via: Sending): Promise<void> {
+  await post(config.url, JSON.stringify(slackPayload(n, config.mention)), { 'idempotency-key': n.deliveryId }, via);
 }

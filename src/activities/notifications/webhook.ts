@@ -25,7 +25,8 @@ export function signature(secret: string, id: string, timestampSeconds: number, 
   return `v1,${createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64')}`;
 }
 
-export async function sendWebhook(config: { url: string; signingSecret: string }, n: Notification, via: Sending): Promise<void> {
+/** Unsigned without a secret: a person's webhook contact method has none. */
+export async function sendWebhook(config: { url: string; signingSecret?: string }, n: Notification, via: Sending): Promise<void> {
   const body = webhookBody(n);
   const timestamp = Math.floor(Date.now() / 1000);
   await post(
@@ -35,7 +36,7 @@ export async function sendWebhook(config: { url: string; signingSecret: string }
       'idempotency-key': n.deliveryId,
       'webhook-id': n.deliveryId,
       'webhook-timestamp': String(timestamp),
-      'webhook-signature': signature(config.signingSecret, n.deliveryId, timestamp, body),
+      ...(config.signingSecret ? { 'webhook-signature': signature(config.signingSecret, n.deliveryId, timestamp, body) } : {}),
     },
     via,
   );

@@ -54,23 +54,35 @@ export const ChannelEntrySchema = z
 /** Its kind's fields are read generically (field by field), so the type says only what every kind has. */
 export type ChannelEntry = { key: string; name: string; kind: string } & Record<string, unknown>;
 
-/** An escalation policy: its API body with `key` required, and each level naming its channels by key. */
+/** A level's list of what it names, by key: each at most once. */
+const levelReferences = (what: string) =>
+  z
+    .array(reference(what))
+    .max(20)
+    .refine((keys) => new Set(keys).size === keys.length, `${what} appears twice in this level`)
+    .meta({ uniqueItems: true })
+    .default([]);
+
+/** An escalation policy: its API body with `key` required, and each level naming its channels and people by key. */
 export const PolicyEntrySchema = EscalationPolicyInputSchema.extend({
   key: ResourceKeySchema,
   levels: z
     .array(
-      EscalationLevelSchema.omit({ channelIds: true }).extend({
-        channels: z
-          .array(reference('a channel'))
-          .min(1)
-          .max(20)
-          .refine((keys) => new Set(keys).size === keys.length, 'a channel appears twice in this level')
-          .meta({ uniqueItems: true }),
-      }),
+      EscalationLevelSchema.omit({ channelIds: true })
+        .extend({
+          channels: levelReferences('a channel'),
+          users: levelReferences('a user').meta({ description: 'Paged through their contact methods and notification rules' }),
+          schedules: levelReferences('a schedule').meta({ description: 'Whoever the schedule has on call when the level fires is paged' }),
+          rotations: levelReferences('a rotation').meta({ description: 'Whoever has the turn when the level fires is paged' }),
+        })
+        .refine((l) => l.channels.length + l.users.length + l.schedules.length + l.rotations.length > 0, {
+          message: 'a level names at least one channel, user, schedule or rotation',
+          path: ['channels'],
+        }),
     )
     .min(1)
     .max(10),
-}).meta({ description: 'An escalation policy, as POST /v1/escalation-policies takes it, with `key` and channels named by key' });
+}).meta({ description: 'An escalation policy, as POST /v1/escalation-policies takes it, with `key`, and channels and people named by key' });
 export type PolicyEntry = z.infer<typeof PolicyEntrySchema>;
 
 /** A status page, keyed by its slug: its API body with its targets named by key. */

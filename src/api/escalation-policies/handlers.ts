@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { deletePolicyRow, findPolicy, insertPolicy, listPolicies, replacePolicy, targetsUsingPolicy, unknownChannels } from '../../db/escalation';
+import { deletePolicyRow, findPolicy, insertPolicy, listPolicies, replacePolicy, targetsUsingPolicy, unknownLevelReferences } from '../../db/escalation';
 import { EscalationPolicyInputSchema, type EscalationPolicyInput } from '../../domain/escalation';
 import { ResourceKeySchema } from '../../domain/resource-key';
 import { isId } from '../../ids';
@@ -15,21 +15,21 @@ export const ListPoliciesQuery = z.strictObject({
   ...pageQueryFields,
 });
 
-/** The body, validated, and every channel it names known: an unknown one is a 422 naming where it appears. */
+/** The body, validated, and every channel, user, schedule and rotation it names known: an unknown one is a 422 naming where it appears. */
 async function parseBody(deps: ApiDeps, body: unknown): Promise<EscalationPolicyInput> {
   const parsed = validated(EscalationPolicyInputSchema, body);
-  const unknown = await unknownChannels(deps.prisma, parsed.levels);
+  const unknown = await unknownLevelReferences(deps.prisma, parsed.levels);
   if (unknown.length > 0) {
-    throw new Problem('unprocessable', `no such channel: ${unknown.map((u) => u.id).join(', ')}`, {
-      errors: unknown.map(({ field, id }) => ({ field, message: `no channel ${id}` })),
+    throw new Problem('unprocessable', `no such ${unknown.map((u) => `${u.what} ${u.id}`).join(', ')}`, {
+      errors: unknown.map(({ field, id, what }) => ({ field, message: `no ${what} ${id}` })),
     });
   }
   return parsed;
 }
 
-/** A write Postgres refuses (a channel deleted between the check and the write, a key another policy has), as the problem saying so. */
+/** A write Postgres refuses (a channel or person deleted between the check and the write, a key another policy has), as the problem saying so. */
 const refusedWrite = (err: unknown): never => {
-  if ((err as { code?: string }).code === 'P2003') throw new Problem('unprocessable', 'a channel of this policy was just deleted');
+  if ((err as { code?: string }).code === 'P2003') throw new Problem('unprocessable', 'a channel, user, schedule or rotation of this policy was just deleted');
   if ((err as { code?: string }).code === 'P2002')
     throw new Problem('conflict', 'another escalation policy has this key', { errors: [{ field: 'key', message: 'taken by another policy' }] });
   throw err;

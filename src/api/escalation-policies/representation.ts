@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { policySnapshot, type StoredPolicy } from '../../db/escalation';
-import { CHANNEL_KINDS } from '../../domain/escalation';
+import { CHANNEL_KINDS, PERSON_TARGET_KINDS } from '../../domain/escalation';
 
 const timestamp = z.iso.datetime({ offset: true });
 
 /** A policy as the API shows it: its levels with their channels' names and kinds (never their settings). */
 export function policyRepresentation(p: StoredPolicy) {
-  const { levels } = policySnapshot(p);
+  const levels = policySnapshot(p).levels.map(({ people, ...level }) => ({ ...level, people: people ?? [] }));
   return {
     id: p.id,
     key: p.key,
@@ -32,6 +32,9 @@ export const EscalationPolicySchema = z
       z.object({
         timeoutSeconds: z.int(),
         channels: z.array(z.object({ id: z.string(), name: z.string(), kind: z.enum(CHANNEL_KINDS) })),
+        people: z
+          .array(z.object({ kind: z.enum(PERSON_TARGET_KINDS), id: z.string(), name: z.string() }))
+          .meta({ description: 'Users, schedules and rotations: whoever they have on call when the level fires is paged' }),
       }),
     ),
     createdAt: timestamp,

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { policiesPaging } from '../../db/escalation';
 import {
   deleteRotation,
   findRotation,
@@ -114,8 +115,9 @@ const remove =
       if (!(await deleteRotation(deps.pool, id))) throw new Problem('not-found', `no rotation ${id}`);
     } catch (err) {
       if (!(err instanceof RotationInUseError)) throw err;
-      const schedules = await schedulesNamingRotation(deps.pool, id);
-      throw new Problem('conflict', `the rotation is named by schedules ${schedules.join(', ') || '(one meanwhile)'}: take it out of their rules first`);
+      const [schedules, policies] = await Promise.all([schedulesNamingRotation(deps.pool, id), policiesPaging(deps.pool, 'rotation', id)]);
+      const where = [...schedules.map((s) => `schedule ${s}`), ...policies.map((p) => `escalation policy ${p}`)].join(', ');
+      throw new Problem('conflict', `the rotation is named by ${where || 'a schedule or escalation policy (one meanwhile)'}: take it out of them first`);
     }
     res.status(204).end();
   };

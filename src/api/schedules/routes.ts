@@ -10,9 +10,11 @@ import {
   listSchedules,
   readOnCallPlan,
   ScheduleKeyTakenError,
+  ScheduleInUseError,
   UnknownReferencesError,
   updateSchedule,
 } from '../../db/schedules';
+import { policiesPaging } from '../../db/escalation';
 import { peopleByIds } from '../../db/users';
 import { idSchema } from '../../domain/id';
 import { shiftsBetween, type Shift } from '../../domain/on-call';
@@ -142,7 +144,16 @@ const remove =
   (deps: ApiDeps): RequestHandler<{ id: string }> =>
   async (req, res) => {
     const id = scheduleId(req.params.id);
-    if (!(await deleteSchedule(deps.pool, id))) throw new Problem('not-found', `no schedule ${id}`);
+    try {
+      if (!(await deleteSchedule(deps.pool, id))) throw new Problem('not-found', `no schedule ${id}`);
+    } catch (err) {
+      if (!(err instanceof ScheduleInUseError)) throw err;
+      const policies = await policiesPaging(deps.pool, 'schedule', id);
+      throw new Problem(
+        'conflict',
+        `the schedule is paged by escalation policies ${policies.join(', ') || '(one meanwhile)'}: take it out of their levels first`,
+      );
+    }
     res.status(204).end();
   };
 

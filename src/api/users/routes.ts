@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
+import { policiesPaging } from '../../db/escalation';
 import {
   deleteUser,
   EmailTakenError,
@@ -98,9 +99,11 @@ const remove =
       await deleteUser(deps.pool, id);
     } catch (err) {
       if (!(err instanceof UserInUseError)) throw err;
-      const { rotations, schedules } = await whereUserIsNamed(deps.pool, id);
-      const where = [...rotations.map((r) => `rotation ${r}`), ...schedules.map((s) => `schedule ${s}`)].join(', ');
-      throw new Problem('conflict', `the user is named by ${where || 'a rotation or schedule'}: take them out first`);
+      const [{ rotations, schedules }, policies] = await Promise.all([whereUserIsNamed(deps.pool, id), policiesPaging(deps.pool, 'user', id)]);
+      const where = [...rotations.map((r) => `rotation ${r}`), ...schedules.map((s) => `schedule ${s}`), ...policies.map((p) => `escalation policy ${p}`)].join(
+        ', ',
+      );
+      throw new Problem('conflict', `the user is named by ${where || 'a rotation, schedule or escalation policy'}: take them out first`);
     }
     res.status(204).end();
   };
