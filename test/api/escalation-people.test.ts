@@ -3,6 +3,7 @@ import { incidentWorkflowId } from '../../src/ids';
 import { testDataConverter } from '../support/codec';
 import { eventually } from '../support/eventually';
 import { useStack } from '../support/stack';
+import { downTarget } from '../support/incidents';
 
 /**
  * Escalation levels that page people: a level names users, schedules and rotations beside (or instead of) channels;
@@ -101,17 +102,7 @@ describe('escalation levels that page people', () => {
     const nobody = await schedule('Nights', []);
     const { body: p } = await policy([{ timeoutSeconds: 600, scheduleIds: [primary.id, nobody.id] }]).expect(201);
 
-    stack.site.behave({ status: 500 });
-    const { body: target } = await as()
-      .post('/v1/targets')
-      .send({ name: 'checkout', url: `${stack.site.url}/health`, intervalSeconds: 3600, downAfter: 1, escalationPolicyId: p.id })
-      .expect(201);
-    await as().post(`/v1/targets/${target.id}/check`).expect(200);
-    const incident = await eventually(async () => {
-      const { body } = await as().get(`/v1/incidents?target=${target.id}&state=open`).expect(200);
-      expect(body.data).toHaveLength(1);
-      return body.data[0];
-    });
+    const { targetId, incident } = await downTarget(stack, { name: 'checkout', escalationPolicyId: p.id });
 
     const [page] = await eventually(async () => {
       const accepted = stack.webhooks.accepted('/grace');
@@ -150,6 +141,6 @@ describe('escalation levels that page people', () => {
       { target: { kind: 'schedule', id: nobody.id, name: 'Nights' }, people: [] },
     ]);
 
-    await as().delete(`/v1/targets/${target.id}`).expect(204);
+    await as().delete(`/v1/targets/${targetId}`).expect(204);
   });
 });

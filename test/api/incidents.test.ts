@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { eventually } from '../support/eventually';
 import { useStack } from '../support/stack';
+import { downTarget as downTargetThroughApi } from '../support/incidents';
 
 /** Incidents through the API: opened by a real target going down, read by viewers, acted on by responders. */
 describe('incidents through the API', () => {
@@ -40,20 +41,8 @@ describe('incidents through the API', () => {
   const as = (key?: string) => stack.api.request(key);
 
   /** A target that goes down at once and opens an incident; answers its id and the incident's. */
-  async function downTarget(fields: Record<string, unknown> = {}) {
-    stack.site.behave({ status: 500 });
-    const target = await as()
-      .post('/v1/targets')
-      .send({ name: 'shop', url: `${stack.site.url}/health`, intervalSeconds: 3600, downAfter: 1, upAfter: 1, escalationPolicyId: policyId, ...fields })
-      .expect(201);
-    await as(responder).post(`/v1/targets/${target.body.id}/check`).expect(200);
-    const incident = await eventually(async () => {
-      const { body } = await as(viewer).get(`/v1/incidents?target=${target.body.id}&state=open`).expect(200);
-      expect(body.data).toHaveLength(1);
-      return body.data[0];
-    });
-    return { targetId: target.body.id as string, incident };
-  }
+  const downTarget = (fields: Record<string, unknown> = {}) =>
+    downTargetThroughApi(stack, { upAfter: 1, escalationPolicyId: policyId, ...fields }, { check: responder, read: viewer });
 
   it('shows the incident settings on the target, and refuses malformed ones naming the field', async () => {
     const created = await as()

@@ -2,6 +2,7 @@ import { incidentQuery } from '../../src/contracts/incident';
 import { incidentWorkflowId } from '../../src/ids';
 import { eventually } from '../support/eventually';
 import { useStack } from '../support/stack';
+import { downTarget } from '../support/incidents';
 
 /** An API key can belong to a user: what is done with it on an incident is recorded as that person's doing. */
 describe('responders acting with their own API key', () => {
@@ -13,17 +14,7 @@ describe('responders acting with their own API key', () => {
     const { body: key } = await as().post('/v1/api-keys').send({ name: "ann's laptop", role: 'responder', userId: ann.id }).expect(201);
     expect(key.userId).toBe(ann.id);
 
-    stack.site.behave({ status: 500 });
-    const { body: target } = await as()
-      .post('/v1/targets')
-      .send({ name: 'shop', url: `${stack.site.url}/health`, intervalSeconds: 3600, downAfter: 1 })
-      .expect(201);
-    await as().post(`/v1/targets/${target.id}/check`).expect(200);
-    const incident = await eventually(async () => {
-      const { body } = await as().get(`/v1/incidents?target=${target.id}&state=open`).expect(200);
-      expect(body.data).toHaveLength(1);
-      return body.data[0];
-    });
+    const { targetId, incident } = await downTarget(stack);
 
     const acked = await as(key.key).post(`/v1/incidents/${incident.id}/acknowledge`).expect(200);
     expect(acked.body.acknowledged.by).toEqual({ id: ann.id, name: 'Ann Example' });
@@ -42,7 +33,7 @@ describe('responders acting with their own API key', () => {
     // A key of nobody in particular is recorded as the key, as before.
     const resolved = await as().post(`/v1/incidents/${incident.id}/resolve`).expect(200);
     expect(resolved.body.resolved.by).toEqual({ id: expect.stringMatching(/^key_/), name: 'test admin' });
-    await as().delete(`/v1/targets/${target.id}`).expect(204);
+    await as().delete(`/v1/targets/${targetId}`).expect(204);
   });
 
   it('refuses a key for a user who does not exist, naming userId, and makes no key', async () => {

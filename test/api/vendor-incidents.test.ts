@@ -1,6 +1,7 @@
 import { eventually } from '../support/eventually';
 import { useStack } from '../support/stack';
 import { OPSGENIE_KEY, startVendorFake, type VendorFake } from '../support/vendor-fakes';
+import { downTarget } from '../support/incidents';
 
 /**
  * PagerDuty's incident and Opsgenie's alert follow Vigil's through a real outage: the incident workflow pages them,
@@ -24,17 +25,7 @@ describe("PagerDuty and Opsgenie following Vigil's incident", () => {
       .post('/v1/escalation-policies')
       .send({ name: 'vendors', levels: [{ timeoutSeconds: 3600, channelIds: [pd, og] }] })
       .expect(201);
-    stack.site.behave({ status: 500 });
-    const target = await api
-      .post('/v1/targets')
-      .send({ name: 'shop', url: `${stack.site.url}/health`, intervalSeconds: 3600, downAfter: 1, escalationPolicyId: policy.body.id })
-      .expect(201);
-    await stack.api.request(responder).post(`/v1/targets/${target.body.id}/check`).expect(200);
-    const incidentId = await eventually(async () => {
-      const { body } = await api.get(`/v1/incidents?target=${target.body.id}`).expect(200);
-      expect(body.data).toHaveLength(1);
-      return body.data[0].id as string;
-    });
+    const incidentId = (await downTarget(stack, { escalationPolicyId: policy.body.id }, { check: responder })).incident.id;
 
     await eventually(() => {
       expect(fake.pagerDutyIncidents.get(incidentId)?.status).toBe('triggered');

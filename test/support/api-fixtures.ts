@@ -1,5 +1,5 @@
-import { eventually } from './eventually';
 import type { Stack } from './stack';
+import { downTarget } from './incidents';
 
 /** One of each thing the API manages, real, so that requests to it reach validation and not only "not found". */
 export interface ApiFixtures {
@@ -34,20 +34,10 @@ export async function createApiFixtures(stack: Stack<{ api: true; site: true; we
     .post('/v1/escalation-policies')
     .send({ name: `${slug} policy`, levels: [{ timeoutSeconds: 3600, channelIds: [hook.body.id] }] })
     .expect(201);
-  stack.site.behave({ status: 500 });
-  const target = await api
-    .post('/v1/targets')
-    .send({ name: `${slug} target`, url: stack.site.url, intervalSeconds: 3600, downAfter: 1, escalationPolicyId: policy.body.id })
-    .expect(201);
-  await api.post(`/v1/targets/${target.body.id}/check`).expect(200);
-  const incident = await eventually(async () => {
-    const { body } = await api.get(`/v1/incidents?target=${target.body.id}`).expect(200);
-    expect(body.data).toHaveLength(1);
-    return body.data[0];
-  }, 60_000);
+  const { targetId, incident } = await downTarget(stack, { name: `${slug} target`, url: stack.site.url, escalationPolicyId: policy.body.id });
   const page = await api
     .post('/v1/status-pages')
-    .send({ slug, title: slug, targets: [{ targetId: target.body.id }] })
+    .send({ slug, title: slug, targets: [{ targetId: targetId }] })
     .expect(201);
   const user = await api
     .post('/v1/users')
@@ -77,7 +67,7 @@ export async function createApiFixtures(stack: Stack<{ api: true; site: true; we
   return {
     channel: hook.body.id,
     policy: policy.body.id,
-    target: target.body.id,
+    target: targetId,
     incident: incident.id,
     statusPage: page.body.id,
     slug,

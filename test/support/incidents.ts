@@ -1,4 +1,6 @@
 import type { Pool } from 'pg';
+import { eventually } from './eventually';
+import type { Stack } from './stack';
 import type { IncidentRow } from '../../src/contracts/incident';
 import { recordIncidentChange } from '../../src/db/incidents';
 import { VIGIL, type Notification, type NotificationKind } from '../../src/domain/incident';
@@ -59,4 +61,29 @@ export function notificationAbout(
       ...(kind === 'acknowledged' ? { acknowledgedBy: 'alice' } : {}),
     },
   };
+}
+
+/**
+ * A target that is down from its first check, and the incident it opens, through the API: `fields` add to the
+ * target's body (a policy, a name), `keys` are the API keys that check it and read the incident (the admin's if left
+ * out), so suites of roles can show who may do what.
+ */
+export async function downTarget(
+  stack: Stack<{ api: true; site: true }>,
+  fields: Record<string, unknown> = {},
+  keys: { check?: string; read?: string } = {},
+): Promise<{ targetId: string; incident: { id: string } & Record<string, unknown> }> {
+  stack.site.behave({ status: 500 });
+  const { body: target } = await stack.api
+    .request()
+    .post('/v1/targets')
+    .send({ name: 'shop', url: `${stack.site.url}/health`, intervalSeconds: 3600, downAfter: 1, ...fields })
+    .expect(201);
+  await stack.api.request(keys.check).post(`/v1/targets/${target.id}/check`).expect(200);
+  const incident = await eventually(async () => {
+    const { body } = await stack.api.request(keys.read).get(`/v1/incidents?target=${target.id}&state=open`).expect(200);
+    expect(body.data).toHaveLength(1);
+    return body.data[0];
+  }, 60_000);
+  return { targetId: target.id as string, incident };
 }
