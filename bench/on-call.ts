@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { shiftsBetween, WEEKDAYS, type OnCallPlan, type Override } from '../src/domain/on-call';
 import type { Rotation } from '../src/domain/rotation';
+import { seeded } from '../test/support/random';
 
 /**
  * `npx tsx bench/on-call.ts [--iterations 500] [--days 90] [--overrides 50]`
@@ -23,16 +24,6 @@ const DAY = 86_400_000;
 const from = Date.parse('2026-03-01T00:00:00Z');
 const to = from + days * DAY;
 
-/** mulberry32: a seeded generator, so runs compare. */
-function seeded(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = seeded(18);
 const people = Array.from({ length: 12 }, (_, i) => `usr_${String(i).padStart(2, '0')}`);
 const pick = () => people[Math.floor(random() * people.length)]!;
